@@ -1,0 +1,96 @@
+"""Authors, their affiliations, and the aggregates derived from authorships.
+
+`Collaboration` and `AuthorTopic` are aggregate tables refreshed after every import
+(`importers.refresh`), so that reading collaborators or topics never scans authorships.
+"""
+
+from __future__ import annotations
+
+from tortoise import fields
+from tortoise.models import Model
+
+from models.enums import ClaimStatus
+
+
+class Author(Model):
+    id = fields.IntField(primary_key=True)
+    display_name = fields.CharField(max_length=512)
+    #: lower-cased, accent-free, punctuation-free name: search and arXiv identity.
+    name_key = fields.CharField(max_length=512, db_index=True)
+    alternative_names: fields.Field[list[str]] = fields.JSONField(default=list)
+    description = fields.TextField(null=True)
+    orcid = fields.CharField(max_length=19, null=True, unique=True)
+    openalex_id = fields.CharField(max_length=32, null=True, unique=True)
+    #: identity of an author known only from arXiv metadata: `arxiv:` + name_key.
+    arxiv_key = fields.CharField(max_length=600, null=True, unique=True)
+    open_to_collaborate = fields.BooleanField(default=False)
+    claim_status = fields.CharEnumField(ClaimStatus, default=ClaimStatus.UNCLAIMED, max_length=16)
+    # cached counters, refreshed by importers.refresh and by the social mutations
+    works_count = fields.IntField(default=0, db_index=True)
+    cited_by_count = fields.IntField(default=0)
+    h_index = fields.IntField(default=0)
+    i10_index = fields.IntField(default=0)
+    followers_count = fields.IntField(default=0)
+    topics_count = fields.IntField(default=0)
+    close_collaborators_count = fields.IntField(default=0)
+    #: at least one work with a DOI or arXiv id (part of verification level L1).
+    has_persistent_work = fields.BooleanField(default=False)
+    #: {"2021": [works, citations]} from OpenAlex `counts_by_year` or from works.
+    counts_by_year: fields.Field[dict[str, list[int]]] = fields.JSONField(default=dict)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "author"
+
+
+class AuthorAffiliation(Model):
+    id = fields.IntField(primary_key=True)
+    author: fields.ForeignKeyRelation[Author] = fields.ForeignKeyField(
+        "models.Author", related_name="affiliations", on_delete=fields.CASCADE
+    )
+    institution: fields.ForeignKeyRelation["Institution"] = fields.ForeignKeyField(  # noqa: F821
+        "models.Institution", related_name="members", on_delete=fields.CASCADE
+    )
+    years: fields.Field[list[int]] = fields.JSONField(default=list)
+    first_year = fields.IntField(null=True)
+    last_year = fields.IntField(null=True)
+
+    class Meta:
+        table = "author_affiliation"
+        unique_together = (("author", "institution"),)
+
+
+class Collaboration(Model):
+    """One row per ordered pair: (a, b) and (b, a) are both stored, so reads need one index."""
+
+    id = fields.IntField(primary_key=True)
+    author: fields.ForeignKeyRelation[Author] = fields.ForeignKeyField(
+        "models.Author", related_name="collaborations", on_delete=fields.CASCADE
+    )
+    coauthor: fields.ForeignKeyRelation[Author] = fields.ForeignKeyField(
+        "models.Author", related_name="collaborations_in", on_delete=fields.CASCADE
+    )
+    shared_works = fields.IntField()
+    first_year = fields.IntField(null=True)
+    last_year = fields.IntField(null=True)
+
+    class Meta:
+        table = "collaboration"
+        unique_together = (("author", "coauthor"),)
+        indexes = (("author_id", "shared_works", "last_year"),)
+
+
+class AuthorTopic(Model):
+    id = fields.IntField(primary_key=True)
+    author: fields.ForeignKeyRelation[Author] = fields.ForeignKeyField(
+        "models.Author", related_name="topic_stats", on_delete=fields.CASCADE
+    )
+    topic: fields.ForeignKeyRelation["Topic"] = fields.ForeignKeyField(  # noqa: F821
+        "models.Topic", related_name="author_stats", on_delete=fields.CASCADE
+    )
+    work_count = fields.IntField()
+
+    class Meta:
+        table = "author_topic"
+        unique_together = (("author", "topic"),)
+        indexes = (("author_id", "work_count"),)

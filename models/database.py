@@ -1,0 +1,43 @@
+"""Opening, migrating and closing the database, for the app, the CLI, the worker and tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tortoise import Tortoise
+from tortoise.migrations.api import migrate as tortoise_migrate
+
+import settings
+
+
+def _ensure_sqlite_dir(url: str) -> None:
+    if url.startswith("sqlite://") and ":memory:" not in url:
+        Path(url.removeprefix("sqlite://")).parent.mkdir(parents=True, exist_ok=True)
+
+
+async def migrate(db_url: str | None = None) -> None:
+    """Apply Tortoise's migrations (idempotent); leaves the connection open."""
+    url = db_url or settings.database_url()
+    _ensure_sqlite_dir(url)
+    await tortoise_migrate(config=settings.tortoise_config(url))
+
+
+async def open_db(db_url: str | None = None, *, run_migrations: bool = True) -> None:
+    url = db_url or settings.database_url()
+    _ensure_sqlite_dir(url)
+    if run_migrations:
+        await migrate(url)
+    else:
+        await Tortoise.init(config=settings.tortoise_config(url))
+
+
+async def close_db() -> None:
+    await Tortoise.close_connections()
+
+
+def dialect() -> str:
+    """`postgres` or `sqlite`: the few hand-written SQL statements differ between the two."""
+    from tortoise import connections
+
+    name = type(connections.get("default")).__module__
+    return "postgres" if "asyncpg" in name or "psycopg" in name else "sqlite"

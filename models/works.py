@@ -1,0 +1,116 @@
+"""Works, their venues (sources), ordered authorships, topics and citations."""
+
+from __future__ import annotations
+
+from tortoise import fields
+from tortoise.models import Model
+
+from models.enums import SourceType, WorkType
+
+
+class Source(Model):
+    id = fields.IntField(primary_key=True)
+    display_name = fields.CharField(max_length=512)
+    #: OpenAlex id (`S…`) or, for venues known only by name, `name:` + normalized name.
+    key = fields.CharField(max_length=600, unique=True)
+    openalex_id = fields.CharField(max_length=32, null=True, unique=True)
+    issn_l = fields.CharField(max_length=16, null=True)
+    type = fields.CharEnumField(SourceType, default=SourceType.OTHER, max_length=16)
+
+    class Meta:
+        table = "source"
+
+
+class Work(Model):
+    id = fields.IntField(primary_key=True)
+    title = fields.TextField()
+    abstract = fields.TextField(null=True)
+    type = fields.CharEnumField(WorkType, default=WorkType.ARTICLE, max_length=16)
+    publication_year = fields.IntField(null=True, db_index=True)
+    publication_date = fields.DateField(null=True)
+    #: yyyymmdd (or yyyy0000, or 0): a non-null key for "newest first" keyset pagination.
+    pub_sort = fields.IntField(default=0, db_index=True)
+    source: fields.ForeignKeyNullableRelation[Source] = fields.ForeignKeyField(
+        "models.Source", related_name="works", null=True, on_delete=fields.SET_NULL
+    )
+    doi = fields.CharField(max_length=255, null=True, unique=True)
+    arxiv_id = fields.CharField(max_length=64, null=True, unique=True)
+    openalex_id = fields.CharField(max_length=32, null=True, unique=True)
+    cited_by_count = fields.IntField(default=0, db_index=True)
+    #: lower-cased title for search.
+    title_key = fields.TextField()
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "work"
+
+
+class Authorship(Model):
+    id = fields.IntField(primary_key=True)
+    work: fields.ForeignKeyRelation[Work] = fields.ForeignKeyField(
+        "models.Work", related_name="authorships", on_delete=fields.CASCADE
+    )
+    #: null when the record names an author without an id (OpenAlex does this).
+    author: fields.ForeignKeyNullableRelation["Author"] = fields.ForeignKeyField(  # noqa: F821
+        "models.Author", related_name="authorships", null=True, on_delete=fields.SET_NULL
+    )
+    position = fields.IntField()
+    raw_name = fields.CharField(max_length=512)
+    is_corresponding = fields.BooleanField(default=False)
+
+    class Meta:
+        table = "authorship"
+        unique_together = (("work", "position"),)
+        indexes = (("author_id", "work_id"),)
+
+
+class AuthorshipInstitution(Model):
+    id = fields.IntField(primary_key=True)
+    authorship: fields.ForeignKeyRelation[Authorship] = fields.ForeignKeyField(
+        "models.Authorship", related_name="institution_links", on_delete=fields.CASCADE
+    )
+    institution: fields.ForeignKeyRelation["Institution"] = fields.ForeignKeyField(  # noqa: F821
+        "models.Institution", related_name="authorship_links", on_delete=fields.CASCADE
+    )
+
+    class Meta:
+        table = "authorship_institution"
+        unique_together = (("authorship", "institution"),)
+
+
+class WorkTopic(Model):
+    id = fields.IntField(primary_key=True)
+    work: fields.ForeignKeyRelation[Work] = fields.ForeignKeyField(
+        "models.Work", related_name="topic_links", on_delete=fields.CASCADE
+    )
+    topic: fields.ForeignKeyRelation["Topic"] = fields.ForeignKeyField(  # noqa: F821
+        "models.Topic", related_name="work_links", on_delete=fields.CASCADE
+    )
+    score = fields.FloatField(default=1.0)
+    is_primary = fields.BooleanField(default=False)
+
+    class Meta:
+        table = "work_topic"
+        unique_together = (("work", "topic"),)
+        indexes = (("topic_id", "work_id"),)
+
+
+class Citation(Model):
+    """A reference from one work to another, named by OpenAlex id.
+
+    The cited work is linked once it is in the database, so references resolve whatever order
+    files are imported in."""
+
+    id = fields.IntField(primary_key=True)
+    citing: fields.ForeignKeyRelation[Work] = fields.ForeignKeyField(
+        "models.Work", related_name="reference_links", on_delete=fields.CASCADE
+    )
+    cited_key = fields.CharField(max_length=32, db_index=True)
+    cited: fields.ForeignKeyNullableRelation[Work] = fields.ForeignKeyField(
+        "models.Work", related_name="citation_links", null=True, on_delete=fields.SET_NULL
+    )
+
+    class Meta:
+        table = "citation"
+        unique_together = (("citing", "cited_key"),)
+        indexes = (("cited_id", "citing_id"),)
