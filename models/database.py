@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tortoise import Tortoise
+from tortoise.backends.base.executor import EXECUTOR_CACHE
 from tortoise.migrations.api import migrate as tortoise_migrate
 
 import settings
@@ -27,8 +28,12 @@ async def open_db(db_url: str | None = None, *, run_migrations: bool = True) -> 
     _ensure_sqlite_dir(url)
     if run_migrations:
         await migrate(url)
-    else:
-        await Tortoise.init(config=settings.tortoise_config(url))
+    # Tortoise caches each model's INSERT/DELETE SQL keyed by connection name, not by dialect;
+    # a process that reopens "default" on another backend (the test suite) must drop it.
+    EXECUTOR_CACHE.clear()
+    # Tortoise 1.x keeps its state in a context variable; the global fallback makes the
+    # connections visible to tasks that did not inherit it (uvicorn's request tasks, arq jobs).
+    await Tortoise.init(config=settings.tortoise_config(url), _enable_global_fallback=True)
 
 
 async def close_db() -> None:

@@ -1,0 +1,49 @@
+# peergraph: the two commands a fresh machine needs are `make demo` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install demo serve test check lint typecheck schema bench fuzz hadolint clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade "pip==25.3"
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Start the API on http://127.0.0.1:8000/graphql with demo data, on the embedded default.
+demo: $(STAMP)
+	$(BIN)/peergraph demo --serve
+
+serve: $(STAMP)
+	$(BIN)/peergraph serve
+
+## Run the test suite (SQLite always; PostgreSQL and Redis when they answer).
+test: $(STAMP)
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy .
+
+## ruff, mypy --strict and the tests.
+check: lint typecheck test
+
+## Rewrite schema.graphql from the code (a test fails when it drifts).
+schema: $(STAMP)
+	$(BIN)/peergraph export-schema > schema.graphql
+
+hadolint: $(STAMP)
+	$(BIN)/hadolint Dockerfile
+
+bench: $(STAMP)
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
+clean:
+	rm -rf var .pytest_cache .mypy_cache .ruff_cache
