@@ -6,10 +6,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from tortoise import fields
 from tortoise.models import Model
 
 from models.enums import ClaimStatus
+
+if TYPE_CHECKING:
+    from models.institutions import Institution
+    from models.topics import Topic
 
 
 class Author(Model):
@@ -48,7 +54,7 @@ class AuthorAffiliation(Model):
     author: fields.ForeignKeyRelation[Author] = fields.ForeignKeyField(
         "models.Author", related_name="affiliations", on_delete=fields.CASCADE
     )
-    institution: fields.ForeignKeyRelation["Institution"] = fields.ForeignKeyField(  # noqa: F821
+    institution: fields.ForeignKeyRelation[Institution] = fields.ForeignKeyField(
         "models.Institution", related_name="members", on_delete=fields.CASCADE
     )
     years: fields.Field[list[int]] = fields.JSONField(default=list)
@@ -85,7 +91,7 @@ class AuthorTopic(Model):
     author: fields.ForeignKeyRelation[Author] = fields.ForeignKeyField(
         "models.Author", related_name="topic_stats", on_delete=fields.CASCADE
     )
-    topic: fields.ForeignKeyRelation["Topic"] = fields.ForeignKeyField(  # noqa: F821
+    topic: fields.ForeignKeyRelation[Topic] = fields.ForeignKeyField(
         "models.Topic", related_name="author_stats", on_delete=fields.CASCADE
     )
     work_count = fields.IntField()

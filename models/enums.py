@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 
-class WorkType(str, Enum):
+class WorkType(StrEnum):
     ARTICLE = "ARTICLE"
     PREPRINT = "PREPRINT"
     BOOK = "BOOK"
@@ -19,12 +19,12 @@ class WorkType(str, Enum):
     OTHER = "OTHER"
 
 
-class TopicScheme(str, Enum):
+class TopicScheme(StrEnum):
     OPENALEX = "OPENALEX"
     ARXIV = "ARXIV"
 
 
-class SourceType(str, Enum):
+class SourceType(StrEnum):
     REPOSITORY = "REPOSITORY"
     JOURNAL = "JOURNAL"
     CONFERENCE = "CONFERENCE"
@@ -32,7 +32,7 @@ class SourceType(str, Enum):
     OTHER = "OTHER"
 
 
-class ClaimStatus(str, Enum):
+class ClaimStatus(StrEnum):
     UNCLAIMED = "UNCLAIMED"
     PENDING = "PENDING"
     CLAIMED = "CLAIMED"
@@ -40,12 +40,12 @@ class ClaimStatus(str, Enum):
     REJECTED = "REJECTED"
 
 
-class InvitationStatus(str, Enum):
+class InvitationStatus(StrEnum):
     PENDING = "PENDING"
     ACCEPTED = "ACCEPTED"
     DECLINED = "DECLINED"
 
 
-class ApiTier(str, Enum):
+class ApiTier(StrEnum):
     PARTNER = "partner"
     INTERNAL = "internal"

@@ -5,10 +5,15 @@ Secrets (tokens, API keys) are stored only as SHA-256 digests; passwords as argo
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from tortoise import fields
 from tortoise.models import Model
 
 from models.enums import ApiTier, ClaimStatus, InvitationStatus
+
+if TYPE_CHECKING:
+    from models.authors import Author
 
 
 class User(Model):
@@ -43,7 +48,7 @@ class Follow(Model):
     user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="follows", on_delete=fields.CASCADE
     )
-    author: fields.ForeignKeyRelation["Author"] = fields.ForeignKeyField(  # noqa: F821
+    author: fields.ForeignKeyRelation[Author] = fields.ForeignKeyField(
         "models.Author", related_name="follows", on_delete=fields.CASCADE
     )
     created_at = fields.DatetimeField(auto_now_add=True)
@@ -58,7 +63,7 @@ class Claim(Model):
     user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="claims", on_delete=fields.CASCADE
     )
-    author: fields.ForeignKeyRelation["Author"] = fields.ForeignKeyField(  # noqa: F821
+    author: fields.ForeignKeyRelation[Author] = fields.ForeignKeyField(
         "models.Author", related_name="claims", on_delete=fields.CASCADE
     )
     status = fields.CharEnumField(ClaimStatus, default=ClaimStatus.PENDING, max_length=16)
@@ -76,7 +81,7 @@ class Invitation(Model):
     sender: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="sent_invitations", on_delete=fields.CASCADE
     )
-    author: fields.ForeignKeyRelation["Author"] = fields.ForeignKeyField(  # noqa: F821
+    author: fields.ForeignKeyRelation[Author] = fields.ForeignKeyField(
         "models.Author", related_name="invitations", on_delete=fields.CASCADE
     )
     message = fields.TextField()

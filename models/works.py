@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from tortoise import fields
 from tortoise.models import Model
 
 from models.enums import SourceType, WorkType
+
+if TYPE_CHECKING:
+    from models.authors import Author
+    from models.institutions import Institution
+    from models.topics import Topic
 
 
 class Source(Model):
@@ -51,7 +58,7 @@ class Authorship(Model):
         "models.Work", related_name="authorships", on_delete=fields.CASCADE
     )
     #: null when the record names an author without an id (OpenAlex does this).
-    author: fields.ForeignKeyNullableRelation["Author"] = fields.ForeignKeyField(  # noqa: F821
+    author: fields.ForeignKeyNullableRelation[Author] = fields.ForeignKeyField(
         "models.Author", related_name="authorships", null=True, on_delete=fields.SET_NULL
     )
     position = fields.IntField()
@@ -69,7 +76,7 @@ class AuthorshipInstitution(Model):
     authorship: fields.ForeignKeyRelation[Authorship] = fields.ForeignKeyField(
         "models.Authorship", related_name="institution_links", on_delete=fields.CASCADE
     )
-    institution: fields.ForeignKeyRelation["Institution"] = fields.ForeignKeyField(  # noqa: F821
+    institution: fields.ForeignKeyRelation[Institution] = fields.ForeignKeyField(
         "models.Institution", related_name="authorship_links", on_delete=fields.CASCADE
     )
 
@@ -83,7 +90,7 @@ class WorkTopic(Model):
     work: fields.ForeignKeyRelation[Work] = fields.ForeignKeyField(
         "models.Work", related_name="topic_links", on_delete=fields.CASCADE
     )
-    topic: fields.ForeignKeyRelation["Topic"] = fields.ForeignKeyField(  # noqa: F821
+    topic: fields.ForeignKeyRelation[Topic] = fields.ForeignKeyField(
         "models.Topic", related_name="work_links", on_delete=fields.CASCADE
     )
     score = fields.FloatField(default=1.0)
