@@ -43,6 +43,9 @@ class Author(Model):
     has_persistent_work = fields.BooleanField(default=False)
     #: {"2021": [works, citations]} from OpenAlex `counts_by_year` or from works.
     counts_by_year: fields.Field[dict[str, list[int]]] = fields.JSONField(default=dict)
+    # h_index, i10_index and counts_by_year came from an OpenAlex author record; the aggregate
+    # refresh computes them from the works present only when this is false.
+    metrics_from_openalex = fields.BooleanField(default=False)
     updated_at = fields.DatetimeField(auto_now=True)
 
     class Meta:
