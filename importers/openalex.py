@@ -1,0 +1,152 @@
+"""The OpenAlex importer: JSONL of any entity type, mixed, one record per line (or a `.json` file).
+
+Each record's type comes from the letter of its id (W work, A author, I institution, T topic,
+S source). Concepts, funders and publishers (C, F, P) are not modelled: they are counted and
+skipped. A batch is written in dependency order (institutions, topics, sources, authors, works,
+then the works' links) in one transaction, with one statement per table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from importers.common import ImportSummary, Reject
+from importers.links import (
+    AuthorshipRow,
+    merge_affiliations,
+    replace_authorships,
+    replace_citations,
+    replace_work_topics,
+)
+from importers.openalex_records import (
+    MODELLED,
+    UNMODELLED,
+    Nested,
+    WorkRecord,
+    author_row,
+    institution_row,
+    openalex_id,
+    source_row,
+    topic_row,
+    work_record,
+)
+from importers.sql import Sql, Table
+from importers.upsert import AUTHOR, INSTITUTION, OPENALEX_TOPIC, SOURCE, WORK, upsert
+
+
+@dataclass
+class OpenAlexBatch:
+    nested: Nested = field(default_factory=Nested)
+    institutions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    topics: dict[str, dict[str, Any]] = field(default_factory=dict)
+    sources: dict[str, dict[str, Any]] = field(default_factory=dict)
+    authors: dict[str, dict[str, Any]] = field(default_factory=dict)
+    works: dict[str, WorkRecord] = field(default_factory=dict)
+    size: int = 0
+
+
+def _merge(into: Nested, new: Nested) -> None:
+    for name in ("institutions", "topics", "sources", "authors"):
+        target: dict[str, dict[str, Any]] = getattr(into, name)
+        for key, row in getattr(new, name).items():
+            target.setdefault(key, row)
+    for author, insts in new.affiliations.items():
+        for inst, years in insts.items():
+            into.affiliate(author, inst, years)
+
+
+class OpenAlexImporter:
+    kind = "openalex"
+
+    def new_batch(self) -> OpenAlexBatch:
+        return OpenAlexBatch()
+
+    def add(self, batch: OpenAlexBatch, record: dict[str, Any]) -> str | None:
+        """Parse one record into the batch; returns the entity kind when it is skipped."""
+        key = openalex_id(record.get("id"))
+        if key is None:
+            raise Reject("missing or malformed OpenAlex id in field 'id'")
+        letter = key[0]
+        if letter not in MODELLED:
+            return UNMODELLED.get(letter, f"{letter} entities")
+        nested = Nested()
+        if letter == "W":
+            batch.works[key] = work_record(record, key, nested)
+        elif letter == "A":
+            batch.authors.__setitem__(*author_row(record, nested))
+        else:
+            parse = {"I": institution_row, "T": topic_row, "S": source_row}[letter]
+            parsed = parse(record)
+            if parsed is None:
+                raise Reject("missing required field 'display_name'")
+            target = {"I": batch.institutions, "T": batch.topics, "S": batch.sources}[letter]
+            target[key] = parsed[1]
+        _merge(batch.nested, nested)
+        batch.size += 1
+        return None
+
+    async def write(self, sql: Sql, batch: OpenAlexBatch, summary: ImportSummary) -> set[int]:
+        """Write the batch; returns the ids of the authors whose aggregates may have changed."""
+        nested = batch.nested
+        inst_ids = await _both(sql, INSTITUTION, batch.institutions, nested.institutions, summary)
+        topic_ids = await _both(sql, OPENALEX_TOPIC, batch.topics, nested.topics, summary)
+        source_ids = await _both(sql, SOURCE, batch.sources, nested.sources, summary)
+        author_ids = await _both(sql, AUTHOR, batch.authors, nested.authors, summary)
+        work_rows = {
+            key: {**w.row, "source_id": source_ids.get(w.source_key or "")}
+            for key, w in batch.works.items()
+        }
+        works = await upsert(sql, WORK, work_rows)
+        summary.created["works"] += works.created
+        summary.updated["works"] += works.updated
+        touched = {author_ids[k] for k in batch.authors}
+        authorships: dict[int, list[AuthorshipRow]] = {}
+        topics: dict[int, dict[int, tuple[float, bool]]] = {}
+        references: dict[int, set[str]] = {}
+        for key, w in batch.works.items():
+            work_id = works.ids[key]
+            authorships[work_id] = [
+                AuthorshipRow(
+                    pos,
+                    author_ids.get(author) if author else None,
+                    raw,
+                    corr,
+                    tuple(sorted({inst_ids[i] for i in insts})),
+                )
+                for pos, (author, raw, corr, insts) in enumerate(w.authorships)
+            ]
+            touched.update(a.author_id for a in authorships[work_id] if a.author_id is not None)
+            topics[work_id] = {topic_ids[t]: v for t, v in w.topics.items()}
+            references[work_id] = w.references
+        touched |= await replace_authorships(sql, authorships, summary)
+        await replace_work_topics(sql, topics, summary)
+        await replace_citations(sql, references, summary)
+        affiliations = {
+            (author_ids[a], inst_ids[i]): years
+            for a, insts in nested.affiliations.items()
+            if a in author_ids
+            for i, years in insts.items()
+        }
+        await merge_affiliations(sql, affiliations, summary)
+        return touched
+
+
+async def _both(
+    sql: Sql,
+    table: Table,
+    full: dict[str, dict[str, Any]],
+    nested: dict[str, dict[str, Any]],
+    summary: ImportSummary,
+) -> dict[str, int]:
+    """Upsert full records, then fill in entities only seen nested in other records."""
+    done = await upsert(sql, table, full)
+    filled = await upsert(
+        sql, table, {k: v for k, v in nested.items() if k not in full}, fill_only=True
+    )
+    kind = {"institution": "institutions", "topic": "topics", "source": "sources"}.get(
+        table.name, "authors"
+    )
+    summary.created[kind] += done.created + filled.created
+    summary.updated[kind] += done.updated + filled.updated
+    return {**done.ids, **filled.ids}

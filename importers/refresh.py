@@ -1,0 +1,298 @@
+"""Recompute the aggregates derived from authorships, set-based in SQL (SQLite and PostgreSQL).
+
+- `collaboration`: one row per ordered co-author pair, with the number of distinct shared works
+  and the first and last year they share;
+- `author_topic`: works per author and topic;
+- the counters on `author` (works, citations, h-index, i10, topics, close collaborators,
+  persistent work, counts by year), `topic.works_count` and `institution.works_count`;
+- citations whose cited work arrived later are linked.
+
+Given author ids, only those authors and their co-authors are recomputed (incremental imports);
+with None, everything is. Every step computes into a temporary table and then writes only the
+rows that differ, so a refresh that finds nothing new writes nothing. Reading collaborators never
+scans authorships at request time: that is what these tables are for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from tortoise.transactions import in_transaction
+
+from importers.sql import Sql
+
+_TEMP = (
+    "tmp_rs",
+    "tmp_rs2",
+    "tmp_aw",
+    "tmp_collab",
+    "tmp_at",
+    "tmp_stats",
+    "tmp_years",
+    "tmp_cby",
+    "tmp_tc",
+    "tmp_ic",
+)
+
+_RESOLVE_CITATIONS = """
+UPDATE citation SET cited_id = (SELECT w.id FROM work w WHERE w.openalex_id = citation.cited_key)
+WHERE cited_id IS NULL AND EXISTS (SELECT 1 FROM work w WHERE w.openalex_id = citation.cited_key)
+"""
+
+_COLLABORATIONS = """
+CREATE TEMP TABLE tmp_collab AS
+SELECT x.author_id AS author_id, y.author_id AS coauthor_id,
+       COUNT(DISTINCT x.work_id) AS shared_works,
+       MIN(w.publication_year) AS first_year, MAX(w.publication_year) AS last_year
+FROM tmp_aw x
+JOIN authorship y ON y.work_id = x.work_id AND y.author_id IS NOT NULL
+                 AND y.author_id <> x.author_id
+JOIN work w ON w.id = x.work_id
+WHERE x.author_id IN (SELECT id FROM tmp_rs) OR y.author_id IN (SELECT id FROM tmp_rs)
+GROUP BY x.author_id, y.author_id
+"""
+
+_AUTHOR_TOPICS = """
+CREATE TEMP TABLE tmp_at AS
+SELECT aw.author_id AS author_id, wt.topic_id AS topic_id, COUNT(DISTINCT aw.work_id) AS work_count
+FROM tmp_aw aw JOIN work_topic wt ON wt.work_id = aw.work_id
+WHERE aw.author_id IN (SELECT id FROM tmp_rs)
+GROUP BY aw.author_id, wt.topic_id
+"""
+
+_STATS = """
+CREATE TEMP TABLE tmp_stats AS
+SELECT r.id AS author_id,
+       COALESCE(ws.n, 0) AS works_count, COALESCE(ws.cites, 0) AS cited_by_count,
+       COALESCE(h.h, 0) AS h_index, COALESCE(ws.i10, 0) AS i10_index,
+       COALESCE(ws.persistent, 0) AS persistent,
+       COALESCE(t.n, 0) AS topics_count, COALESCE(c.n, 0) AS close_count
+FROM tmp_rs2 r
+LEFT JOIN (
+  SELECT aw.author_id, COUNT(*) AS n, SUM(w.cited_by_count) AS cites,
+         SUM(CASE WHEN w.cited_by_count >= 10 THEN 1 ELSE 0 END) AS i10,
+         MAX(CASE WHEN w.doi IS NOT NULL OR w.arxiv_id IS NOT NULL THEN 1 ELSE 0 END) AS persistent
+  FROM tmp_aw aw JOIN work w ON w.id = aw.work_id GROUP BY aw.author_id
+) ws ON ws.author_id = r.id
+LEFT JOIN (
+  SELECT author_id, COUNT(*) AS h FROM (
+    SELECT aw.author_id, w.cited_by_count AS cites,
+           ROW_NUMBER() OVER (PARTITION BY aw.author_id ORDER BY w.cited_by_count DESC) AS rank
+    FROM tmp_aw aw JOIN work w ON w.id = aw.work_id
+  ) ranked WHERE cites >= rank GROUP BY author_id
+) h ON h.author_id = r.id
+LEFT JOIN (
+  SELECT author_id, COUNT(*) AS n FROM author_topic
+  WHERE author_id IN (SELECT id FROM tmp_rs2) GROUP BY author_id
+) t ON t.author_id = r.id
+LEFT JOIN (
+  SELECT author_id, COUNT(*) AS n FROM collaboration
+  WHERE shared_works >= 2 AND author_id IN (SELECT id FROM tmp_rs2) GROUP BY author_id
+) c ON c.author_id = r.id
+"""
+
+_UPDATE_AUTHORS = """
+UPDATE author SET
+  works_count = s.works_count, cited_by_count = s.cited_by_count,
+  h_index = CASE WHEN author.metrics_from_openalex THEN author.h_index ELSE s.h_index END,
+  i10_index = CASE WHEN author.metrics_from_openalex THEN author.i10_index ELSE s.i10_index END,
+  topics_count = s.topics_count, close_collaborators_count = s.close_count,
+  has_persistent_work = (s.persistent = 1)
+FROM tmp_stats s
+WHERE author.id = s.author_id AND (
+  author.works_count <> s.works_count OR author.cited_by_count <> s.cited_by_count
+  OR author.topics_count <> s.topics_count OR author.close_collaborators_count <> s.close_count
+  OR author.has_persistent_work <> (s.persistent = 1)
+  OR (NOT author.metrics_from_openalex
+      AND (author.h_index <> s.h_index OR author.i10_index <> s.i10_index)))
+"""
+
+#: works published per year, and citations received per year (by the citing work's year).
+_YEARS = """
+CREATE TEMP TABLE tmp_years AS
+SELECT author_id, year, SUM(works) AS works, SUM(cites) AS cites FROM (
+  SELECT aw.author_id AS author_id, w.publication_year AS year, 1 AS works, 0 AS cites
+  FROM tmp_aw aw JOIN work w ON w.id = aw.work_id WHERE w.publication_year IS NOT NULL
+  UNION ALL
+  SELECT aw.author_id, cw.publication_year, 0, 1
+  FROM tmp_aw aw JOIN citation c ON c.cited_id = aw.work_id JOIN work cw ON cw.id = c.citing_id
+  WHERE cw.publication_year IS NOT NULL
+) u GROUP BY author_id, year
+"""
+
+_CBY = {
+    "postgres": """
+CREATE TEMP TABLE tmp_cby AS
+SELECT r.id AS author_id, COALESCE((
+  SELECT jsonb_object_agg(y.year::text, jsonb_build_array(y.works, y.cites))
+  FROM tmp_years y WHERE y.author_id = r.id), '{}'::jsonb) AS cby
+FROM tmp_rs2 r
+""",
+    "sqlite": """
+CREATE TEMP TABLE tmp_cby AS
+SELECT r.id AS author_id, COALESCE((
+  SELECT json_group_object(CAST(y.year AS TEXT), json_array(y.works, y.cites))
+  FROM (SELECT * FROM tmp_years WHERE author_id = r.id ORDER BY year) y), '{}') AS cby
+FROM tmp_rs2 r
+""",
+}
+
+_UPDATE_CBY = """
+UPDATE author SET counts_by_year = c.cby FROM tmp_cby c
+WHERE author.id = c.author_id AND NOT author.metrics_from_openalex
+  AND author.counts_by_year {ne} c.cby
+"""
+
+_TOPIC_COUNTS = """
+CREATE TEMP TABLE tmp_tc AS
+SELECT wt.topic_id AS id, COUNT(DISTINCT wt.work_id) AS n FROM work_topic wt
+WHERE {scope} GROUP BY wt.topic_id
+"""
+_TOPIC_SCOPE = (
+    "wt.topic_id IN (SELECT k.topic_id FROM work_topic k JOIN tmp_aw aw ON aw.work_id = k.work_id"
+    " WHERE aw.author_id IN (SELECT id FROM tmp_rs))"
+)
+
+_INSTITUTION_COUNTS = """
+CREATE TEMP TABLE tmp_ic AS
+SELECT ai.institution_id AS id, COUNT(DISTINCT a.work_id) AS n
+FROM authorship_institution ai JOIN authorship a ON a.id = ai.authorship_id
+WHERE {scope} GROUP BY ai.institution_id
+"""
+_INSTITUTION_SCOPE = (
+    "ai.institution_id IN (SELECT k.institution_id FROM authorship_institution k"
+    " JOIN authorship b ON b.id = k.authorship_id JOIN tmp_aw aw ON aw.work_id = b.work_id"
+    " WHERE aw.author_id IN (SELECT id FROM tmp_rs))"
+)
+
+_UPDATE_COUNT = """
+UPDATE {table} SET works_count = COALESCE((SELECT n FROM {temp} t WHERE t.id = {table}.id), 0)
+WHERE {scope} AND works_count <> COALESCE((SELECT n FROM {temp} t WHERE t.id = {table}.id), 0)
+"""
+
+
+async def refresh_aggregates(author_ids: Iterable[int] | None = None) -> None:
+    """Recompute the aggregates for these authors and their co-authors (None: for everyone)."""
+    ids = None if author_ids is None else sorted(set(author_ids))
+    if ids is not None and not ids:
+        async with in_transaction("default") as conn:
+            await Sql(conn).execute(_RESOLVE_CITATIONS)
+        return
+    async with in_transaction("default") as conn:
+        await _Refresh(Sql(conn), ids).run()
+
+
+class _Refresh:
+    def __init__(self, sql: Sql, ids: list[int] | None) -> None:
+        self.sql = sql
+        self.ids = ids
+        self.ne = "IS DISTINCT FROM" if sql.pg else "IS NOT"
+
+    async def run(self) -> None:
+        sql = self.sql
+        await self._drop_temps()
+        await sql.execute(_RESOLVE_CITATIONS)
+        await sql.execute("CREATE TEMP TABLE tmp_rs (id INTEGER PRIMARY KEY)")
+        if self.ids is None:
+            await sql.execute("INSERT INTO tmp_rs (id) SELECT id FROM author")
+            await sql.execute("CREATE TEMP TABLE tmp_rs2 AS SELECT id FROM tmp_rs")
+        else:
+            if sql.pg:
+                await sql.execute("INSERT INTO tmp_rs (id) SELECT unnest($1::int[])", [self.ids])
+            else:
+                await sql.execute_many(
+                    "INSERT INTO tmp_rs (id) VALUES (?)", [[i] for i in self.ids]
+                )
+            await sql.execute(
+                "CREATE TEMP TABLE tmp_rs2 AS SELECT id FROM tmp_rs UNION"
+                " SELECT b.author_id FROM authorship a JOIN authorship b ON b.work_id = a.work_id"
+                " WHERE a.author_id IN (SELECT id FROM tmp_rs) AND b.author_id IS NOT NULL"
+            )
+        await self._index("tmp_rs2", "id")
+        await sql.execute(
+            "CREATE TEMP TABLE tmp_aw AS SELECT DISTINCT author_id, work_id FROM authorship"
+            " WHERE author_id IN (SELECT id FROM tmp_rs2)"
+        )
+        await self._index("tmp_aw", "author_id")
+        await self._index("tmp_aw", "work_id")
+        await self._analyze("tmp_rs", "tmp_rs2", "tmp_aw")
+
+        await sql.execute(_COLLABORATIONS)
+        await self._index("tmp_collab", "author_id, coauthor_id")
+        await self._sync(
+            "collaboration",
+            "tmp_collab",
+            ("author_id", "coauthor_id"),
+            ("shared_works", "first_year", "last_year"),
+            "(collaboration.author_id IN (SELECT id FROM tmp_rs)"
+            " OR collaboration.coauthor_id IN (SELECT id FROM tmp_rs))",
+        )
+        await sql.execute(_AUTHOR_TOPICS)
+        await self._index("tmp_at", "author_id, topic_id")
+        await self._sync(
+            "author_topic",
+            "tmp_at",
+            ("author_id", "topic_id"),
+            ("work_count",),
+            "author_topic.author_id IN (SELECT id FROM tmp_rs)",
+        )
+        await sql.execute(_STATS)
+        await sql.execute(_UPDATE_AUTHORS)
+        await sql.execute(_YEARS)
+        await self._index("tmp_years", "author_id")
+        await sql.execute(_CBY["postgres" if sql.pg else "sqlite"])
+        await sql.execute(_UPDATE_CBY.format(ne=self.ne))
+
+        full = self.ids is None
+        await sql.execute(_TOPIC_COUNTS.format(scope="1 = 1" if full else _TOPIC_SCOPE))
+        await sql.execute(
+            _UPDATE_COUNT.format(
+                table="topic",
+                temp="tmp_tc",
+                scope="1 = 1" if full else "topic.id IN (SELECT id FROM tmp_tc)",
+            )
+        )
+        await sql.execute(_INSTITUTION_COUNTS.format(scope="1 = 1" if full else _INSTITUTION_SCOPE))
+        await sql.execute(
+            _UPDATE_COUNT.format(
+                table="institution",
+                temp="tmp_ic",
+                scope="1 = 1" if full else "institution.id IN (SELECT id FROM tmp_ic)",
+            )
+        )
+        await self._drop_temps()
+
+    async def _sync(
+        self, table: str, temp: str, keys: Sequence[str], values: Sequence[str], scope: str
+    ) -> None:
+        """Make `table` equal `temp` within `scope`: delete, update and insert only differences."""
+        match = " AND ".join(f"t.{k} = {table}.{k}" for k in keys)
+        await self.sql.execute(
+            f"DELETE FROM {table} WHERE {scope}"
+            f" AND NOT EXISTS (SELECT 1 FROM {temp} t WHERE {match})"
+        )
+        sets = ", ".join(f"{v} = t.{v}" for v in values)
+        differs = " OR ".join(f"{table}.{v} {self.ne} t.{v}" for v in values)
+        await self.sql.execute(
+            f"UPDATE {table} SET {sets} FROM {temp} t WHERE {match} AND ({differs})"
+        )
+        cols = ", ".join([*keys, *values])
+        exists = " AND ".join(f"k.{c} = t.{c}" for c in keys)
+        await self.sql.execute(
+            f"INSERT INTO {table} ({cols}) SELECT {', '.join(f't.{c}' for c in [*keys, *values])}"
+            f" FROM {temp} t WHERE NOT EXISTS (SELECT 1 FROM {table} k WHERE {exists})"
+        )
+
+    async def _index(self, table: str, cols: str) -> None:
+        name = f"{table}_{cols.replace(', ', '_')}_idx"
+        await self.sql.execute(f"CREATE INDEX {name} ON {table} ({cols})")
+
+    async def _analyze(self, *tables: str) -> None:
+        if self.sql.pg:  # autovacuum never analyzes temporary tables
+            for table in tables:
+                await self.sql.execute(f"ANALYZE {table}")
+
+    async def _drop_temps(self) -> None:
+        schema = "pg_temp" if self.sql.pg else "temp"
+        for table in _TEMP:
+            await self.sql.execute(f"DROP TABLE IF EXISTS {schema}.{table}")

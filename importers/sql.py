@@ -1,0 +1,139 @@
+"""Dialect-aware, set-based SQL for the importers: one statement per table per batch.
+
+Rows travel as plain dicts of Python values (dates as `date`, JSON columns as lists/dicts,
+booleans as `bool`); `Sql` adapts them to the driver (asyncpg wants `date` objects and JSON text,
+SQLite wants ISO strings) and normalizes what it reads back, so rows can be compared for
+idempotent upserts that write only what changed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+
+from models.database import dialect
+
+#: Keys per `IN (...)` list on SQLite (PostgreSQL passes one array instead).
+SQLITE_IN_CHUNK = 500
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table as the upserts see it: its unique key column and how to treat its columns."""
+
+    name: str
+    key: str
+    json_cols: frozenset[str] = frozenset()
+    date_cols: frozenset[str] = frozenset()
+    bool_cols: frozenset[str] = frozenset()
+    #: secondary unique columns: a value already owned by another row is dropped (set NULL).
+    unique_cols: tuple[str, ...] = ()
+    #: values for NOT NULL columns a row may not carry (Tortoise's defaults are Python-side).
+    defaults: dict[str, Any] = field(default_factory=dict)
+    updated_at: bool = False
+    #: columns with a fixed value that, with `key`, identify a row (a topic's scheme).
+    fixed: tuple[tuple[str, Any], ...] = ()
+
+
+class Sql:
+    def __init__(self, conn: BaseDBAsyncClient) -> None:
+        self.conn = conn
+        self.pg = dialect() == "postgres"
+
+    # -- values ----------------------------------------------------------------------------------
+
+    def ph(self, n: int) -> str:
+        return f"${n}" if self.pg else "?"
+
+    def phs(self, count: int, start: int = 1) -> str:
+        return ", ".join(self.ph(i) for i in range(start, start + count))
+
+    def adapt(self, table: Table, col: str, value: Any) -> Any:
+        if value is None:
+            return None
+        if col in table.json_cols:
+            return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        if col in table.date_cols and not self.pg:
+            return value.isoformat() if isinstance(value, date) else value
+        return value
+
+    def normalize(self, table: Table, col: str, value: Any) -> Any:
+        if value is None:
+            return None
+        if col in table.json_cols:
+            return json.loads(value) if isinstance(value, str) else value
+        if col in table.date_cols and isinstance(value, str):
+            return date.fromisoformat(value[:10])
+        if col in table.bool_cols:
+            return bool(value)
+        return value
+
+    def now(self) -> Any:
+        moment = datetime.now(UTC)
+        return moment if self.pg else str(moment)
+
+    # -- statements ------------------------------------------------------------------------------
+
+    async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        return await self.conn.execute_query_dict(sql, list(params))
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        count, _ = await self.conn.execute_query(sql, list(params))
+        return count
+
+    async def execute_many(self, sql: str, rows: list[list[Any]]) -> None:
+        if rows:
+            await self.conn.execute_many(sql, rows)
+
+    async def select_in(
+        self, sql: str, column: str, values: Iterable[Any], params: Sequence[Any] = ()
+    ) -> list[dict[str, Any]]:
+        """Run `sql` (with `{in}` where `column IN (...)` goes) for all `values`, chunked."""
+        distinct = list(dict.fromkeys(v for v in values if v is not None))
+        if not distinct:
+            return []
+        if self.pg:
+            clause = f"{column} = ANY(${len(params) + 1})"
+            return await self.fetch(sql.format(clause=clause), [*params, distinct])
+        out: list[dict[str, Any]] = []
+        for i in range(0, len(distinct), SQLITE_IN_CHUNK):
+            chunk = distinct[i : i + SQLITE_IN_CHUNK]
+            clause = f"{column} IN ({', '.join('?' * len(chunk))})"
+            out.extend(await self.fetch(sql.format(clause=clause), [*params, *chunk]))
+        return out
+
+    async def delete_in(self, table: str, column: str, values: Iterable[Any]) -> None:
+        distinct = list(dict.fromkeys(values))
+        if not distinct:
+            return
+        if self.pg:
+            await self.execute(f"DELETE FROM {table} WHERE {column} = ANY($1)", [distinct])
+            return
+        for i in range(0, len(distinct), SQLITE_IN_CHUNK):
+            chunk = distinct[i : i + SQLITE_IN_CHUNK]
+            marks = ", ".join("?" * len(chunk))
+            await self.execute(f"DELETE FROM {table} WHERE {column} IN ({marks})", chunk)
+
+    async def insert_rows(self, table: str, cols: Sequence[str], rows: list[list[Any]]) -> None:
+        sql = f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({self.phs(len(cols))})"
+        await self.execute_many(sql, rows)
+
+    def fixed_where(self, table: Table, start: int = 1) -> tuple[str, list[Any]]:
+        """`scheme = $1 AND ` for tables identified by key plus fixed columns, and its params."""
+        parts = [f"{col} = {self.ph(start + i)} AND " for i, (col, _) in enumerate(table.fixed)]
+        return "".join(parts), [value for _, value in table.fixed]
+
+    async def ids_by_key(self, table: Table, keys: Iterable[Any]) -> dict[Any, int]:
+        where, params = self.fixed_where(table)
+        rows = await self.select_in(
+            f"SELECT id, {table.key} AS k FROM {table.name} WHERE {where}{{clause}}",
+            table.key,
+            keys,
+            params,
+        )
+        return {r["k"]: r["id"] for r in rows}

@@ -1,0 +1,66 @@
+"""Helpers for the importer tests: raw-file readers (plain json, independent of the importers),
+table counts and a content digest of every table the importers write."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from tortoise import connections
+
+TABLES = (
+    "author",
+    "author_affiliation",
+    "institution",
+    "topic",
+    "source",
+    "work",
+    "authorship",
+    "authorship_institution",
+    "work_topic",
+    "citation",
+    "collaboration",
+    "author_topic",
+)
+
+
+def raw_records(path: Path) -> Iterator[dict[str, Any]]:
+    """Every record of a .jsonl file, or the single record of a .json file."""
+    if path.suffix == ".json":
+        yield json.loads(path.read_text())
+        return
+    with path.open() as fh:
+        for line in fh:
+            if line.strip():
+                yield json.loads(line)
+
+
+def short(url: str | None) -> str | None:
+    return url.rsplit("/", 1)[-1] if url else None
+
+
+async def scalar(sql: str, params: list[Any] | None = None) -> Any:
+    rows = await connections.get("default").execute_query_dict(sql, params or [])
+    return next(iter(rows[0].values())) if rows else None
+
+
+async def table_counts() -> dict[str, int]:
+    return {t: int(await scalar(f"SELECT COUNT(*) AS n FROM {t}")) for t in TABLES}
+
+
+async def digest() -> str:
+    """SHA-256 over every row of every importer table, ids and timestamps included."""
+    h = hashlib.sha256()
+    conn = connections.get("default")
+    for table in TABLES:
+        rows = await conn.execute_query_dict(f"SELECT * FROM {table} ORDER BY id")
+        for row in rows:
+            h.update(json.dumps(row, sort_keys=True, default=str).encode())
+    return h.hexdigest()
+
+
+def ph(dialect: str, n: int) -> str:
+    return f"${n}" if dialect == "postgres" else "?"
