@@ -1,0 +1,241 @@
+"""The Starlette application: routes, middleware, and one lifespan that opens and closes
+the database, Redis, the arq pool and (on the embedded default) Redis and the worker."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Route, WebSocketRoute
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+import settings
+from models import database
+from resolvers.auth import Unauthenticated, api_key_for, user_for_token
+from resolvers.loaders import Loaders
+from schema import schema as strawberry_schema
+from schema.context import Context, Principal
+from schema.execution import Executor, format_error
+from schema.http import handle, negotiate
+
+log = logging.getLogger("peergraph.app")
+
+
+@dataclass
+class Services:
+    """Process-wide handles, opened by the lifespan."""
+
+    redis: Any = None
+    arq: Any = None
+    worker_task: asyncio.Task[Any] | None = None
+    executor: Executor = field(default_factory=lambda: Executor(strawberry_schema._schema))
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+async def principal_for(request: Request) -> Principal:
+    """Resolve the caller; raises `Unauthenticated` for a bad token or key."""
+    client_ip = request.client.host if request.client else "unknown"
+    principal = Principal(client_ip=client_ip)
+    auth = request.headers.get("authorization")
+    if auth:
+        scheme, _, token = auth.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthenticated("Use `Authorization: Bearer <token>`")
+        principal.user, tok = await user_for_token(token.strip())
+        principal.token_id = tok.id
+    key = request.headers.get("x-api-key")
+    if key:
+        principal.api_key = await api_key_for(key.strip())
+    return principal
+
+
+def _redis_or_none(services: Services) -> Any:
+    return services.redis
+
+
+async def graphql_http(request: Request) -> Response:
+    services: Services = request.app.state.services
+    if request.method == "GET" and "query" not in request.query_params:
+        accept = request.headers.get("accept", "")
+        if "text/html" in accept:
+            return HTMLResponse(_graphiql_html())
+    try:
+        principal = await principal_for(request)
+    except Unauthenticated as error:
+        media = negotiate(request.headers.get("accept")) or "application/json"
+        import orjson
+
+        return Response(
+            orjson.dumps({"errors": [format_error(error)]}),
+            status_code=401,
+            media_type=media,
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    ctx = Context(
+        loaders=Loaders(),
+        principal=principal,
+        redis=services.redis,
+        arq=services.arq,
+        request=request,
+    )
+    return await handle(request, services.executor, ctx)
+
+
+async def healthz(_request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+async def readyz(request: Request) -> Response:
+    services: Services = request.app.state.services
+    checks: dict[str, str] = {}
+    try:
+        from resolvers.sql import fetch_one
+
+        await asyncio.wait_for(fetch_one("SELECT 1 AS ok"), 2)
+        checks["database"] = "ok"
+    except Exception as error:
+        checks["database"] = f"error: {type(error).__name__}"
+    if services.redis is None:
+        checks["redis"] = "not configured"
+    else:
+        try:
+            await asyncio.wait_for(services.redis.ping(), 2)
+            checks["redis"] = "ok"
+        except Exception as error:
+            checks["redis"] = f"error: {type(error).__name__}"
+    ready = all(v == "ok" for v in checks.values())
+    return JSONResponse({"ready": ready, "checks": checks}, status_code=200 if ready else 503)
+
+
+def _graphiql_html() -> str:
+    from strawberry.http.ides import get_graphql_ide_html
+
+    return get_graphql_ide_html("graphiql")
+
+
+class RequestIdMiddleware:
+    """Give every HTTP request an `X-Request-Id` (kept if the client sent one) and log it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = _header(scope, b"x-request-id") or uuid.uuid4().hex
+        started = time.perf_counter()
+
+        async def send_with_id(message: MutableMapping[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers.append((b"x-request-id", request_id.encode()[:64]))
+                message["headers"] = headers
+                log.debug(
+                    "%s %s %s %.1fms",
+                    scope["method"],
+                    scope["path"],
+                    message["status"],
+                    (time.perf_counter() - started) * 1000,
+                )
+            await send(message)
+
+        await self.app(scope, receive, send_with_id)
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key == name:
+            return bytes(value).decode("latin-1")[:64]
+    return None
+
+
+Lifespan = Callable[[Starlette], contextlib.AbstractAsyncContextManager[None]]
+
+
+def create_app(
+    *,
+    db_url: str | None = None,
+    redis_url: str | None = None,
+    manage_db: bool = True,
+    run_worker: bool | None = None,
+    on_startup: list[Callable[[Services], Awaitable[None]]] | None = None,
+) -> Starlette:
+    """Build the app. Tests pass `manage_db=False` when they opened the database themselves."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        services: Services = app.state.services
+        if manage_db:
+            await database.open_db(db_url)
+        url = redis_url if redis_url is not None else settings.REDIS_URL
+        embedded = redis_url is None and settings.embedded_redis()
+        if embedded:
+            from workers.embedded import start_embedded_redis
+
+            url = start_embedded_redis()
+        if url:
+            from workers.runtime import open_redis
+
+            services.redis, services.arq = await open_redis(url)
+        worker = run_worker if run_worker is not None else (embedded or settings.INPROCESS_WORKER)
+        if worker and services.arq is not None:
+            from workers.runtime import start_inprocess_worker
+
+            services.worker_task = await start_inprocess_worker(url)
+        for hook in on_startup or []:
+            await hook(services)
+        try:
+            yield
+        finally:
+            from workers.runtime import close_services
+
+            await close_services(services)
+            if manage_db:
+                await database.close_db()
+
+    app = Starlette(
+        routes=[
+            Route("/graphql", graphql_http, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", _websocket_app()),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+        ],
+        middleware=[
+            Middleware(RequestIdMiddleware),
+            Middleware(
+                CORSMiddleware,
+                allow_origins=[o.strip() for o in settings.CORS_ORIGINS.split(",")],
+                allow_methods=["GET", "POST"],
+                allow_headers=["authorization", "content-type", "x-api-key", "x-request-id"],
+                expose_headers=[
+                    "x-request-id",
+                    "x-ratelimit-limit",
+                    "x-ratelimit-remaining",
+                    "x-ratelimit-used",
+                    "x-ratelimit-reset",
+                    "retry-after",
+                ],
+            ),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.services = Services()
+    return app
+
+
+def _websocket_app() -> ASGIApp:
+    from schema.websocket import websocket_app
+
+    return websocket_app()

@@ -1,0 +1,233 @@
+"""Authors: lists, collaborators (from the aggregate table), topics, affiliations, and the
+trust snapshot rule from DESIGN.md."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+import orjson
+
+from resolvers.pagination import Page, PageArgs, build_page, page_args
+from resolvers.sql import Row, fetch, fetch_one, in_list
+
+AUTHOR_COLUMNS = (
+    "a.id, a.display_name, a.name_key, a.alternative_names, a.description, a.orcid, "
+    "a.openalex_id, a.arxiv_key, a.open_to_collaborate, a.claim_status, a.works_count, "
+    "a.cited_by_count, a.h_index, a.i10_index, a.followers_count, a.topics_count, "
+    "a.close_collaborators_count, a.has_persistent_work, a.counts_by_year"
+)
+CLOSE_COLLABORATOR_MIN_SHARED = 2
+
+
+def json_value(value: Any) -> Any:
+    """JSON columns come back as text on SQLite and on asyncpg's jsonb; decode them once."""
+    if isinstance(value, str | bytes):
+        return orjson.loads(value)
+    return value
+
+
+class AuthorOrderKey(StrEnum):
+    WORKS_COUNT_DESC = "WORKS_COUNT_DESC"
+    CITED_BY_COUNT_DESC = "CITED_BY_COUNT_DESC"
+    DISPLAY_NAME_ASC = "DISPLAY_NAME_ASC"
+
+
+_ORDERS: dict[AuthorOrderKey, tuple[str, bool]] = {
+    AuthorOrderKey.WORKS_COUNT_DESC: ("works_count", True),
+    AuthorOrderKey.CITED_BY_COUNT_DESC: ("cited_by_count", True),
+    AuthorOrderKey.DISPLAY_NAME_ASC: ("name_key", False),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class AuthorQuery:
+    institution_id: int | None = None
+    topic_id: int | None = None
+    open_to_collaborate: bool | None = None
+    claimed: bool | None = None
+    name_prefix: str | None = None
+
+    def where(self) -> tuple[list[str], list[Any]]:
+        clauses: list[str] = []
+        params: list[Any] = []
+        if self.institution_id is not None:
+            clauses.append(
+                "EXISTS (SELECT 1 FROM author_affiliation x"
+                " WHERE x.author_id = a.id AND x.institution_id = ?)"
+            )
+            params.append(self.institution_id)
+        if self.topic_id is not None:
+            clauses.append(
+                "EXISTS (SELECT 1 FROM author_topic x WHERE x.author_id = a.id AND x.topic_id = ?)"
+            )
+            params.append(self.topic_id)
+        if self.open_to_collaborate is not None:
+            clauses.append("a.open_to_collaborate = ?")
+            params.append(self.open_to_collaborate)
+        if self.claimed is not None:
+            op = "IN" if self.claimed else "NOT IN"
+            clauses.append(f"a.claim_status {op} ('CLAIMED', 'VERIFIED')")
+        if self.name_prefix:
+            clauses.append("a.name_key LIKE ?")
+            params.append(self.name_prefix.replace("%", "").replace("_", "") + "%")
+        return clauses, params
+
+
+async def list_authors(
+    query: AuthorQuery,
+    order: AuthorOrderKey,
+    first: int | None,
+    after: str | None,
+    convert: Callable[[Row], Any],
+) -> Page[Any]:
+    args = page_args(first, after, 2)
+    column, desc = _ORDERS[order]
+    direction, cmp = ("DESC", "<") if desc else ("ASC", ">")
+    clauses, params = query.where()
+    page_clauses, page_params = list(clauses), list(params)
+    if args.after is not None:
+        page_clauses.append(f"(a.{column}, a.id) {cmp} (?, ?)")
+        page_params.extend(args.after)
+    where = f"WHERE {' AND '.join(page_clauses)}" if page_clauses else ""
+    rows = await fetch(
+        f"SELECT {AUTHOR_COLUMNS} FROM author a {where}"
+        f" ORDER BY a.{column} {direction}, a.id {direction} LIMIT ?",
+        [*page_params, args.limit],
+    )
+
+    async def total() -> int:
+        count_where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        row = await fetch_one(f"SELECT COUNT(*) AS n FROM author a {count_where}", params)
+        return int(row["n"]) if row else 0
+
+    return build_page(rows, args, lambda r: (r[column], r["id"]), convert, total=total)
+
+
+def collaborator_key(row: Row) -> tuple[Any, ...]:
+    return (row["shared_works"], row["last_year"] or 0, row["coauthor_id"])
+
+
+async def collaborators_by_authors(
+    author_ids: list[int], close_only: bool, args: PageArgs
+) -> dict[int, list[Row]]:
+    """A page of collaborators for each author, strongest first, with the co-author's row."""
+    clauses: list[str] = []
+    params: list[Any] = []
+    if close_only:
+        clauses.append("c.shared_works >= ?")
+        params.append(CLOSE_COLLABORATOR_MIN_SHARED)
+    if args.after is not None:
+        clauses.append("(c.shared_works, COALESCE(c.last_year, 0), c.coauthor_id) < (?, ?, ?)")
+        params.extend(args.after)
+    extra = "".join(f" AND {c}" for c in clauses)
+    rows = await fetch(
+        f"SELECT * FROM (SELECT c.author_id AS _owner, c.coauthor_id, c.shared_works,"
+        f" c.first_year, c.last_year, {AUTHOR_COLUMNS}, ROW_NUMBER() OVER ("
+        f"PARTITION BY c.author_id ORDER BY c.shared_works DESC,"
+        f" COALESCE(c.last_year, 0) DESC, c.coauthor_id DESC) AS _rn"
+        f" FROM collaboration c JOIN author a ON a.id = c.coauthor_id"
+        f" WHERE c.author_id IN {in_list(author_ids)}{extra}) t"
+        f" WHERE _rn <= ? ORDER BY _owner, _rn",
+        [*author_ids, *params, args.limit],
+    )
+    grouped: dict[int, list[Row]] = {a: [] for a in author_ids}
+    for row in rows:
+        grouped[row["_owner"]].append(row)
+    return grouped
+
+
+def collaborators_total(author: Row, close_only: bool) -> Callable[[], Awaitable[int]]:
+    async def total() -> int:
+        if close_only:
+            return int(author["close_collaborators_count"])
+        row = await fetch_one(
+            "SELECT COUNT(*) AS n FROM collaboration WHERE author_id = ?", [author["id"]]
+        )
+        return int(row["n"]) if row else 0
+
+    return total
+
+
+async def topics_by_authors(author_ids: list[int], first: int) -> dict[int, list[Row]]:
+    rows = await fetch(
+        "SELECT * FROM (SELECT x.author_id AS _owner, x.work_count, t.*, ROW_NUMBER() OVER ("
+        "PARTITION BY x.author_id ORDER BY x.work_count DESC, t.id ASC) AS _rn"
+        " FROM author_topic x JOIN topic t ON t.id = x.topic_id"
+        f" WHERE x.author_id IN {in_list(author_ids)}) q WHERE _rn <= ? ORDER BY _owner, _rn",
+        [*author_ids, first],
+    )
+    grouped: dict[int, list[Row]] = {a: [] for a in author_ids}
+    for row in rows:
+        grouped[row["_owner"]].append(row)
+    return grouped
+
+
+async def affiliations_by_authors(author_ids: list[int]) -> dict[int, list[Row]]:
+    rows = await fetch(
+        "SELECT x.author_id AS _owner, x.years, x.first_year, x.last_year, i.*"
+        " FROM author_affiliation x JOIN institution i ON i.id = x.institution_id"
+        f" WHERE x.author_id IN {in_list(author_ids)}"
+        " ORDER BY x.author_id, COALESCE(x.last_year, 0) DESC, i.id",
+        author_ids,
+    )
+    grouped: dict[int, list[Row]] = {a: [] for a in author_ids}
+    for row in rows:
+        grouped[row["_owner"]].append(row)
+    return grouped
+
+
+# --- trust snapshot (DESIGN.md, "Trust snapshot") -------------------------------------------
+
+VERIFICATION_POINTS = {0: 0, 1: 10, 2: 25, 3: 40}
+
+
+@dataclass(frozen=True, slots=True)
+class TrustComponent:
+    name: str
+    points: int
+    max_points: int
+    detail: str
+
+
+def verification_level(author: Row) -> int:
+    status = author["claim_status"]
+    if status == "VERIFIED":
+        return 3
+    if status == "CLAIMED":
+        return 2
+    external = bool(author["orcid"] or author["openalex_id"])
+    return 1 if external or author["has_persistent_work"] else 0
+
+
+def trust_components(author: Row, affiliation_known: bool) -> list[TrustComponent]:
+    works = int(author["works_count"])
+    close = int(author["close_collaborators_count"])
+    followers = int(author["followers_count"])
+    claimed = author["claim_status"] in ("CLAIMED", "VERIFIED")
+    level = verification_level(author)
+    follower_points = min(10, 2 * math.floor(math.log2(1 + followers)))
+    return [
+        TrustComponent("works", min(works, 20), 20, f"{works} works, 1 point each"),
+        TrustComponent(
+            "closeCollaborators", min(close, 10), 10, f"{close} co-authors with 2+ shared works"
+        ),
+        TrustComponent("followers", follower_points, 10, f"{followers} followers"),
+        TrustComponent(
+            "affiliation",
+            5 if affiliation_known else 0,
+            5,
+            "affiliation known" if affiliation_known else "affiliation not imported",
+        ),
+        TrustComponent("claimed", 15 if claimed else 0, 15, "claimed" if claimed else "unclaimed"),
+        TrustComponent(
+            "verification", VERIFICATION_POINTS[level], 40, f"verification level L{level}"
+        ),
+    ]
+
+
+def trust_label(level: int) -> str:
+    return {0: "UNVERIFIED", 1: "UNVERIFIED", 2: "CLAIMED", 3: "VERIFIED"}[level]

@@ -1,0 +1,95 @@
+"""Opaque global ids (`base64url("Author:42")`) and the external id forms clients may send.
+
+A malformed id raises `InvalidId`; a well-formed id that names nothing resolves to None.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from resolvers.errors import InvalidId
+
+NodeType = Literal["Author", "Work", "Topic", "Institution", "GraphSlice", "Claim", "Invitation"]
+NODE_TYPES: frozenset[str] = frozenset(
+    {"Author", "Work", "Topic", "Institution", "GraphSlice", "Claim", "Invitation"}
+)
+EXTERNAL_SCHEMES = ("orcid", "doi", "arxiv", "openalex", "ror")
+
+_ORCID = re.compile(r"^\d{4}-\d{4}-\d{4}-\d{3}[\dX]$")
+_OPENALEX = re.compile(r"^[WAITS]\d+$")
+
+
+@dataclass(frozen=True, slots=True)
+class GlobalId:
+    type: str
+    key: str
+
+    @property
+    def int_id(self) -> int:
+        return int(self.key)
+
+
+@dataclass(frozen=True, slots=True)
+class ExternalRef:
+    scheme: str
+    value: str
+
+
+def to_global_id(type_name: str, key: int | str) -> str:
+    raw = f"{type_name}:{key}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def from_global_id(value: str) -> GlobalId:
+    padded = value + "=" * (-len(value) % 4)
+    try:
+        raw = base64.urlsafe_b64decode(padded.encode("ascii")).decode("utf-8")
+    except (binascii.Error, UnicodeError, ValueError):
+        raise InvalidId(f"'{_clip(value)}' is not a valid id") from None
+    type_name, sep, key = raw.partition(":")
+    if not sep or type_name not in NODE_TYPES or not key:
+        raise InvalidId(f"'{_clip(value)}' is not a valid id")
+    if type_name != "GraphSlice" and not key.isdigit():
+        raise InvalidId(f"'{_clip(value)}' is not a valid id")
+    return GlobalId(type_name, key)
+
+
+def parse_external(value: str) -> ExternalRef | None:
+    """`orcid:0000-…`, `doi:10.…`, `arxiv:2007.08563`, `openalex:A123`, `ror:…`; else None."""
+    scheme, sep, rest = value.partition(":")
+    scheme = scheme.lower()
+    if not sep or scheme not in EXTERNAL_SCHEMES:
+        return None
+    rest = rest.strip()
+    if scheme == "orcid":
+        rest = rest.removeprefix("https://orcid.org/").upper()
+        if not _ORCID.match(rest):
+            raise InvalidId(f"'{_clip(value)}' is not a valid ORCID id")
+    elif scheme == "doi":
+        rest = rest.removeprefix("https://doi.org/").lower()
+        if not rest.startswith("10."):
+            raise InvalidId(f"'{_clip(value)}' is not a valid DOI")
+    elif scheme == "openalex":
+        rest = rest.removeprefix("https://openalex.org/").upper()
+        if not _OPENALEX.match(rest):
+            raise InvalidId(f"'{_clip(value)}' is not a valid OpenAlex id")
+    elif scheme == "ror":
+        rest = rest.removeprefix("https://ror.org/").lower()
+        if not rest:
+            raise InvalidId(f"'{_clip(value)}' is not a valid ROR id")
+    elif not rest:
+        raise InvalidId(f"'{_clip(value)}' is not a valid arXiv id")
+    return ExternalRef(scheme, rest)
+
+
+def _clip(value: str) -> str:
+    return value if len(value) <= 80 else value[:77] + "..."
+
+
+def article(type_name: str) -> str:
+    """ "an Author", "a Work": for error messages."""
+    return ("an " if type_name[0] in "AEIOU" else "a ") + type_name

@@ -1,0 +1,243 @@
+"""Per-request DataLoaders: every list of ids a query touches becomes one SQL statement.
+
+Built once per request in `schema.context.get_context`; never shared between requests, so no
+viewer ever sees another's cached rows. Connection loaders are keyed by (owner id, page args),
+and each distinct page-args group is one windowed statement for all owners.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Hashable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol, TypeVar
+
+from strawberry.dataloader import DataLoader
+
+from resolvers import authors as author_sql
+from resolvers import works as work_sql
+from resolvers.authors import AUTHOR_COLUMNS
+from resolvers.ids import ExternalRef
+from resolvers.pagination import PageArgs
+from resolvers.sql import Row, fetch, in_list
+from resolvers.works import WORK_COLUMNS, WorkOrderKey, WorkQuery
+
+
+def _by_id(table: str, columns: str = "*") -> Callable[[list[int]], Awaitable[list[Row | None]]]:
+    async def load(ids: list[int]) -> list[Row | None]:
+        rows = await fetch(f"SELECT {columns} FROM {table} WHERE id IN {in_list(ids)}", ids)
+        found = {r["id"]: r for r in rows}
+        return [found.get(i) for i in ids]
+
+    return load
+
+
+class GroupedKey(Protocol):
+    """A connection loader key: the owner (author id) and the page args shared by a batch."""
+
+    @property
+    def owner(self) -> int: ...
+
+    @property
+    def group(self) -> Hashable: ...
+
+
+KG = TypeVar("KG", bound=GroupedKey)
+
+
+def _grouped(
+    run: Callable[[Any, list[int]], Awaitable[dict[int, list[Row]]]],
+) -> Callable[[list[KG]], Awaitable[list[list[Row]]]]:
+    """Batch keys that share the same page args into one statement per group."""
+
+    async def load(keys: list[KG]) -> list[list[Row]]:
+        groups: dict[Hashable, list[int]] = defaultdict(list)
+        for key in keys:
+            groups[key.group].append(key.owner)
+        results: dict[tuple[Hashable, int], list[Row]] = {}
+        for group, owners in groups.items():
+            found = await run(group, sorted(set(owners)))
+            for owner in owners:
+                results[(group, owner)] = found.get(owner, [])
+        return [results[(k.group, k.owner)] for k in keys]
+
+    return load
+
+
+async def _external(refs: list[ExternalRef]) -> list[tuple[str, int] | None]:
+    columns = {
+        "orcid": [("Author", "author", "orcid")],
+        "openalex": [
+            ("Author", "author", "openalex_id"),
+            ("Work", "work", "openalex_id"),
+            ("Institution", "institution", "openalex_id"),
+        ],
+        "doi": [("Work", "work", "doi")],
+        "arxiv": [("Work", "work", "arxiv_id")],
+        "ror": [("Institution", "institution", "ror")],
+    }
+    found: dict[ExternalRef, tuple[str, int]] = {}
+    by_scheme: dict[str, list[str]] = defaultdict(list)
+    for ref in refs:
+        by_scheme[ref.scheme].append(ref.value)
+    for scheme, values in by_scheme.items():
+        for type_name, table, column in columns[scheme]:
+            if scheme == "openalex":
+                prefix = {"Author": "A", "Work": "W", "Institution": "I"}[type_name]
+                values_here = [v for v in values if v.startswith(prefix)]
+            else:
+                values_here = values
+            if not values_here:
+                continue
+            rows = await fetch(
+                f"SELECT id, {column} AS v FROM {table} WHERE {column} IN {in_list(values_here)}",
+                values_here,
+            )
+            for row in rows:
+                found[ExternalRef(scheme, row["v"])] = (type_name, row["id"])
+    return [found.get(r) for r in refs]
+
+
+@dataclass(frozen=True, slots=True)
+class WorksKey:
+    owner: int
+    query: WorkQuery
+    order: WorkOrderKey
+    args: PageArgs
+
+    @property
+    def group(self) -> tuple[WorkQuery, WorkOrderKey, PageArgs]:
+        return (self.query, self.order, self.args)
+
+
+@dataclass(frozen=True, slots=True)
+class CollaboratorsKey:
+    owner: int
+    close_only: bool
+    args: PageArgs
+
+    @property
+    def group(self) -> tuple[bool, PageArgs]:
+        return (self.close_only, self.args)
+
+
+@dataclass(frozen=True, slots=True)
+class TopicsKey:
+    owner: int
+    first: int
+
+    @property
+    def group(self) -> int:
+        return self.first
+
+
+async def _works_run(
+    group: tuple[WorkQuery, WorkOrderKey, PageArgs], ids: list[int]
+) -> dict[int, list[Row]]:
+    return await work_sql.works_by_authors(ids, *group)
+
+
+async def _collaborators_run(group: tuple[bool, PageArgs], ids: list[int]) -> dict[int, list[Row]]:
+    return await author_sql.collaborators_by_authors(ids, *group)
+
+
+async def _topics_run(first: int, ids: list[int]) -> dict[int, list[Row]]:
+    return await author_sql.topics_by_authors(ids, first)
+
+
+@dataclass
+class Loaders:
+    author: DataLoader[int, Row | None] = field(
+        default_factory=lambda: DataLoader(_by_id("author a", AUTHOR_COLUMNS))
+    )
+    work: DataLoader[int, Row | None] = field(
+        default_factory=lambda: DataLoader(_by_id("work w", WORK_COLUMNS))
+    )
+    topic: DataLoader[int, Row | None] = field(default_factory=lambda: DataLoader(_by_id("topic")))
+    institution: DataLoader[int, Row | None] = field(
+        default_factory=lambda: DataLoader(_by_id("institution"))
+    )
+    source: DataLoader[int, Row | None] = field(
+        default_factory=lambda: DataLoader(_by_id("source"))
+    )
+    external: DataLoader[ExternalRef, tuple[str, int] | None] = field(
+        default_factory=lambda: DataLoader(_external)
+    )
+    affiliations: DataLoader[int, list[Row]] = field(
+        default_factory=lambda: DataLoader(_many(author_sql.affiliations_by_authors))
+    )
+    author_topics: DataLoader[TopicsKey, list[Row]] = field(
+        default_factory=lambda: DataLoader(_grouped(_topics_run))
+    )
+    author_works: DataLoader[WorksKey, list[Row]] = field(
+        default_factory=lambda: DataLoader(_grouped(_works_run))
+    )
+    collaborators: DataLoader[CollaboratorsKey, list[Row]] = field(
+        default_factory=lambda: DataLoader(_grouped(_collaborators_run))
+    )
+    authorships: DataLoader[int, list[Row]] = field(
+        default_factory=lambda: DataLoader(_many(_authorships_by_works))
+    )
+    work_topics: DataLoader[int, list[Row]] = field(
+        default_factory=lambda: DataLoader(_many(_topics_by_works))
+    )
+    authorship_institutions: DataLoader[int, list[Row]] = field(
+        default_factory=lambda: DataLoader(_many(_institutions_by_authorships))
+    )
+
+    def prime_authors(self, rows: Sequence[Row]) -> None:
+        for row in rows:
+            self.author.prime(row["id"], row)
+
+
+def _many(
+    run: Callable[[list[int]], Awaitable[dict[int, list[Row]]]],
+) -> Callable[[list[int]], Awaitable[list[list[Row]]]]:
+    async def load(ids: list[int]) -> list[list[Row]]:
+        found = await run(ids)
+        return [found.get(i, []) for i in ids]
+
+    return load
+
+
+def _group(rows: list[Row], key: str, owners: list[int]) -> dict[int, list[Row]]:
+    grouped: dict[int, list[Row]] = {o: [] for o in owners}
+    for row in rows:
+        grouped[row[key]].append(row)
+    return grouped
+
+
+async def _authorships_by_works(ids: list[int]) -> dict[int, list[Row]]:
+    rows = await fetch(
+        "SELECT id, work_id, author_id, position, raw_name, is_corresponding FROM authorship"
+        f" WHERE work_id IN {in_list(ids)} ORDER BY work_id, position",
+        ids,
+    )
+    return _group(rows, "work_id", ids)
+
+
+async def _topics_by_works(ids: list[int]) -> dict[int, list[Row]]:
+    rows = await fetch(
+        "SELECT x.work_id AS _owner, x.score, x.is_primary, t.* FROM work_topic x"
+        f" JOIN topic t ON t.id = x.topic_id WHERE x.work_id IN {in_list(ids)}"
+        " ORDER BY x.work_id, x.is_primary DESC, x.score DESC, t.id",
+        ids,
+    )
+    return _group(rows, "_owner", ids)
+
+
+async def _institutions_by_authorships(ids: list[int]) -> dict[int, list[Row]]:
+    rows = await fetch(
+        "SELECT x.authorship_id AS _owner, i.* FROM authorship_institution x"
+        f" JOIN institution i ON i.id = x.institution_id WHERE x.authorship_id IN {in_list(ids)}"
+        " ORDER BY x.authorship_id, x.id",
+        ids,
+    )
+    return _group(rows, "_owner", ids)
+
+
+def new_loaders() -> Loaders:
+    return Loaders()
+
+
+__all__ = ["CollaboratorsKey", "Loaders", "TopicsKey", "WorksKey", "new_loaders"]

@@ -1,0 +1,167 @@
+"""Work lists (top level, by author, by topic, by institution, references, cited by) and their
+ordering, filtering and keyset pagination, in one parametrized statement per page."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from resolvers.pagination import Page, PageArgs, build_page, page_args
+from resolvers.sql import Row, fetch, fetch_one, in_list
+
+
+class WorkOrderKey(StrEnum):
+    PUBLICATION_DATE_DESC = "PUBLICATION_DATE_DESC"
+    PUBLICATION_DATE_ASC = "PUBLICATION_DATE_ASC"
+    CITED_BY_COUNT_DESC = "CITED_BY_COUNT_DESC"
+    TITLE_ASC = "TITLE_ASC"
+
+
+#: order key → (sort column, descending)
+_ORDERS: dict[WorkOrderKey, tuple[str, bool]] = {
+    WorkOrderKey.PUBLICATION_DATE_DESC: ("pub_sort", True),
+    WorkOrderKey.PUBLICATION_DATE_ASC: ("pub_sort", False),
+    WorkOrderKey.CITED_BY_COUNT_DESC: ("cited_by_count", True),
+    WorkOrderKey.TITLE_ASC: ("title_key", False),
+}
+
+WORK_COLUMNS = (
+    "w.id, w.title, w.abstract, w.type, w.publication_year, w.publication_date, w.pub_sort, "
+    "w.source_id, w.doi, w.arxiv_id, w.openalex_id, w.cited_by_count, w.title_key"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class WorkQuery:
+    """What a work list is restricted to; every field is optional."""
+
+    year_from: int | None = None
+    year_to: int | None = None
+    types: tuple[str, ...] = ()
+    topic_id: int | None = None
+    institution_id: int | None = None
+    author_id: int | None = None
+    references_of: int | None = None
+    cited_by_of: int | None = None
+    has_abstract: bool | None = None
+
+    def where(self) -> tuple[list[str], list[Any]]:
+        clauses: list[str] = []
+        params: list[Any] = []
+        if self.year_from is not None:
+            clauses.append("w.publication_year >= ?")
+            params.append(self.year_from)
+        if self.year_to is not None:
+            clauses.append("w.publication_year <= ?")
+            params.append(self.year_to)
+        if self.types:
+            clauses.append(f"w.type IN {in_list(self.types)}")
+            params.extend(self.types)
+        if self.topic_id is not None:
+            clauses.append(
+                "EXISTS (SELECT 1 FROM work_topic x WHERE x.work_id = w.id AND x.topic_id = ?)"
+            )
+            params.append(self.topic_id)
+        if self.author_id is not None:
+            clauses.append(
+                "EXISTS (SELECT 1 FROM authorship x WHERE x.work_id = w.id AND x.author_id = ?)"
+            )
+            params.append(self.author_id)
+        if self.institution_id is not None:
+            clauses.append(
+                "EXISTS (SELECT 1 FROM authorship x JOIN authorship_institution y"
+                " ON y.authorship_id = x.id WHERE x.work_id = w.id AND y.institution_id = ?)"
+            )
+            params.append(self.institution_id)
+        if self.references_of is not None:
+            clauses.append(
+                "EXISTS (SELECT 1 FROM citation x WHERE x.cited_id = w.id AND x.citing_id = ?)"
+            )
+            params.append(self.references_of)
+        if self.cited_by_of is not None:
+            clauses.append(
+                "EXISTS (SELECT 1 FROM citation x WHERE x.citing_id = w.id AND x.cited_id = ?)"
+            )
+            params.append(self.cited_by_of)
+        if self.has_abstract is not None:
+            clauses.append("w.abstract IS NOT NULL" if self.has_abstract else "w.abstract IS NULL")
+        return clauses, params
+
+    @property
+    def unfiltered_for_author(self) -> bool:
+        return self == WorkQuery(author_id=self.author_id)
+
+
+def order_sql(order: WorkOrderKey) -> tuple[str, str, str]:
+    """(ORDER BY clause, keyset comparison, sort column) for an ordering."""
+    column, desc = _ORDERS[order]
+    direction = "DESC" if desc else "ASC"
+    return f"w.{column} {direction}, w.id {direction}", "<" if desc else ">", column
+
+
+def work_key(order: WorkOrderKey) -> Callable[[Row], tuple[Any, ...]]:
+    column = _ORDERS[order][0]
+    return lambda row: (row[column], row["id"])
+
+
+async def list_works(
+    query: WorkQuery,
+    order: WorkOrderKey,
+    first: int | None,
+    after: str | None,
+    convert: Callable[[Row], Any],
+) -> Page[Any]:
+    args = page_args(first, after, 2)
+    clauses, params = query.where()
+    order_by, cmp, column = order_sql(order)
+    page_clauses = list(clauses)
+    page_params = list(params)
+    if args.after is not None:
+        page_clauses.append(f"(w.{column}, w.id) {cmp} (?, ?)")
+        page_params.extend(args.after)
+    where = f"WHERE {' AND '.join(page_clauses)}" if page_clauses else ""
+    rows = await fetch(
+        f"SELECT {WORK_COLUMNS} FROM work w {where} ORDER BY {order_by} LIMIT ?",
+        [*page_params, args.limit],
+    )
+    return build_page(rows, args, work_key(order), convert, total=work_counter(query))
+
+
+def work_counter(query: WorkQuery) -> Callable[[], Awaitable[int]]:
+    """A deferred COUNT(*), run only if the client selects `totalCount`."""
+
+    async def count() -> int:
+        clauses, params = query.where()
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        row = await fetch_one(f"SELECT COUNT(*) AS n FROM work w {where}", params)
+        return int(row["n"]) if row else 0
+
+    return count
+
+
+async def works_by_authors(
+    author_ids: list[int], query: WorkQuery, order: WorkOrderKey, args: PageArgs
+) -> dict[int, list[Row]]:
+    """One page of works for each of several authors, in one statement (a window per author)."""
+    clauses, params = query.where()
+    order_by, cmp, column = order_sql(order)
+    if args.after is not None:
+        clauses.append(f"(w.{column}, w.id) {cmp} (?, ?)")
+        params.extend(args.after)
+    extra = "".join(f" AND {c}" for c in clauses)
+    rows = await fetch(
+        f"SELECT * FROM (SELECT {WORK_COLUMNS}, s.display_name AS _venue_name,"
+        f" s.type AS _venue_type, s.issn_l AS _venue_issn, a.author_id AS _owner,"
+        f" ROW_NUMBER() OVER (PARTITION BY a.author_id ORDER BY {order_by}) AS _rn"
+        f" FROM authorship a JOIN work w ON w.id = a.work_id"
+        f" LEFT JOIN source s ON s.id = w.source_id"
+        f" WHERE a.author_id IN {in_list(author_ids)}{extra}) t"
+        f" WHERE _rn <= ? ORDER BY _owner, _rn",
+        [*author_ids, *params, args.limit],
+    )
+    grouped: dict[int, list[Row]] = {a: [] for a in author_ids}
+    for row in rows:
+        grouped[row["_owner"]].append(row)
+    return grouped

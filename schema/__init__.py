@@ -1,0 +1,29 @@
+"""The Strawberry schema: one module per domain, merged here into Query (and Mutation,
+Subscription as the domains add them)."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.schema.config import StrawberryConfig
+
+from schema.authors import Author, AuthorQueries
+from schema.institutions import Institution, InstitutionQueries
+from schema.nodes import NodeQueries
+from schema.topics import Topic, TopicQueries
+from schema.works import Work, WorkQueries
+
+
+@strawberry.type
+class Query(NodeQueries, AuthorQueries, WorkQueries, TopicQueries, InstitutionQueries):
+    pass
+
+
+def build_schema() -> strawberry.Schema:
+    return strawberry.Schema(
+        query=Query,
+        types=[Author, Work, Topic, Institution],
+        config=StrawberryConfig(auto_camel_case=True),
+    )
+
+
+schema = build_schema()

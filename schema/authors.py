@@ -1,0 +1,402 @@
+"""The Author type: profile fields, trust snapshot, counts, metrics, works, topics and
+collaborators. Every database read goes through `info.context.loaders` or `resolvers/`."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from enum import Enum
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from models.text import name_key
+from resolvers import authors as data
+from resolvers.errors import BadUserInput
+from resolvers.ids import to_global_id
+from resolvers.loaders import CollaboratorsKey, TopicsKey, WorksKey
+from resolvers.pagination import Page, build_page, page_args
+from resolvers.sql import Row
+from resolvers.works import WorkOrderKey, WorkQuery, work_counter, work_key
+from schema.common import ExternalId, ExternalIdScheme, Node
+from schema.connections import Connection
+from schema.context import Info
+
+if TYPE_CHECKING:
+    from schema.institutions import Institution
+    from schema.topics import Topic
+    from schema.works import WorkConnection, WorkFilter
+
+strawberry.enum(data.AuthorOrderKey, name="AuthorOrder")
+
+
+@strawberry.enum
+class AffiliationStatus(Enum):
+    KNOWN = "KNOWN"
+    NOT_IMPORTED = "NOT_IMPORTED"
+
+
+@strawberry.enum
+class VerificationLevel(Enum):
+    L0 = "L0"
+    L1 = "L1"
+    L2 = "L2"
+    L3 = "L3"
+
+
+@strawberry.enum
+class TrustLabel(Enum):
+    UNVERIFIED = "UNVERIFIED"
+    CLAIMED = "CLAIMED"
+    VERIFIED = "VERIFIED"
+
+
+@strawberry.enum
+class ClaimStatus(Enum):
+    UNCLAIMED = "UNCLAIMED"
+    PENDING = "PENDING"
+    CLAIMED = "CLAIMED"
+    VERIFIED = "VERIFIED"
+
+
+@strawberry.type
+class Affiliation:
+    status: AffiliationStatus
+    institution: Annotated[Institution, strawberry.lazy("schema.institutions")] | None
+    years: list[int]
+    start_year: int | None
+    end_year: int | None
+
+    @classmethod
+    def of(cls, row: Row | None) -> Affiliation:
+        from schema.institutions import Institution
+
+        if row is None:
+            return cls(
+                status=AffiliationStatus.NOT_IMPORTED,
+                institution=None,
+                years=[],
+                start_year=None,
+                end_year=None,
+            )
+        return cls(
+            status=AffiliationStatus.KNOWN,
+            institution=Institution.of(row),
+            years=sorted(data.json_value(row["years"]) or []),
+            start_year=row["first_year"],
+            end_year=row["last_year"],
+        )
+
+
+@strawberry.type
+class TrustComponent:
+    name: str
+    points: int
+    max_points: int
+    detail: str
+
+
+@strawberry.type
+class TrustSnapshot:
+    score: int
+    label: TrustLabel
+    verification_level: VerificationLevel
+    claimed: bool
+    components: list[TrustComponent]
+
+
+@strawberry.type
+class AuthorCounts:
+    works: int
+    citations: int
+    followers: int
+    topics: int
+    close_collaborators: int
+
+
+@strawberry.type
+class YearCount:
+    year: int
+    works: int
+    citations: int
+
+
+@strawberry.type
+class AuthorMetrics:
+    h_index: int
+    i10_index: int
+    cited_by_count: int
+    _by_year: strawberry.Private[dict[str, list[int]]]
+
+    @strawberry.field(description="Works and citations per year, with zeros for missing years.")
+    def counts_by_year(
+        self, from_: Annotated[int, strawberry.argument(name="from")], to: int
+    ) -> list[YearCount]:
+        if to < from_ or to - from_ > 200:
+            raise BadUserInput("`from` must be ≤ `to`, spanning at most 200 years")
+        out = []
+        for year in range(from_, to + 1):
+            works, citations = (self._by_year.get(str(year)) or [0, 0])[:2]
+            out.append(YearCount(year=year, works=works, citations=citations))
+        return out
+
+
+@strawberry.type
+class AuthorTopic:
+    topic: Annotated[Topic, strawberry.lazy("schema.topics")]
+    work_count: int
+    share: float
+
+
+@strawberry.type
+class Collaborator:
+    author: Author
+    shared_works: int
+    first_year: int | None
+    last_year: int | None
+    is_close: bool
+
+
+@strawberry.type
+class CollaboratorConnection(Connection[Collaborator]):
+    pass
+
+
+@strawberry.type
+class ClaimState:
+    status: ClaimStatus
+    viewer_can_claim: bool
+
+
+@strawberry.type
+class Author(Node):
+    _row: strawberry.Private[Row]
+
+    @classmethod
+    def of(cls, row: Row) -> Author:
+        return cls(id=strawberry.ID(to_global_id("Author", row["id"])), _row=row)
+
+    @strawberry.field
+    def display_name(self) -> str:
+        return str(self._row["display_name"])
+
+    @strawberry.field
+    def alternative_names(self) -> list[str]:
+        return list(data.json_value(self._row["alternative_names"]) or [])
+
+    @strawberry.field
+    def description(self) -> str | None:
+        return self._row["description"]  # type: ignore[no-any-return]
+
+    @strawberry.field
+    def orcid(self) -> str | None:
+        return self._row["orcid"]  # type: ignore[no-any-return]
+
+    @strawberry.field
+    def external_ids(self) -> list[ExternalId]:
+        out = []
+        if self._row["orcid"]:
+            out.append(ExternalId.of(ExternalIdScheme.ORCID, self._row["orcid"]))
+        if self._row["openalex_id"]:
+            out.append(ExternalId.of(ExternalIdScheme.OPENALEX, self._row["openalex_id"]))
+        return out
+
+    @strawberry.field
+    async def affiliation(self, info: Info) -> Affiliation:
+        rows = await info.context.loaders.affiliations.load(self._row["id"])
+        return Affiliation.of(rows[0] if rows else None)
+
+    @strawberry.field
+    async def affiliations(self, info: Info) -> list[Affiliation]:
+        rows = await info.context.loaders.affiliations.load(self._row["id"])
+        return [Affiliation.of(r) for r in rows]
+
+    @strawberry.field
+    def open_to_collaborate(self) -> bool:
+        return bool(self._row["open_to_collaborate"])
+
+    @strawberry.field
+    async def trust(self, info: Info) -> TrustSnapshot:
+        affiliations = await info.context.loaders.affiliations.load(self._row["id"])
+        components = data.trust_components(self._row, affiliation_known=bool(affiliations))
+        level = data.verification_level(self._row)
+        return TrustSnapshot(
+            score=sum(c.points for c in components),
+            label=TrustLabel(data.trust_label(level)),
+            verification_level=VerificationLevel(f"L{level}"),
+            claimed=level >= 2,
+            components=[
+                TrustComponent(
+                    name=c.name, points=c.points, max_points=c.max_points, detail=c.detail
+                )
+                for c in components
+            ],
+        )
+
+    @strawberry.field
+    def counts(self) -> AuthorCounts:
+        r = self._row
+        return AuthorCounts(
+            works=r["works_count"],
+            citations=r["cited_by_count"],
+            followers=r["followers_count"],
+            topics=r["topics_count"],
+            close_collaborators=r["close_collaborators_count"],
+        )
+
+    @strawberry.field
+    def metrics(self) -> AuthorMetrics:
+        r = self._row
+        return AuthorMetrics(
+            h_index=r["h_index"],
+            i10_index=r["i10_index"],
+            cited_by_count=r["cited_by_count"],
+            _by_year=data.json_value(r["counts_by_year"]) or {},
+        )
+
+    @strawberry.field(description="The author's works; newest first by default.")
+    async def works(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        order_by: WorkOrderKey = WorkOrderKey.PUBLICATION_DATE_DESC,
+        filter: Annotated[WorkFilter, strawberry.lazy("schema.works")] | None = None,
+    ) -> Annotated[WorkConnection, strawberry.lazy("schema.works")]:
+        from schema.works import Work, WorkConnection, work_query
+
+        query = work_query(filter)
+        args = page_args(first, after, 2)
+        rows = await info.context.loaders.author_works.load(
+            WorksKey(self._row["id"], query, order_by, args)
+        )
+        works_count = int(self._row["works_count"])
+        # the cached counter answers totalCount without a query when nothing is filtered
+        total = (
+            (lambda: works_count)
+            if query == WorkQuery()
+            else work_counter(replace(query, author_id=self._row["id"]))
+        )
+        page: Page[Work] = build_page(rows, args, work_key(order_by), Work.of, total=total)
+        return WorkConnection.of(page)  # type: ignore[no-any-return]
+
+    @strawberry.field(description="Topics of the author's works, most works first.")
+    async def topics(self, info: Info, first: int = 10) -> list[AuthorTopic]:
+        from schema.topics import Topic
+
+        if not 0 <= first <= info.context.settings.max_page_size:
+            raise BadUserInput(
+                f"`first` must be between 0 and {info.context.settings.max_page_size}",
+                argument="first",
+            )
+        rows = await info.context.loaders.author_topics.load(TopicsKey(self._row["id"], first))
+        works = max(int(self._row["works_count"]), 1)
+        return [
+            AuthorTopic(
+                topic=Topic.of(r), work_count=r["work_count"], share=r["work_count"] / works
+            )
+            for r in rows
+        ]
+
+    @strawberry.field(description="Co-authors, strongest first (shared works, then most recent).")
+    async def collaborators(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        close_only: bool = False,
+    ) -> CollaboratorConnection:
+        args = page_args(first, after, 3)
+        rows = await info.context.loaders.collaborators.load(
+            CollaboratorsKey(self._row["id"], close_only, args)
+        )
+        info.context.loaders.prime_authors([_coauthor_row(r) for r in rows])
+        page = build_page(
+            rows,
+            args,
+            data.collaborator_key,
+            _collaborator,
+            total=data.collaborators_total(self._row, close_only),
+        )
+        return CollaboratorConnection.of(page)  # type: ignore[no-any-return]
+
+    @strawberry.field
+    async def viewer_is_following(self, info: Info) -> bool:
+        from resolvers import social
+
+        return await social.viewer_is_following(info.context, self._row["id"])
+
+    @strawberry.field
+    async def claim(self, info: Info) -> ClaimState:
+        from resolvers import social
+
+        status = self._row["claim_status"]
+        status = status if status in ClaimStatus.__members__ else "UNCLAIMED"
+        can_claim = await social.viewer_can_claim(info.context, self._row)
+        return ClaimState(status=ClaimStatus(status), viewer_can_claim=can_claim)
+
+
+@strawberry.type
+class AuthorConnection(Connection[Author]):
+    pass
+
+
+def _coauthor_row(row: Row) -> Row:
+    return {k: v for k, v in row.items() if not k.startswith("_") and k not in _COLLAB_ONLY}
+
+
+_COLLAB_ONLY = frozenset({"coauthor_id", "shared_works", "first_year", "last_year"})
+
+
+def _collaborator(row: Row) -> Collaborator:
+    shared = int(row["shared_works"])
+    return Collaborator(
+        author=Author.of(_coauthor_row(row)),
+        shared_works=shared,
+        first_year=row["first_year"],
+        last_year=row["last_year"],
+        is_close=shared >= data.CLOSE_COLLABORATOR_MIN_SHARED,
+    )
+
+
+@strawberry.input
+class AuthorFilter:
+    institution: strawberry.ID | None = None
+    topic: strawberry.ID | None = None
+    open_to_collaborate: bool | None = None
+    claimed: bool | None = None
+    name_prefix: str | None = None
+
+
+@strawberry.type
+class AuthorQueries:
+    @strawberry.field(
+        description="An author by global id, or `orcid:…`, `openalex:A…`; null if none."
+    )
+    async def author(self, info: Info, id: strawberry.ID) -> Author | None:
+        from schema.nodes import resolve_node
+
+        node = await resolve_node(info.context, str(id), expect="Author")
+        return node if isinstance(node, Author) else None
+
+    @strawberry.field(description="All authors, filtered and ordered; most works first by default.")
+    async def authors(
+        self,
+        first: int | None = None,
+        after: str | None = None,
+        filter: AuthorFilter | None = None,
+        order_by: data.AuthorOrderKey = data.AuthorOrderKey.WORKS_COUNT_DESC,
+    ) -> AuthorConnection:
+        from schema.works import _int_id
+
+        f = filter or AuthorFilter()
+        if f.name_prefix is not None and len(f.name_prefix) > 200:
+            raise BadUserInput("`namePrefix` must be at most 200 characters", argument="filter")
+        query = data.AuthorQuery(
+            institution_id=_int_id(f.institution, "Institution"),
+            topic_id=_int_id(f.topic, "Topic"),
+            open_to_collaborate=f.open_to_collaborate,
+            claimed=f.claimed,
+            name_prefix=name_key(f.name_prefix) if f.name_prefix else None,
+        )
+        page = await data.list_authors(query, order_by, first, after, Author.of)
+        return AuthorConnection.of(page)  # type: ignore[no-any-return]

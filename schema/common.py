@@ -1,0 +1,63 @@
+"""Types shared by every domain: the Node interface, page info, external ids, enums."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+import strawberry
+
+
+@strawberry.interface(description="An object with an opaque global id.")
+class Node:
+    id: strawberry.ID
+
+
+@strawberry.enum
+class NodeKind(Enum):
+    AUTHOR = "AUTHOR"
+    WORK = "WORK"
+    TOPIC = "TOPIC"
+    INSTITUTION = "INSTITUTION"
+
+
+@strawberry.enum
+class ExternalIdScheme(Enum):
+    ORCID = "ORCID"
+    OPENALEX = "OPENALEX"
+    DOI = "DOI"
+    ARXIV = "ARXIV"
+    ROR = "ROR"
+
+
+_URLS = {
+    ExternalIdScheme.ORCID: "https://orcid.org/{}",
+    ExternalIdScheme.OPENALEX: "https://openalex.org/{}",
+    ExternalIdScheme.DOI: "https://doi.org/{}",
+    ExternalIdScheme.ARXIV: "https://arxiv.org/abs/{}",
+    ExternalIdScheme.ROR: "https://ror.org/{}",
+}
+
+
+@strawberry.type
+class ExternalId:
+    scheme: ExternalIdScheme
+    value: str
+    url: str
+
+    @classmethod
+    def of(cls, scheme: ExternalIdScheme, value: str) -> ExternalId:
+        return cls(scheme=scheme, value=value, url=_URLS[scheme].format(value))
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+@strawberry.enum
+class OrderDirection(Enum):
+    ASC = "ASC"
+    DESC = "DESC"

@@ -1,0 +1,152 @@
+"""GraphQL over HTTP (https://graphql.github.io/graphql-over-http/), on Starlette.
+
+POST takes `application/json`; GET takes queries only (a mutation over GET is 405). Responses
+are `application/graphql-response+json` when the client accepts it (request errors are then
+400), else `application/json` (always 200 for GraphQL errors). Bodies are encoded with orjson.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+
+from resolvers.errors import ApiError
+from schema.context import Context
+from schema.execution import BAD_REQUEST, Executor, Operation, RequestError, coded, format_error
+
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+JSON = "application/json"
+MAX_BATCH = 5
+
+
+def negotiate(accept: str | None) -> str | None:
+    """The response media type for an Accept header, or None when nothing acceptable."""
+    if not accept:
+        return JSON
+    best: tuple[float, int, str] | None = None
+    for order, part in enumerate(accept.split(",")):
+        media, *params = [p.strip() for p in part.split(";")]
+        q = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        media = media.lower()
+        if q <= 0:
+            continue
+        if media == GRAPHQL_RESPONSE:
+            choice = GRAPHQL_RESPONSE
+        elif media in (JSON, "application/*", "*/*"):
+            choice = JSON
+        else:
+            continue
+        candidate = (q, -order, choice)
+        if best is None or candidate > best:
+            best = candidate
+    return best[2] if best else None
+
+
+def _response(body: Any, status: int, media: str, headers: dict[str, str]) -> Response:
+    return Response(
+        orjson.dumps(body),
+        status_code=status,
+        media_type=f"{media}; charset=utf-8",
+        headers=headers,
+    )
+
+
+def _bad_request(message: str, media: str, status: int = 400, **headers: str) -> Response:
+    return _response(
+        {"errors": [format_error(coded(message, BAD_REQUEST))]}, status, media, headers
+    )
+
+
+def _operation(payload: Any) -> Operation:
+    if not isinstance(payload, dict):
+        raise ValueError("The request body must be a JSON object with a `query`")
+    query = payload.get("query")
+    variables = payload.get("variables")
+    name = payload.get("operationName")
+    extensions = payload.get("extensions")
+    if query is None and not (isinstance(extensions, dict) and "persistedQuery" in extensions):
+        raise ValueError("The request has no `query`")
+    if query is not None and not isinstance(query, str):
+        raise ValueError("`query` must be a string")
+    if variables is not None and not isinstance(variables, dict):
+        raise ValueError("`variables` must be an object")
+    if name is not None and not isinstance(name, str):
+        raise ValueError("`operationName` must be a string")
+    if extensions is not None and not isinstance(extensions, dict):
+        raise ValueError("`extensions` must be an object")
+    return Operation(query or "", variables, name, extensions)
+
+
+def _get_payload(request: Request) -> dict[str, Any]:
+    params = request.query_params
+    payload: dict[str, Any] = {"query": params.get("query")}
+    for key in ("variables", "extensions"):
+        raw = params.get(key)
+        if raw:
+            try:
+                payload[key] = orjson.loads(raw)
+            except orjson.JSONDecodeError:
+                raise ValueError(f"`{key}` is not valid JSON") from None
+    if "operationName" in params:
+        payload["operationName"] = params.get("operationName") or None
+    return payload
+
+
+async def handle(request: Request, executor: Executor, ctx: Context) -> Response:
+    media = negotiate(request.headers.get("accept"))
+    if media is None:
+        return _bad_request(f"Accept {GRAPHQL_RESPONSE} or {JSON}", JSON, 406)
+    try:
+        if request.method == "GET":
+            payloads: Any = _get_payload(request)
+        else:
+            content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+            if content_type != JSON:
+                return _bad_request(
+                    "Send the request as `Content-Type: application/json`", media, 415
+                )
+            body = await request.body()
+            try:
+                payloads = orjson.loads(body)
+            except orjson.JSONDecodeError:
+                return _bad_request("The request body is not valid JSON", media)
+        batch = isinstance(payloads, list)
+        items = payloads if batch else [payloads]
+        if batch and not 1 <= len(items) <= MAX_BATCH:
+            return _bad_request(f"A batch holds 1 to {MAX_BATCH} operations", media)
+        operations = [_operation(p) for p in items]
+    except ValueError as error:
+        return _bad_request(str(error), media)
+
+    results: list[dict[str, Any]] = []
+    status = 200
+    for op in operations:
+        try:
+            results.append(await executor.run(op, ctx, allow_mutations=request.method != "GET"))
+        except RequestError as error:
+            results.append({"errors": [format_error(e) for e in error.errors]})
+            if error.status == 405:
+                return _response(results[-1], 405, media, {"Allow": "POST", **ctx.response_headers})
+            if media == GRAPHQL_RESPONSE or error.status not in (400,):
+                status = error.status if not batch else status
+        except ApiError as error:
+            results.append({"errors": [format_error(error)]})
+            status = _status_for(error) if not batch else status
+    headers = dict(ctx.response_headers)
+    return _response(results if batch else results[0], status, media, headers)
+
+
+def _status_for(error: ApiError) -> int:
+    return {"RATE_LIMITED": 429, "UNAUTHENTICATED": 401, "PERSISTED_QUERY_NOT_FOUND": 200}.get(
+        error.code, 400
+    )

@@ -1,0 +1,96 @@
+"""The Institution type."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from resolvers.authors import AuthorOrderKey, AuthorQuery, list_authors
+from resolvers.ids import to_global_id
+from resolvers.sql import Row
+from resolvers.works import WorkOrderKey, WorkQuery, list_works
+from schema.common import ExternalId, ExternalIdScheme, Node
+from schema.context import Info
+
+if TYPE_CHECKING:
+    from schema.authors import AuthorConnection
+    from schema.works import WorkConnection
+
+
+@strawberry.type
+class Institution(Node):
+    _row: strawberry.Private[Row]
+
+    @classmethod
+    def of(cls, row: Row) -> Institution:
+        return cls(id=strawberry.ID(to_global_id("Institution", row["id"])), _row=row)
+
+    @strawberry.field
+    def display_name(self) -> str:
+        return str(self._row["display_name"])
+
+    @strawberry.field
+    def ror(self) -> str | None:
+        return self._row["ror"]  # type: ignore[no-any-return]
+
+    @strawberry.field
+    def country_code(self) -> str | None:
+        return self._row["country_code"]  # type: ignore[no-any-return]
+
+    @strawberry.field
+    def type(self) -> str | None:
+        return self._row["type"]  # type: ignore[no-any-return]
+
+    @strawberry.field
+    def works_count(self) -> int:
+        return int(self._row["works_count"])
+
+    @strawberry.field
+    def external_ids(self) -> list[ExternalId]:
+        out = []
+        if self._row["ror"]:
+            out.append(ExternalId.of(ExternalIdScheme.ROR, self._row["ror"]))
+        if self._row["openalex_id"]:
+            out.append(ExternalId.of(ExternalIdScheme.OPENALEX, self._row["openalex_id"]))
+        return out
+
+    @strawberry.field(description="Works with an author affiliated here, newest first.")
+    async def works(
+        self, first: int | None = None, after: str | None = None
+    ) -> Annotated[WorkConnection, strawberry.lazy("schema.works")]:
+        from schema.works import Work, WorkConnection
+
+        page = await list_works(
+            WorkQuery(institution_id=self._row["id"]),
+            WorkOrderKey.PUBLICATION_DATE_DESC,
+            first,
+            after,
+            Work.of,
+        )
+        return WorkConnection.of(page)  # type: ignore[no-any-return]
+
+    @strawberry.field(description="Authors affiliated here, most works first.")
+    async def authors(
+        self, first: int | None = None, after: str | None = None
+    ) -> Annotated[AuthorConnection, strawberry.lazy("schema.authors")]:
+        from schema.authors import Author, AuthorConnection
+
+        page = await list_authors(
+            AuthorQuery(institution_id=self._row["id"]),
+            AuthorOrderKey.WORKS_COUNT_DESC,
+            first,
+            after,
+            Author.of,
+        )
+        return AuthorConnection.of(page)  # type: ignore[no-any-return]
+
+
+@strawberry.type
+class InstitutionQueries:
+    @strawberry.field(description="An institution by global id, `ror:…` or `openalex:I…`.")
+    async def institution(self, info: Info, id: strawberry.ID) -> Institution | None:
+        from schema.nodes import resolve_node
+
+        node = await resolve_node(info.context, str(id), expect="Institution")
+        return node if isinstance(node, Institution) else None

@@ -1,0 +1,127 @@
+"""`node`, `nodes` and `search`: resolving global ids and external ids to typed objects.
+
+Other domains register resolvers for their own node types in `NODE_RESOLVERS` (graph slices,
+claims, invitations), so the Node interface grows without touching this module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import strawberry
+
+from resolvers.errors import BadUserInput, InvalidId
+from resolvers.ids import GlobalId, article, from_global_id, parse_external
+from resolvers.search import SearchKind, search_rows
+from schema.common import Node, NodeKind
+from schema.context import Context, Info
+
+NodeResolver = Callable[[Context, GlobalId], Awaitable[Any]]
+
+
+async def _entity(ctx: Context, gid: GlobalId) -> Any:
+    from schema.authors import Author
+    from schema.institutions import Institution
+    from schema.topics import Topic
+    from schema.works import Work
+
+    loaders = ctx.loaders
+    loader, wrap = {
+        "Author": (loaders.author, Author.of),
+        "Work": (loaders.work, Work.of),
+        "Topic": (loaders.topic, Topic.of),
+        "Institution": (loaders.institution, Institution.of),
+    }[gid.type]
+    row = await loader.load(gid.int_id)
+    return wrap(row) if row is not None else None
+
+
+NODE_RESOLVERS: dict[str, NodeResolver] = {
+    "Author": _entity,
+    "Work": _entity,
+    "Topic": _entity,
+    "Institution": _entity,
+}
+
+
+async def resolve_node(ctx: Context, value: str, expect: str | None = None) -> Any:
+    """A global id or an external id → the object, or None when it names nothing."""
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidId("An id must be a non-empty string")
+    external = parse_external(value)
+    if external is not None:
+        hit = await ctx.loaders.external.load(external)
+        if hit is None:
+            return None
+        gid = GlobalId(hit[0], str(hit[1]))
+    else:
+        gid = from_global_id(value)
+    if expect is not None and gid.type != expect:
+        raise InvalidId(f"Expected the id of {article(expect)}, got the id of {article(gid.type)}")
+    resolver = NODE_RESOLVERS.get(gid.type)
+    if resolver is None:
+        return None
+    return await resolver(ctx, gid)
+
+
+@strawberry.type
+class SearchHit:
+    node: Node
+    kind: NodeKind
+    label: str
+    score: float
+
+
+@strawberry.type
+class NodeQueries:
+    @strawberry.field(description="Any object by global id or external id; null if none.")
+    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
+        return await resolve_node(info.context, str(id))  # type: ignore[no-any-return]
+
+    @strawberry.field(description="Up to 100 objects by id, in the order asked; null for misses.")
+    async def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[Node | None]:
+        limit = info.context.settings.max_node_ids
+        if len(ids) > limit:
+            raise BadUserInput(
+                f"`ids` takes at most {limit} ids, got {len(ids)}", argument="ids", maximum=limit
+            )
+        import asyncio
+
+        return list(await asyncio.gather(*(resolve_node(info.context, str(i)) for i in ids)))
+
+    @strawberry.field(
+        description="Autocomplete over author names, work titles, topics and institutions."
+    )
+    async def search(
+        self,
+        info: Info,
+        text: str,
+        kinds: list[NodeKind] | None = None,
+        first: int = 10,
+    ) -> list[SearchHit]:
+        from schema.authors import Author
+        from schema.institutions import Institution
+        from schema.topics import Topic
+        from schema.works import Work
+
+        if not 1 <= first <= 50:
+            raise BadUserInput("`first` must be between 1 and 50", argument="first", maximum=50)
+        if len(text) > 200:
+            raise BadUserInput(
+                "`text` must be at most 200 characters", argument="text", maximum=200
+            )
+        wanted = [SearchKind(k.value) for k in kinds] if kinds else list(SearchKind)
+        wrap = {
+            SearchKind.AUTHOR: Author.of,
+            SearchKind.WORK: Work.of,
+            SearchKind.TOPIC: Topic.of,
+            SearchKind.INSTITUTION: Institution.of,
+        }
+        hits = await search_rows(text, wanted, first)
+        return [
+            SearchHit(
+                node=wrap[h.kind](h.row), kind=NodeKind(h.kind.value), label=h.label, score=h.score
+            )
+            for h in hits
+        ]

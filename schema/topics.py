@@ -1,0 +1,89 @@
+"""The Topic type: OpenAlex topics with their hierarchy, and arXiv categories."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from resolvers.ids import to_global_id
+from resolvers.sql import Row
+from resolvers.works import WorkOrderKey, WorkQuery, list_works
+from schema.common import Node
+from schema.context import Info
+
+if TYPE_CHECKING:
+    from schema.works import WorkConnection
+
+
+@strawberry.enum
+class TopicScheme(Enum):
+    OPENALEX = "OPENALEX"
+    ARXIV = "ARXIV"
+
+
+@strawberry.type
+class Topic(Node):
+    _row: strawberry.Private[Row]
+
+    @classmethod
+    def of(cls, row: Row) -> Topic:
+        return cls(id=strawberry.ID(to_global_id("Topic", row["id"])), _row=row)
+
+    @strawberry.field
+    def display_name(self) -> str:
+        return str(self._row["display_name"])
+
+    @strawberry.field
+    def scheme(self) -> TopicScheme:
+        return TopicScheme(self._row["scheme"])
+
+    @strawberry.field(description="`T11211` for OpenAlex topics, `cs.CL` for arXiv categories.")
+    def external_id(self) -> str:
+        return str(self._row["external_id"])
+
+    @strawberry.field
+    def description(self) -> str | None:
+        return self._row["description"]  # type: ignore[no-any-return]
+
+    @strawberry.field
+    def subfield(self) -> str | None:
+        return self._row["subfield"]  # type: ignore[no-any-return]
+
+    @strawberry.field
+    def field(self) -> str | None:
+        return self._row["field"]  # type: ignore[no-any-return]
+
+    @strawberry.field
+    def domain(self) -> str | None:
+        return self._row["domain"]  # type: ignore[no-any-return]
+
+    @strawberry.field
+    def works_count(self) -> int:
+        return int(self._row["works_count"])
+
+    @strawberry.field(description="Works on this topic, newest first.")
+    async def works(
+        self, first: int | None = None, after: str | None = None
+    ) -> Annotated[WorkConnection, strawberry.lazy("schema.works")]:
+        from schema.works import Work, WorkConnection
+
+        page = await list_works(
+            WorkQuery(topic_id=self._row["id"]),
+            WorkOrderKey.PUBLICATION_DATE_DESC,
+            first,
+            after,
+            Work.of,
+        )
+        return WorkConnection.of(page)  # type: ignore[no-any-return]
+
+
+@strawberry.type
+class TopicQueries:
+    @strawberry.field(description="A topic by global id.")
+    async def topic(self, info: Info, id: strawberry.ID) -> Topic | None:
+        from schema.nodes import resolve_node
+
+        node = await resolve_node(info.context, str(id), expect="Topic")
+        return node if isinstance(node, Topic) else None
