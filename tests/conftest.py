@@ -164,3 +164,52 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     if _exercised:
         used = ", ".join(f"{k} ({v} tests)" if v > 1 else k for k, v in sorted(_exercised.items()))
         terminalreporter.write_line(f"peergraph backends exercised: {used}")
+
+
+@pytest.fixture
+async def app(db: str, redis_url: str, redis: Any) -> AsyncIterator[Any]:
+    """The Starlette app on the test database and a clean real Redis (no in-process worker;
+    tests that need one use the `worker` fixture)."""
+    from app import create_app
+
+    application = create_app(manage_db=False, redis_url=redis_url, run_worker=False)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture
+async def client(app: Any) -> AsyncIterator[Any]:
+    import httpx
+
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield http
+
+
+class GraphQLClient:
+    """`await gql(query, variables, headers=...)` → the parsed JSON body (any status)."""
+
+    def __init__(self, http: Any) -> None:
+        self.http = http
+        self.last_status = 0
+        self.last_headers: Any = None
+
+    async def __call__(
+        self,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        *,
+        headers: dict[str, str] | None = None,
+    ) -> dict[str, Any]:
+        response = await self.http.post(
+            "/graphql", json={"query": query, "variables": variables or {}}, headers=headers or {}
+        )
+        self.last_status = response.status_code
+        self.last_headers = response.headers
+        body: dict[str, Any] = response.json()
+        return body
+
+
+@pytest.fixture
+def gql(client: Any) -> GraphQLClient:
+    return GraphQLClient(client)
