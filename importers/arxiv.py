@@ -17,13 +17,21 @@ from typing import Any
 
 from importers.arxiv_categories import category_names
 from importers.arxiv_names import parse_authors, parsed_authors
-from importers.common import ImportSummary, Reject, dicts, normalize_doi, opt_list, opt_str, req_str
+from importers.common import (
+    ImportSummary,
+    Reject,
+    dicts,
+    name_key,
+    normalize_doi,
+    opt_list,
+    opt_str,
+    req_str,
+)
 from importers.links import AuthorshipRow, replace_authorships, replace_work_topics
 from importers.openalex_records import pub_sort
 from importers.sql import Sql
 from importers.upsert import ARXIV_AUTHOR, ARXIV_TOPIC, ARXIV_WORK, SOURCE, upsert
 from models.enums import SourceType, WorkType
-from models.text import name_key
 
 ARXIV_SOURCE_KEY = "arxiv"
 _ARXIV_ID = re.compile(

@@ -8,15 +8,19 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, TextIO
+
+from models import text
 
 log = logging.getLogger("peergraph.importers")
 
 #: A line longer than this is rejected without being parsed.
 MAX_LINE_BYTES = 64 * 1024 * 1024
 
-ENTITY_KINDS = ("works", "authors", "institutions", "topics", "sources")
+#: `models.text.name_key`, memoized: the same names recur on every line of a large import.
+name_key = lru_cache(maxsize=1 << 17)(text.name_key)
 
 
 class Reject(Exception):

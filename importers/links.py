@@ -123,11 +123,21 @@ async def replace_citations(sql: Sql, wanted: dict[int, set[str]], summary: Impo
     gone = [i for w, keys in wanted.items() for k, i in current[w].items() if k not in keys]
     new = [[w, k, k] for w, keys in wanted.items() for k in sorted(keys) if k not in current[w]]
     await sql.delete_in("citation", "id", gone)
-    await sql.execute_many(
-        f"INSERT INTO citation (citing_id, cited_key, cited_id) VALUES ({sql.phs(2)},"
-        f" (SELECT id FROM work WHERE openalex_id = {sql.ph(3)}))",
-        new,
-    )
+    if not new:
+        return
+    if sql.pg:
+        await sql.execute(
+            "INSERT INTO citation (citing_id, cited_key, cited_id)"
+            " SELECT u.citing, u.k, w.id FROM unnest($1::int[], $2::text[]) AS u(citing, k)"
+            " LEFT JOIN work w ON w.openalex_id = u.k",
+            [[r[0] for r in new], [r[1] for r in new]],
+        )
+    else:
+        await sql.execute_many(
+            "INSERT INTO citation (citing_id, cited_key, cited_id)"
+            " VALUES (?, ?, (SELECT id FROM work WHERE openalex_id = ?))",
+            new,
+        )
     summary.created["citations"] += len(new)
 
 
@@ -159,6 +169,7 @@ async def merge_affiliations(
         "author_affiliation",
         ["author_id", "institution_id", "years", "first_year", "last_year"],
         inserts,
+        _AFFILIATION.json_cols,
     )
     await sql.execute_many(
         f"UPDATE author_affiliation SET years = {sql.ph(1)}, first_year = {sql.ph(2)},"

@@ -14,6 +14,7 @@ from typing import Any
 from importers.common import (
     Reject,
     dicts,
+    name_key,
     normalize_doi,
     opt_dict,
     opt_float,
@@ -23,7 +24,6 @@ from importers.common import (
     req_str,
 )
 from models.enums import SourceType, WorkType
-from models.text import name_key
 
 MODELLED = {"W": "works", "A": "authors", "I": "institutions", "T": "topics", "S": "sources"}
 UNMODELLED = {"C": "concepts", "F": "funders", "P": "publishers", "K": "keywords"}

@@ -281,6 +281,7 @@ class _Refresh:
         await self.sql.execute(
             f"INSERT INTO {table} ({cols}) SELECT {', '.join(f't.{c}' for c in [*keys, *values])}"
             f" FROM {temp} t WHERE NOT EXISTS (SELECT 1 FROM {table} k WHERE {exists})"
+            f" ORDER BY {', '.join(f't.{c}' for c in keys)}"
         )
 
     async def _index(self, table: str, cols: str) -> None:

@@ -119,9 +119,40 @@ class Sql:
             marks = ", ".join("?" * len(chunk))
             await self.execute(f"DELETE FROM {table} WHERE {column} IN ({marks})", chunk)
 
-    async def insert_rows(self, table: str, cols: Sequence[str], rows: list[list[Any]]) -> None:
-        sql = f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({self.phs(len(cols))})"
-        await self.execute_many(sql, rows)
+    async def insert_rows(
+        self,
+        table: str,
+        cols: Sequence[str],
+        rows: list[list[Any]],
+        json_cols: frozenset[str] = frozenset(),
+    ) -> None:
+        """Insert many rows: one `INSERT … SELECT FROM unnest(arrays)` on PostgreSQL (one round
+        trip whatever the batch size), `executemany` on SQLite (in-process, already fast)."""
+        if not rows:
+            return
+        if not self.pg:
+            sql = f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({self.phs(len(cols))})"
+            await self.execute_many(sql, rows)
+            return
+        used: list[str] = []
+        arrays: list[str] = []
+        selects: list[str] = []
+        params: list[list[Any]] = []
+        for col, values in zip(cols, zip(*rows, strict=True), strict=True):
+            kind = _pg_array_type(values)
+            if kind is None:  # every value NULL: leave the column out, NULL is what it gets
+                continue
+            n = len(params) + 1
+            used.append(col)
+            arrays.append(f"${n}::{kind}[]")
+            selects.append(f"u.c{n}::jsonb" if col in json_cols else f"u.c{n}")
+            params.append(list(values))
+        names = ", ".join(f"c{i}" for i in range(1, len(params) + 1))
+        await self.execute(
+            f"INSERT INTO {table} ({', '.join(used)}) SELECT {', '.join(selects)}"
+            f" FROM unnest({', '.join(arrays)}) AS u({names})",
+            params,
+        )
 
     def fixed_where(self, table: Table, start: int = 1) -> tuple[str, list[Any]]:
         """`scheme = $1 AND ` for tables identified by key plus fixed columns, and its params."""
@@ -137,3 +168,23 @@ class Sql:
             params,
         )
         return {r["k"]: r["id"] for r in rows}
+
+
+_PG_TYPES: tuple[tuple[type, str], ...] = (
+    (bool, "boolean"),
+    (int, "bigint"),
+    (float, "float8"),
+    (str, "text"),
+    (datetime, "timestamptz"),
+    (date, "date"),
+)
+
+
+def _pg_array_type(values: Sequence[Any]) -> str | None:
+    sample = next((v for v in values if v is not None), None)
+    if sample is None:
+        return None
+    for kind, name in _PG_TYPES:
+        if isinstance(sample, kind):
+            return name
+    raise TypeError(f"no PostgreSQL array type for {type(sample).__name__}")

@@ -144,7 +144,7 @@ async def upsert(
                 )
             values.append([*value_row, now] if table.updated_at else value_row)
         all_cols = [*insert_cols, "updated_at"] if table.updated_at else insert_cols
-        await sql.insert_rows(table.name, all_cols, values)
+        await sql.insert_rows(table.name, all_cols, values, table.json_cols)
         result.ids.update(await sql.ids_by_key(table, new_keys))
         result.created = len(new_keys)
     return result
