@@ -120,6 +120,14 @@ class ArxivImporter:
 
     async def write(self, sql: Sql, batch: ArxivBatch, summary: ImportSummary) -> set[int]:
         """Write the batch; returns the ids of the authors whose aggregates may have changed."""
+        owned = await sql.select_in(
+            "SELECT arxiv_id FROM work WHERE openalex_id IS NOT NULL AND {clause}",
+            "arxiv_id",
+            batch.papers,
+        )
+        for row in owned:  # OpenAlex's record of the same paper wins
+            del batch.papers[row["arxiv_id"]]
+            summary.skipped["papers already imported from OpenAlex"] += 1
         arxiv = {"display_name": "arXiv", "type": SourceType.REPOSITORY.value}
         source = await upsert(sql, SOURCE, {ARXIV_SOURCE_KEY: arxiv}, fill_only=True)
         summary.created["sources"] += source.created

@@ -19,6 +19,9 @@ log = logging.getLogger("peergraph.importers")
 #: A line longer than this is rejected without being parsed.
 MAX_LINE_BYTES = 64 * 1024 * 1024
 
+#: OpenAlex entity types peergraph does not model, by id letter.
+NOT_MODELLED = {"C": "concepts", "F": "funders", "P": "publishers", "K": "keywords"}
+
 #: `models.text.name_key`, memoized: the same names recur on every line of a large import.
 name_key = lru_cache(maxsize=1 << 17)(text.name_key)
 
@@ -54,7 +57,8 @@ class ImportSummary:
         if not self.changed:
             lines.append("  nothing changed")
         for kind, count in sorted(self.skipped.items()):
-            lines.append(f"  skipped {count:,} {kind} record(s): type not modelled")
+            why = ": type not modelled" if kind in NOT_MODELLED.values() else ""
+            lines.append(f"  skipped {count:,} {kind} record(s){why}")
         if self.rejected:
             lines.append(f"  rejected {len(self.rejected):,} line(s):")
             lines.extend(f"    {r}" for r in self.rejected[:20])

@@ -97,6 +97,7 @@ class OpenAlexImporter:
             key: {**w.row, "source_id": source_ids.get(w.source_key or "")}
             for key, w in batch.works.items()
         }
+        await _adopt_arxiv_works(sql, batch.works)
         works = await upsert(sql, WORK, work_rows)
         summary.created["works"] += works.created
         summary.updated["works"] += works.updated
@@ -130,6 +131,24 @@ class OpenAlexImporter:
         }
         await merge_affiliations(sql, affiliations, summary)
         return touched
+
+
+async def _adopt_arxiv_works(sql: Sql, works: dict[str, WorkRecord]) -> None:
+    """A paper first imported from arXiv (no OpenAlex id yet) becomes this OpenAlex work, so one
+    paper is one work; from then on OpenAlex's record, richer and with ids, is what it holds."""
+    by_arxiv = {w.row["arxiv_id"]: key for key, w in works.items() if w.row.get("arxiv_id")}
+    if not by_arxiv:
+        return
+    known = await sql.ids_by_key(WORK, works)
+    rows = await sql.select_in(
+        "SELECT id, arxiv_id FROM work WHERE openalex_id IS NULL AND {clause}", "arxiv_id", by_arxiv
+    )
+    adopt = [
+        [by_arxiv[r["arxiv_id"]], r["id"]] for r in rows if by_arxiv[r["arxiv_id"]] not in known
+    ]
+    await sql.execute_many(
+        f"UPDATE work SET openalex_id = {sql.ph(1)} WHERE id = {sql.ph(2)}", adopt
+    )
 
 
 async def _both(

@@ -12,6 +12,7 @@ from datetime import date
 from typing import Any
 
 from importers.common import (
+    NOT_MODELLED,
     Reject,
     dicts,
     name_key,
@@ -26,7 +27,7 @@ from importers.common import (
 from models.enums import SourceType, WorkType
 
 MODELLED = {"W": "works", "A": "authors", "I": "institutions", "T": "topics", "S": "sources"}
-UNMODELLED = {"C": "concepts", "F": "funders", "P": "publishers", "K": "keywords"}
+UNMODELLED = NOT_MODELLED
 
 WORK_TYPES = {
     "article": WorkType.ARTICLE,

@@ -180,3 +180,26 @@ def test_latex_accents_become_unicode() -> None:
     assert delatex(r"Schr\"odinger, \AA{}ngstr\"om, {\l}ukasz, \c{C}elik") == (
         "Schrödinger, Ångström, łukasz, Çelik"
     )
+
+
+async def test_a_paper_from_arxiv_then_openalex_is_one_work(db: str, tmp_path: Path) -> None:
+    # given a paper imported from arXiv, and OpenAlex's record of it (arXiv landing page)
+    paper = {
+        "id": "2101.00001",
+        "title": "T",
+        "authors": "Zoe Ray and Ann Lee",
+        "categories": "cs.LG",
+    }
+    arxiv_file = write_lines(tmp_path / "paper.jsonl", [json.dumps(paper)])
+    location = {"landing_page_url": "http://arxiv.org/abs/2101.00001v2", "source": None}
+    openalex_file = write_lines(tmp_path / "w.jsonl", [json.dumps(work(1, locations=[location]))])
+    await run_import("arxiv", [arxiv_file], rejects_dir=tmp_path, progress=False)
+    # when OpenAlex's record is imported, and then the arXiv file again
+    await run_import("openalex", [openalex_file], rejects_dir=tmp_path, progress=False)
+    again = await run_import("arxiv", [arxiv_file], rejects_dir=tmp_path, progress=False)
+    # then there is one work, OpenAlex's, with OpenAlex's authors, and arXiv's copy is skipped
+    stored = await Work.get()
+    assert (stored.openalex_id, stored.arxiv_id, stored.title) == ("W101", "2101.00001", "Work 1")
+    assert [a.raw_name for a in await Authorship.filter(work_id=stored.id)] == ["Ann Lee"]
+    assert again.skipped["papers already imported from OpenAlex"] == 1 and not again.changed
+    assert (await Author.get(arxiv_key="arxiv:zoe ray")).works_count == 0
