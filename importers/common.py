@@ -19,6 +19,9 @@ log = logging.getLogger("peergraph.importers")
 #: A line longer than this is rejected without being parsed.
 MAX_LINE_BYTES = 64 * 1024 * 1024
 
+#: integer columns are 32-bit on PostgreSQL; larger values are clamped, not refused.
+INT32 = 2**31 - 1
+
 #: OpenAlex entity types peergraph does not model, by id letter.
 NOT_MODELLED = {"C": "concepts", "F": "funders", "P": "publishers", "K": "keywords"}
 
@@ -109,8 +112,9 @@ def read_lines(path: Path, offset: list[int]) -> Iterator[Line | tuple[Line, str
 
 
 def parse_json_object(line: Line) -> dict[str, Any]:
+    text = line.text.replace("\\u0000", "") if "\\u0000" in line.text else line.text
     try:
-        value = json.loads(line.text)
+        value = json.loads(text)
     except json.JSONDecodeError as exc:
         raise Reject(f"malformed JSON: {exc.msg} at column {exc.colno}") from None
     if not isinstance(value, dict):
@@ -171,7 +175,7 @@ def opt_int(record: dict[str, Any], key: str) -> int | None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise Reject(f"field {key!r} must be a number, got {type(value).__name__}")
-    return int(value)
+    return max(-INT32, min(INT32, int(value)))
 
 
 def opt_float(record: dict[str, Any], key: str) -> float | None:

@@ -54,7 +54,7 @@ SOURCE_TYPES = {
     "book series": SourceType.BOOK_SERIES,
 }
 
-_OPENALEX_ID = re.compile(r"^(?:https?://(?:api\.)?openalex\.org/(?:\w+/)?)?([A-Za-z])(\d+)$")
+_OPENALEX_ID = re.compile(r"^(?:https?://(?:api\.)?openalex\.org/(?:\w+/)?)?([A-Za-z])(\d{1,30})$")
 _ORCID = re.compile(r"(\d{4}-\d{4}-\d{4}-\d{3}[\dX])$", re.IGNORECASE)
 _ROR = re.compile(r"^(?:https?://ror\.org/)?(0[a-z0-9]{8})$", re.IGNORECASE)
 _ARXIV_URL = re.compile(

@@ -63,7 +63,9 @@ GROUP BY aw.author_id, wt.topic_id
 _STATS = """
 CREATE TEMP TABLE tmp_stats AS
 SELECT r.id AS author_id,
-       COALESCE(ws.n, 0) AS works_count, COALESCE(ws.cites, 0) AS cited_by_count,
+       COALESCE(ws.n, 0) AS works_count,
+       CASE WHEN ws.cites > 2147483647 THEN 2147483647 ELSE COALESCE(ws.cites, 0) END
+         AS cited_by_count,
        COALESCE(h.h, 0) AS h_index, COALESCE(ws.i10, 0) AS i10_index,
        COALESCE(ws.persistent, 0) AS persistent,
        COALESCE(t.n, 0) AS topics_count, COALESCE(c.n, 0) AS close_count

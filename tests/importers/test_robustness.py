@@ -203,3 +203,20 @@ async def test_a_paper_from_arxiv_then_openalex_is_one_work(db: str, tmp_path: P
     assert [a.raw_name for a in await Authorship.filter(work_id=stored.id)] == ["Ann Lee"]
     assert again.skipped["papers already imported from OpenAlex"] == 1 and not again.changed
     assert (await Author.get(arxiv_key="arxiv:zoe ray")).works_count == 0
+
+
+async def test_nul_characters_and_huge_numbers_import_alike_on_both_backends(
+    db: str, tmp_path: Path
+) -> None:
+    # given a title with a NUL character (PostgreSQL text cannot hold one) and a count beyond int32
+    record = work(1, title="Nul\u0000 title", cited_by_count=10**12)
+    lines = [json.dumps(record), json.dumps(work(2, cited_by_count=10**12))]
+    path = write_lines(tmp_path / "odd.jsonl", lines)
+    # when it is imported
+    summary = await run_import("openalex", [path], rejects_dir=tmp_path, progress=False)
+    # then it is stored without the NUL, with the count clamped
+    assert summary.rejected == []
+    stored = await Work.get(openalex_id="W101")
+    assert (stored.title, stored.cited_by_count) == ("Nul title", 2**31 - 1)
+    # and the author's citation sum saturates instead of overflowing
+    assert (await Author.get()).cited_by_count == 2**31 - 1
