@@ -71,6 +71,9 @@ async def _external(refs: list[ExternalRef]) -> list[tuple[str, int] | None]:
             ("Author", "author", "openalex_id"),
             ("Work", "work", "openalex_id"),
             ("Institution", "institution", "openalex_id"),
+            # OpenAlex topics keep their `T…` id as external_id (arXiv categories never start
+            # with T followed by digits only, so the two schemes cannot collide)
+            ("Topic", "topic", "external_id"),
         ],
         "doi": [("Work", "work", "doi")],
         "arxiv": [("Work", "work", "arxiv_id")],
@@ -83,7 +86,7 @@ async def _external(refs: list[ExternalRef]) -> list[tuple[str, int] | None]:
     for scheme, values in by_scheme.items():
         for type_name, table, column in columns[scheme]:
             if scheme == "openalex":
-                prefix = {"Author": "A", "Work": "W", "Institution": "I"}[type_name]
+                prefix = {"Author": "A", "Work": "W", "Institution": "I", "Topic": "T"}[type_name]
                 values_here = [v for v in values if v.startswith(prefix)]
             else:
                 values_here = values

@@ -11,7 +11,7 @@ from typing import Any
 
 import strawberry
 
-from resolvers.errors import BadUserInput, InvalidId
+from resolvers.errors import ApiError, BadUserInput, InvalidId
 from resolvers.ids import GlobalId, article, from_global_id, parse_external
 from resolvers.search import SearchKind, search_rows
 from schema.common import Node, NodeKind
@@ -88,7 +88,15 @@ class NodeQueries:
             )
         import asyncio
 
-        return list(await asyncio.gather(*(resolve_node(info.context, str(i)) for i in ids)))
+        # one malformed id must not void the whole list: its ApiError becomes the item, which
+        # graphql-core reports at ["nodes", index] while the other ids still resolve
+        results = await asyncio.gather(
+            *(resolve_node(info.context, str(i)) for i in ids), return_exceptions=True
+        )
+        for result in results:
+            if isinstance(result, BaseException) and not isinstance(result, ApiError):
+                raise result
+        return list(results)  # type: ignore[arg-type]
 
     @strawberry.field(
         description="Autocomplete over author names, work titles, topics and institutions."
