@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
+from graphql import OperationDefinitionNode, OperationType
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -131,6 +132,14 @@ async def handle(request: Request, executor: Executor, ctx: Context) -> Response
     results: list[dict[str, Any]] = []
     status = 200
     for op in operations:
+        if request.method == "GET" and _names_a_mutation(executor, op):
+            return _bad_request(
+                "Mutations are not allowed over GET; use POST",
+                media,
+                405,
+                Allow="POST",
+                **ctx.response_headers,
+            )
         try:
             results.append(await executor.run(op, ctx, allow_mutations=request.method != "GET"))
         except RequestError as error:
@@ -144,6 +153,20 @@ async def handle(request: Request, executor: Executor, ctx: Context) -> Response
             status = _status_for(error) if not batch else status
     headers = dict(ctx.response_headers)
     return _response(results if batch else results[0], status, media, headers)
+
+
+def _names_a_mutation(executor: Executor, op: Operation) -> bool:
+    """Whether the operation a request selects is a mutation, judged from the parsed document
+    alone: over GET that is a 405 whatever else is wrong with it (even with no Mutation type)."""
+    if not op.query:
+        return False
+    document = executor.prepare(op.query).document
+    if document is None:
+        return False
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if op.operation_name is not None:
+        operations = [d for d in operations if d.name and d.name.value == op.operation_name]
+    return len(operations) == 1 and operations[0].operation is OperationType.MUTATION
 
 
 def _status_for(error: ApiError) -> int:
