@@ -1,0 +1,179 @@
+"""The third-party GraphQL-over-HTTP audit (`auditServer` from the npm package `graphql-http`,
+pinned in tests/http/package.json) against a real `peergraph serve` on a free port.
+
+It needs node and npm; without them the test is skipped, except on CI (`CI=true`), where it fails.
+The npm packages are installed with `npm ci` into tests/http/node_modules (gitignored) when missing.
+The audit must report 0 errors and 0 warnings.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+HERE = Path(__file__).resolve().parent
+ON_CI = os.environ.get("CI") == "true"
+START_TIMEOUT_S = 60.0
+AUDIT_TIMEOUT_S = 180.0
+
+
+def _unavailable(reason: str) -> None:
+    if ON_CI:
+        pytest.fail(f"{reason}; on CI the graphql-http audit must run")
+    pytest.skip(reason)
+
+
+def _node() -> str:
+    node = shutil.which("node")
+    if node is None:
+        _unavailable("node is not installed, so the graphql-http audit cannot run")
+        raise AssertionError  # unreachable: _unavailable raises
+    return node
+
+
+def _ensure_node_modules() -> None:
+    if (HERE / "node_modules" / "graphql-http" / "package.json").is_file():
+        return
+    npm = shutil.which("npm")
+    if npm is None:
+        _unavailable("npm is not installed, so graphql-http cannot be installed for the audit")
+        return
+    done = subprocess.run(
+        [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],
+        cwd=HERE,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    if done.returncode != 0:
+        _unavailable(f"`npm ci` in {HERE} failed: {done.stderr.strip()[-2000:]}")
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _peergraph(*args: str) -> list[str]:
+    """The `peergraph` command of this interpreter (the same code as the entry point)."""
+    return [sys.executable, "-c", "import sys, cli; sys.exit(cli.main())", *args]
+
+
+@dataclass(frozen=True)
+class Server:
+    url: str
+    log: Path
+
+    def log_tail(self, chars: int = 6000) -> str:
+        return self.log.read_text(errors="replace")[-chars:]
+
+
+@pytest.fixture
+def server(tmp_path: Path, redis_url: str) -> Iterator[Server]:
+    """`peergraph serve` in a subprocess, on a migrated temporary SQLite file and the test Redis."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite://{tmp_path / 'audit.sqlite3'}",
+        "REDIS_URL": redis_url,
+        "PEERGRAPH_VAR_DIR": str(tmp_path / "var"),
+        "PEERGRAPH_INPROCESS_WORKER": "false",
+        "PEERGRAPH_LOG_LEVEL": "warning",
+        "PYTHONPATH": str(HERE.parent.parent),
+    }
+    migrate = subprocess.run(
+        _peergraph("migrate"),
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert migrate.returncode == 0, migrate.stderr
+    port = _free_port()
+    log_path = tmp_path / "serve.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            _peergraph("serve", "--host", "127.0.0.1", "--port", str(port)),
+            cwd=tmp_path,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_ready(process, base, log_path)
+        yield Server(f"{base}/graphql", log_path)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=15)
+
+
+def _wait_until_ready(process: subprocess.Popen[bytes], base: str, log_path: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(
+                f"peergraph serve exited with {process.returncode}:\n{log_path.read_text()}"
+            )
+        try:
+            if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    pytest.fail(f"peergraph serve was not ready in {START_TIMEOUT_S:g}s:\n{log_path.read_text()}")
+
+
+def _run_audit(url: str) -> dict[str, Any]:
+    node = _node()
+    _ensure_node_modules()
+    done = subprocess.run(
+        [node, str(HERE / "audit.mjs"), url],
+        cwd=HERE,
+        capture_output=True,
+        text=True,
+        timeout=AUDIT_TIMEOUT_S,
+        check=False,
+    )
+    lines = done.stdout.strip().splitlines()
+    assert lines, f"the audit printed nothing (exit {done.returncode}): {done.stderr}"
+    report: dict[str, Any] = json.loads(lines[-1])
+    return report
+
+
+def test_graphql_http_audit_reports_no_error_and_no_warning(server: Server) -> None:
+    # given peergraph serving on a real socket
+    # when graphql-http's auditServer runs every GraphQL-over-HTTP audit against it
+    report = _run_audit(server.url)
+    failures = [r for r in report["results"] if r["status"] in ("warn", "error")]
+    summary = (
+        f"graphql-http audit: {report['ok']} ok, {report['notice']} notices, "
+        f"{report['warn']} warnings, {report['error']} errors"
+    )
+    print(summary)
+    # then it reports no error and no warning, and it did run the audits
+    assert report["ok"] > 0, summary
+    assert failures == [], "\n".join(
+        [summary, json.dumps(failures, indent=2), "server log:", server.log_tail()]
+    )
+    assert report["warn"] == 0 and report["error"] == 0, summary
