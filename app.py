@@ -28,6 +28,7 @@ from schema import schema as strawberry_schema
 from schema.context import Context, Principal
 from schema.execution import Executor, format_error
 from schema.http import handle, negotiate
+from schema.limits import BodyLimitMiddleware
 
 log = logging.getLogger("peergraph.app")
 
@@ -214,6 +215,7 @@ def create_app(
         ],
         middleware=[
             Middleware(RequestIdMiddleware),
+            Middleware(BodyLimitMiddleware),
             Middleware(
                 CORSMiddleware,
                 allow_origins=[o.strip() for o in settings.CORS_ORIGINS.split(",")],
@@ -232,6 +234,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.services = Services()
+    app.state.services.executor.timeout = settings.EXECUTION_TIMEOUT or None
     return app
 
 

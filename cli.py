@@ -234,7 +234,7 @@ def _load_extra_commands() -> None:
     """Admin commands live next to the code they administer."""
     import importlib
 
-    for module in ("resolvers.admin",):
+    for module in ("resolvers.admin", "resolvers.admin_keys"):
         try:
             importlib.import_module(module)
         except ModuleNotFoundError as error:

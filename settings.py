@@ -39,6 +39,34 @@ IMPORT_BATCH_SIZE: int = config("PEERGRAPH_IMPORT_BATCH_SIZE", cast=int, default
 #: Run the arq worker inside `peergraph serve` (always on in the embedded default).
 INPROCESS_WORKER: bool = config("PEERGRAPH_INPROCESS_WORKER", cast=bool, default=False)
 
+# Partner access (docs/partners.md): hourly point budgets per caller, query limits.
+BUDGET_ANONYMOUS: int = config("PEERGRAPH_BUDGET_ANONYMOUS", cast=int, default=1_000)
+BUDGET_USER: int = config("PEERGRAPH_BUDGET_USER", cast=int, default=5_000)
+BUDGET_PARTNER: int = config("PEERGRAPH_BUDGET_PARTNER", cast=int, default=20_000)
+BUDGET_INTERNAL: int = config("PEERGRAPH_BUDGET_INTERNAL", cast=int, default=100_000)
+BUDGET_WINDOW_SECONDS: int = config("PEERGRAPH_BUDGET_WINDOW_SECONDS", cast=int, default=3600)
+MAX_QUERY_COST: int = config("PEERGRAPH_MAX_QUERY_COST", cast=int, default=1_000)
+MAX_QUERY_NODES: int = config("PEERGRAPH_MAX_QUERY_NODES", cast=int, default=50_000)
+MAX_DEPTH: int = config("PEERGRAPH_MAX_DEPTH", cast=int, default=12)
+MAX_ALIASES: int = config("PEERGRAPH_MAX_ALIASES", cast=int, default=30)
+MAX_TOKENS: int = config("PEERGRAPH_MAX_TOKENS", cast=int, default=5_000)
+MAX_DOCUMENT_BYTES: int = config("PEERGRAPH_MAX_DOCUMENT_BYTES", cast=int, default=100 * 1024)
+MAX_BODY_BYTES: int = config("PEERGRAPH_MAX_BODY_BYTES", cast=int, default=1024 * 1024)
+MAX_BATCH: int = config("PEERGRAPH_MAX_BATCH", cast=int, default=5)
+#: Seconds an operation may run before it is stopped with code TIMEOUT (0 = no limit).
+EXECUTION_TIMEOUT: float = config("PEERGRAPH_EXECUTION_TIMEOUT", cast=float, default=10.0)
+#: Anonymous callers may run only the documents in docs/queries/*.graphql.
+TRUSTED_DOCUMENTS: bool = config("PEERGRAPH_TRUSTED_DOCUMENTS", cast=bool, default=False)
+TRUSTED_DOCUMENTS_DIR: Path = Path(
+    config("PEERGRAPH_TRUSTED_DOCUMENTS_DIR", default=str(Path(__file__).parent / "docs/queries"))
+)
+#: Introspection for anonymous callers (always on for API keys and signed-in users).
+ANONYMOUS_INTROSPECTION: bool = config(
+    "PEERGRAPH_ANONYMOUS_INTROSPECTION", cast=bool, default=True
+)
+#: How long an automatic persisted query stays in Redis after its last registration.
+APQ_TTL_SECONDS: int = config("PEERGRAPH_APQ_TTL_SECONDS", cast=int, default=7 * 86400)
+
 
 def embedded_database() -> bool:
     return not DATABASE_URL

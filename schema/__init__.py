@@ -9,12 +9,15 @@ from strawberry.schema.config import StrawberryConfig
 from schema.authors import Author, AuthorQueries
 from schema.institutions import Institution, InstitutionQueries
 from schema.nodes import NodeQueries
+from schema.partners import PartnerQueries, install
 from schema.topics import Topic, TopicQueries
 from schema.works import Work, WorkQueries
 
 
 @strawberry.type
-class Query(NodeQueries, AuthorQueries, WorkQueries, TopicQueries, InstitutionQueries):
+class Query(
+    NodeQueries, AuthorQueries, WorkQueries, TopicQueries, InstitutionQueries, PartnerQueries
+):
     pass
 
 
@@ -27,3 +30,4 @@ def build_schema() -> strawberry.Schema:
 
 
 schema = build_schema()
+install()

@@ -104,6 +104,8 @@ PRE_EXECUTION_HOOKS: list[PreExecutionHook] = []
 EXTRA_RULES: list[type[ASTValidationRule]] = []
 #: Hooks that rewrite the request before parsing (automatic persisted queries).
 PRE_PARSE_HOOKS: list[Callable[[Operation, Context], Awaitable[None]]] = []
+#: Rewrite every error message on the way out (production strips field suggestions).
+MESSAGE_FILTERS: list[Callable[[str], str]] = []
 
 
 class _LRU:
@@ -264,6 +266,8 @@ def format_error(error: GraphQLError) -> dict[str, Any]:
         out["extensions"] = dict(error.extensions or {})
     else:
         out["extensions"] = {"code": BAD_USER_INPUT if error.path is None else INTERNAL}
+    for message_filter in MESSAGE_FILTERS:
+        out["message"] = message_filter(out["message"])
     return out
 
 

@@ -14,13 +14,14 @@ from graphql import OperationDefinitionNode, OperationType
 from starlette.requests import Request
 from starlette.responses import Response
 
+import settings
 from resolvers.errors import ApiError
 from schema.context import Context
 from schema.execution import BAD_REQUEST, Executor, Operation, RequestError, coded, format_error
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
-MAX_BATCH = 5
+MAX_BATCH = settings.MAX_BATCH
 
 
 def negotiate(accept: str | None) -> str | None:

@@ -16,6 +16,7 @@ from resolvers.ids import GlobalId, article, from_global_id, parse_external
 from resolvers.search import SearchKind, search_rows
 from schema.common import Node, NodeKind
 from schema.context import Context, Info
+from schema.cost import cost
 
 NodeResolver = Callable[[Context, GlobalId], Awaitable[Any]]
 
@@ -99,7 +100,8 @@ class NodeQueries:
         return list(results)  # type: ignore[arg-type]
 
     @strawberry.field(
-        description="Autocomplete over author names, work titles, topics and institutions."
+        description="Autocomplete over author names, work titles, topics and institutions.",
+        metadata=cost(weight=2),
     )
     async def search(
         self,
