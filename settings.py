@@ -82,6 +82,13 @@ def database_url() -> str:
     return f"sqlite://{VAR_DIR / 'peergraph.sqlite3'}"
 
 
+# Accounts and invitations (docs/identity.md).
+#: Lifetime of a Bearer token from `logIn`, `signUp` or `peergraph user create`.
+TOKEN_TTL_SECONDS: int = config("PEERGRAPH_TOKEN_TTL_SECONDS", cast=int, default=30 * 86400)
+#: Invitations one user may send in any rolling 24 hours.
+INVITATIONS_PER_DAY: int = config("PEERGRAPH_INVITATIONS_PER_DAY", cast=int, default=20)
+
+
 MODEL_MODULES: list[str] = [
     "models.authors",
     "models.works",

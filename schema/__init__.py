@@ -10,21 +10,35 @@ from schema.authors import Author, AuthorQueries
 from schema.institutions import Institution, InstitutionQueries
 from schema.nodes import NodeQueries
 from schema.partners import PartnerQueries, install
+from schema.social import Claim, Invitation, ViewerQueries
+from schema.social_mutations import SocialMutations
 from schema.topics import Topic, TopicQueries
 from schema.works import Work, WorkQueries
 
 
 @strawberry.type
 class Query(
-    NodeQueries, AuthorQueries, WorkQueries, TopicQueries, InstitutionQueries, PartnerQueries
+    NodeQueries,
+    AuthorQueries,
+    WorkQueries,
+    TopicQueries,
+    InstitutionQueries,
+    PartnerQueries,
+    ViewerQueries,
 ):
+    pass
+
+
+@strawberry.type
+class Mutation(SocialMutations):
     pass
 
 
 def build_schema() -> strawberry.Schema:
     return strawberry.Schema(
         query=Query,
-        types=[Author, Work, Topic, Institution],
+        mutation=Mutation,
+        types=[Author, Work, Topic, Institution, Claim, Invitation],
         config=StrawberryConfig(auto_camel_case=True),
     )
 

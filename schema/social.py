@@ -1,0 +1,244 @@
+"""The signed-in side of the API: Viewer, User, Claim, Invitation and UserError.
+
+Claims and invitations are Nodes readable only by their parties (`node(id)` answers anyone else
+with `null` and an error coded FORBIDDEN, or UNAUTHENTICATED when anonymous). The mutations are
+in `schema.social_mutations`.
+"""
+
+from __future__ import annotations
+
+import datetime
+from enum import Enum
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+
+from models.social import User as UserModel
+from resolvers import claims as claim_data
+from resolvers import invitations as invitation_data
+from resolvers import social as data
+from resolvers.ids import GlobalId, to_global_id
+from resolvers.refusals import Code, Refused
+from resolvers.sql import Row
+from schema.common import Node
+from schema.connections import Connection
+from schema.context import Context, Info
+from schema.nodes import NODE_RESOLVERS
+
+if TYPE_CHECKING:
+    from schema.authors import Author, AuthorConnection
+
+UserErrorCode = strawberry.enum(Code, name="UserErrorCode")
+
+
+@strawberry.type(description="An expected failure of a mutation, with a stable `code`.")
+class UserError:
+    code: UserErrorCode  # type: ignore[valid-type]
+    message: str
+    field: str | None
+
+    @classmethod
+    def of(cls, refused: Refused) -> UserError:
+        return cls(code=refused.code, message=refused.message, field=refused.field)
+
+
+def timestamp(value: Any) -> datetime.datetime | None:
+    """Raw rows hold datetimes on PostgreSQL and ISO text on SQLite."""
+    if value is None or isinstance(value, datetime.datetime):
+        return value
+    return datetime.datetime.fromisoformat(str(value))
+
+
+@strawberry.type(description="A signed-in account.")
+class User:
+    id: strawberry.ID
+    email: str
+    is_admin: bool
+    orcid: str | None
+    orcid_verified: bool
+    created_at: datetime.datetime
+
+    @classmethod
+    def of(cls, user: UserModel) -> User:
+        return cls(
+            id=strawberry.ID(to_global_id("User", user.id)),
+            email=user.email,
+            is_admin=user.is_admin,
+            orcid=user.orcid,
+            orcid_verified=user.orcid_verified,
+            created_at=user.created_at,
+        )
+
+
+@strawberry.enum(description="A claim's own state; REJECTED claims do not hold the author.")
+class ClaimRequestStatus(Enum):
+    PENDING = "PENDING"
+    CLAIMED = "CLAIMED"
+    VERIFIED = "VERIFIED"
+    REJECTED = "REJECTED"
+
+
+async def _author(info: Info, author_id: int) -> Author:
+    from schema.authors import Author
+
+    row = await info.context.loaders.author.load(author_id)
+    assert row is not None  # claim and invitation rows cascade with their author
+    return Author.of(row)
+
+
+@strawberry.type(description="A user's claim on an author; readable by the claimant and admins.")
+class Claim(Node):
+    _row: strawberry.Private[Row]
+
+    @classmethod
+    def of(cls, row: Row) -> Claim:
+        return cls(id=strawberry.ID(to_global_id("Claim", row["id"])), _row=row)
+
+    @strawberry.field
+    def status(self) -> ClaimRequestStatus:
+        return ClaimRequestStatus(self._row["status"])
+
+    @strawberry.field
+    async def author(self, info: Info) -> Annotated[Author, strawberry.lazy("schema.authors")]:
+        return await _author(info, int(self._row["author_id"]))
+
+    @strawberry.field(description="The ORCID iD the claim was made with, if any.")
+    def orcid(self) -> str | None:
+        return self._row["orcid"]  # type: ignore[no-any-return]
+
+    @strawberry.field
+    def note(self) -> str | None:
+        return self._row["note"]  # type: ignore[no-any-return]
+
+    @strawberry.field
+    def created_at(self) -> datetime.datetime:
+        value = timestamp(self._row["created_at"])
+        assert value is not None
+        return value
+
+    @strawberry.field
+    def reviewed_at(self) -> datetime.datetime | None:
+        return timestamp(self._row["reviewed_at"])
+
+
+@strawberry.enum
+class InvitationStatus(Enum):
+    PENDING = "PENDING"
+    ACCEPTED = "ACCEPTED"
+    DECLINED = "DECLINED"
+
+
+strawberry.enum(invitation_data.Direction, name="InvitationDirection")
+
+
+@strawberry.type(description="Who sent an invitation, as its recipient sees them.")
+class InvitationSender:
+    id: strawberry.ID
+    email: str
+
+
+@strawberry.type(description="An invitation to collaborate; readable by its two parties only.")
+class Invitation(Node):
+    _row: strawberry.Private[Row]
+
+    @classmethod
+    def of(cls, row: Row) -> Invitation:
+        return cls(id=strawberry.ID(to_global_id("Invitation", row["id"])), _row=row)
+
+    @strawberry.field
+    def status(self) -> InvitationStatus:
+        return InvitationStatus(self._row["status"])
+
+    @strawberry.field
+    def message(self) -> str:
+        return str(self._row["message"])
+
+    @strawberry.field
+    def sender(self) -> InvitationSender:
+        return InvitationSender(
+            id=strawberry.ID(to_global_id("User", self._row["sender_id"])),
+            email=str(self._row["sender_email"]),
+        )
+
+    @strawberry.field(description="The invited author.")
+    async def author(self, info: Info) -> Annotated[Author, strawberry.lazy("schema.authors")]:
+        return await _author(info, int(self._row["author_id"]))
+
+    @strawberry.field
+    def created_at(self) -> datetime.datetime:
+        value = timestamp(self._row["created_at"])
+        assert value is not None
+        return value
+
+    @strawberry.field
+    def responded_at(self) -> datetime.datetime | None:
+        return timestamp(self._row["responded_at"])
+
+
+@strawberry.type
+class InvitationConnection(Connection[Invitation]):
+    pass
+
+
+@strawberry.type(description="The signed-in user and what is theirs.")
+class Viewer:
+    _user: strawberry.Private[UserModel]
+
+    @strawberry.field
+    def user(self) -> User:
+        return User.of(self._user)
+
+    @strawberry.field(description="Authors the viewer follows, most recently followed first.")
+    async def following(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Annotated[AuthorConnection, strawberry.lazy("schema.authors")]:
+        from schema.authors import Author, AuthorConnection
+
+        page = await data.following_page(info.context, self._user.id, first, after, Author.of)
+        return AuthorConnection.of(page)  # type: ignore[no-any-return]
+
+    @strawberry.field(description="The viewer's claims, newest first.")
+    async def claims(self) -> list[Claim]:
+        return [Claim.of(r) for r in await data.claims_of(self._user.id)]
+
+    @strawberry.field(description="Invitations received (as a claimant) or sent; newest first.")
+    async def invitations(
+        self,
+        direction: invitation_data.Direction = invitation_data.Direction.RECEIVED,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> InvitationConnection:
+        page = await invitation_data.invitations_page(
+            self._user.id, direction, first, after, Invitation.of
+        )
+        return InvitationConnection.of(page)  # type: ignore[no-any-return]
+
+
+@strawberry.type
+class ViewerQueries:
+    @strawberry.field(description="The signed-in user; null with UNAUTHENTICATED when anonymous.")
+    def viewer(self, info: Info) -> Viewer | None:
+        user = info.context.principal.user
+        if user is None:
+            raise Refused(Code.UNAUTHENTICATED, "Sign in to see your viewer").as_error()
+        return Viewer(_user=user)
+
+
+async def _claim_node(ctx: Context, gid: GlobalId) -> Claim | None:
+    try:
+        row = await claim_data.claim_for_viewer(ctx, gid.int_id)
+    except Refused as refused:
+        raise refused.as_error() from None
+    return Claim.of(row) if row is not None else None
+
+
+async def _invitation_node(ctx: Context, gid: GlobalId) -> Invitation | None:
+    try:
+        row = await invitation_data.invitation_for_viewer(ctx, gid.int_id)
+    except Refused as refused:
+        raise refused.as_error() from None
+    return Invitation.of(row) if row is not None else None
+
+
+NODE_RESOLVERS["Claim"] = _claim_node
+NODE_RESOLVERS["Invitation"] = _invitation_node
