@@ -1,0 +1,1 @@
+"""The benchmark harness (`python -m bench`, `make bench`): bench/run.py, docs/benchmarks.md."""

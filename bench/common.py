@@ -1,0 +1,37 @@
+"""Paths, logging and the tool checks every bench module shares."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+OUT = REPO / "bench" / "out"
+POSTGRAPHILE_DIR = REPO / "bench" / "postgraphile"
+POSTGRAPHILE_BIN = POSTGRAPHILE_DIR / "node_modules" / ".bin" / "postgraphile"
+_STARTED = time.perf_counter()
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.perf_counter() - _STARTED:7.1f}s] {message}", file=sys.stderr, flush=True)
+
+
+def missing_tools(need_postgraphile: bool = True) -> list[str]:
+    """What is missing, each with how to install it."""
+    problems = []
+    if shutil.which("wrk") is None:
+        problems.append("wrk: `apt-get install -y wrk` (Debian's package; the load generator)")
+    if shutil.which("taskset") is None:
+        problems.append("taskset: `apt-get install -y util-linux` (pins wrk to one core)")
+    if need_postgraphile:
+        if shutil.which("node") is None:
+            problems.append("node: `apt-get install -y nodejs npm` (runs PostGraphile v4)")
+        if not POSTGRAPHILE_BIN.exists():
+            problems.append(
+                f"PostGraphile v4: `cd {POSTGRAPHILE_DIR.relative_to(REPO)} && npm ci`"
+                " (pinned in package-lock.json; node_modules is gitignored)"
+            )
+    return problems
