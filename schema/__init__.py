@@ -10,6 +10,7 @@ from schema.authors import Author, AuthorQueries
 from schema.institutions import Institution, InstitutionQueries
 from schema.nodes import NodeQueries
 from schema.partners import PartnerQueries, install
+from schema.slices import GraphSlice, SliceQueries, SliceSubscription
 from schema.social import Claim, Invitation, ViewerQueries
 from schema.social_mutations import SocialMutations
 from schema.topics import Topic, TopicQueries
@@ -25,6 +26,7 @@ class Query(
     InstitutionQueries,
     PartnerQueries,
     ViewerQueries,
+    SliceQueries,
 ):
     pass
 
@@ -34,11 +36,17 @@ class Mutation(SocialMutations):
     pass
 
 
+@strawberry.type
+class Subscription(SliceSubscription):
+    pass
+
+
 def build_schema() -> strawberry.Schema:
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
-        types=[Author, Work, Topic, Institution, Claim, Invitation],
+        subscription=Subscription,
+        types=[Author, Work, Topic, Institution, Claim, Invitation, GraphSlice],
         config=StrawberryConfig(auto_camel_case=True),
     )
 

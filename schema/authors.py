@@ -23,6 +23,7 @@ from schema.context import Info
 
 if TYPE_CHECKING:
     from schema.institutions import Institution
+    from schema.slices import EdgeKind, GraphSlice
     from schema.topics import Topic
     from schema.works import WorkConnection, WorkFilter
 
@@ -333,6 +334,18 @@ class Author(Node):
         status = status if status in ClaimStatus.__members__ else "UNCLAIMED"
         can_claim = await social.viewer_can_claim(info.context, self._row)
         return ClaimState(status=ClaimStatus(status), viewer_can_claim=can_claim)
+
+    @strawberry.field(description="The graph near this author (see Query.graphSlice).")
+    async def graph_slice(
+        self,
+        info: Info,
+        radius: int | None = 1,
+        max_nodes: int | None = 50,
+        edge_kinds: list[Annotated[EdgeKind, strawberry.lazy("schema.slices")]] | None = None,
+    ) -> Annotated[GraphSlice, strawberry.lazy("schema.slices")]:
+        from schema.slices import author_graph_slice
+
+        return await author_graph_slice(info, self.id, radius, max_nodes, edge_kinds)
 
 
 @strawberry.type

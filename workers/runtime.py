@@ -55,6 +55,9 @@ async def start_inprocess_worker(url: str) -> asyncio.Task[Any] | None:
         max_jobs=getattr(WorkerSettings, "max_jobs", 4),
         job_timeout=getattr(WorkerSettings, "job_timeout", 60),
         max_tries=getattr(WorkerSettings, "max_tries", 3),
+        keep_result=getattr(WorkerSettings, "keep_result", 3600),
+        poll_delay=getattr(WorkerSettings, "poll_delay", 0.5),
+        queue_name=getattr(WorkerSettings, "queue_name", None),
         handle_signals=False,
     )
     task = asyncio.create_task(worker.async_run(), name="arq-inprocess-worker")

@@ -1,0 +1,204 @@
+"""Graph slices, read-through: Redis GET hit → READY (no database); miss → one arq job whose id
+is the slice key → PENDING with `retryAfterMs`. Redis down → `SERVICE_UNAVAILABLE`, never a 5xx,
+and the next request tries Redis again (redis-py reconnects by itself).
+
+The subscription path (`watch`) subscribes to the slice's pub/sub channel before it looks, so it
+cannot miss the worker's announcement; it re-checks Redis (never the database) every few seconds
+in case a job was lost, and gives up with FAILED after the longest a job can take.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import orjson
+from redis.exceptions import RedisError
+
+from resolvers.errors import BadUserInput, InvalidId, ServiceUnavailable
+from resolvers.ids import from_global_id, parse_external
+from workers import keys
+from workers.slices import EDGE_KINDS, MAX_EXCLUDE, MAX_NODES, MAX_RADIUS, NODE_KINDS, SliceSpec
+
+if TYPE_CHECKING:
+    from schema.context import Context
+
+REDIS_ERRORS = (RedisError, OSError, ConnectionError, TimeoutError)
+UNAVAILABLE = (
+    "Graph slices are unavailable: the slice cache (Redis) does not answer. The rest of the API "
+    "works; retry the slice later."
+)
+#: How often a subscription re-checks Redis while it waits for the worker's message.
+RECHECK_SECONDS = 5.0
+
+
+@dataclass
+class SliceState:
+    digest: str
+    status: str
+    center: str | None = None
+    retry_after_ms: int | None = None
+    data: dict[str, Any] | None = None
+    key: str | None = None
+
+    @property
+    def error(self) -> str | None:
+        return None if self.data is None else self.data.get("error")
+
+
+async def _node_key(ctx: Context, value: str, what: str) -> tuple[str, int] | None:
+    """A global or external id → (type, id); None when an external id names nothing."""
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidId(f"`{what}` must hold non-empty ids")
+    external = parse_external(value)
+    if external is not None:
+        hit = await ctx.loaders.external.load(external)
+        return None if hit is None else (hit[0], int(hit[1]))
+    gid = from_global_id(value)
+    if gid.type not in NODE_KINDS:
+        raise InvalidId(f"`{what}` takes ids of authors, works, topics or institutions")
+    return gid.type, gid.int_id
+
+
+async def build_spec(
+    ctx: Context,
+    *,
+    center: str,
+    radius: int = 1,
+    edge_kinds: list[str] | None = None,
+    max_nodes: int = 50,
+    exclude: list[str] | None = None,
+    year_from: int | None = None,
+    year_to: int | None = None,
+) -> SliceSpec | SliceState:
+    """Validate and normalize a slice input (a FAILED state when the center names nothing)."""
+    if not 1 <= radius <= MAX_RADIUS:
+        raise BadUserInput(
+            f"`radius` must be between 1 and {MAX_RADIUS}, got {radius}",
+            argument="radius",
+            maximum=MAX_RADIUS,
+        )
+    if not 1 <= max_nodes <= MAX_NODES:
+        raise BadUserInput(
+            f"`maxNodes` must be between 1 and {MAX_NODES}, got {max_nodes}",
+            argument="maxNodes",
+            maximum=MAX_NODES,
+        )
+    if exclude is not None and len(exclude) > MAX_EXCLUDE:
+        raise BadUserInput(
+            f"`exclude` takes at most {MAX_EXCLUDE} ids, got {len(exclude)}",
+            argument="exclude",
+            maximum=MAX_EXCLUDE,
+        )
+    if year_from is not None and year_to is not None and year_from > year_to:
+        raise BadUserInput(
+            f"`yearFrom` ({year_from}) must not be after `yearTo` ({year_to})", argument="yearFrom"
+        )
+    if edge_kinds is not None and not edge_kinds:
+        raise BadUserInput("`edgeKinds` must name at least one edge kind", argument="edgeKinds")
+    node = await _node_key(ctx, center, "center")
+    if node is None:
+        return SliceState(
+            digest="", status="FAILED", data={"error": f"The center {center} names nothing"}
+        )
+    excluded = [await _node_key(ctx, v, "exclude") for v in exclude or []]
+    return SliceSpec(
+        center=node,
+        radius=radius,
+        edge_kinds=tuple(sorted(set(edge_kinds or EDGE_KINDS))),
+        max_nodes=max_nodes,
+        exclude=tuple(sorted({n for n in excluded if n is not None})),
+        year_from=year_from,
+        year_to=year_to,
+    )
+
+
+def _clients(ctx: Context) -> tuple[Any, Any]:
+    if ctx.redis is None or ctx.arq is None:
+        raise ServiceUnavailable(UNAVAILABLE)
+    return ctx.redis, ctx.arq
+
+
+async def _lookup(ctx: Context, spec_raw: bytes, digest: str, count: bool) -> SliceState:
+    redis, arq = _clients(ctx)
+    version = await keys.data_version(redis)
+    key = keys.slice_key(digest, version)
+    async with redis.pipeline(transaction=False) as pipe:
+        pipe.get(key)
+        if count:
+            pipe.zincrby(keys.POPULAR_KEY, 1, digest)
+            pipe.set(keys.spec_key(digest), spec_raw, ex=keys.SPEC_TTL_SECONDS)
+        raw = (await pipe.execute())[0]
+    center = orjson.loads(spec_raw)["center"]
+    if raw is not None:
+        data: dict[str, Any] = orjson.loads(raw)
+        return SliceState(digest, data["status"], center, None, data, key)
+    await arq.enqueue_job(
+        keys.COMPUTE_JOB, key, spec_raw.decode(), _job_id=key, _queue_name=keys.QUEUE_NAME
+    )
+    return SliceState(digest, "PENDING", center, keys.RETRY_AFTER_MS, None, key)
+
+
+async def request_slice(ctx: Context, spec: SliceSpec, *, count: bool = True) -> SliceState:
+    """The slice if cached, else PENDING after making sure one job computes it."""
+    spec_raw = keys.spec_json(spec.to_dict())
+    try:
+        return await _lookup(ctx, spec_raw, keys.spec_digest(spec.to_dict()), count)
+    except REDIS_ERRORS as error:
+        raise ServiceUnavailable(UNAVAILABLE, retryAfterMs=1000) from error
+
+
+async def slice_by_digest(ctx: Context, digest: str) -> SliceState | None:
+    """node(id) for a GraphSlice id: None when the id's input is no longer known."""
+    redis, _arq = _clients(ctx)
+    try:
+        raw = await redis.get(keys.spec_key(digest))
+    except REDIS_ERRORS as error:
+        raise ServiceUnavailable(UNAVAILABLE) from error
+    if raw is None:
+        return None
+    return await request_slice(ctx, SliceSpec.from_dict(orjson.loads(raw)), count=False)
+
+
+def _give_up_after() -> float:
+    """The longest a slice can stay PENDING: every try's timeout and retry delay, plus slack."""
+    tries = keys.MAX_TRIES + 1
+    delays = sum(keys.RETRY_DELAY_MS * n for n in range(1, tries)) / 1000
+    return tries * (keys.job_timeout_seconds() + 10) + delays + 5
+
+
+async def watch(ctx: Context, spec: SliceSpec) -> AsyncIterator[SliceState]:
+    """PENDING (if not ready), then READY or FAILED; woken by the slice's pub/sub channel."""
+    redis, _arq = _clients(ctx)
+    pubsub = redis.pubsub()
+    loop = asyncio.get_running_loop()
+    try:
+        try:
+            version = await keys.data_version(redis)
+            digest = keys.spec_digest(spec.to_dict())
+            channel = keys.channel(keys.slice_key(digest, version))
+            await pubsub.subscribe(channel)
+            state = await request_slice(ctx, spec)
+            yield state
+            deadline = loop.time() + _give_up_after()
+            while state.status == "PENDING":
+                if loop.time() > deadline:
+                    error = "The slice did not finish in time; request it again"
+                    yield SliceState(state.digest, "FAILED", state.center, data={"error": error})
+                    return
+                await pubsub.get_message(ignore_subscribe_messages=True, timeout=RECHECK_SECONDS)
+                state = await request_slice(ctx, spec, count=False)
+                if state.key and keys.channel(state.key) != channel:
+                    await pubsub.unsubscribe(channel)
+                    channel = keys.channel(state.key)
+                    await pubsub.subscribe(channel)
+                if state.status != "PENDING":
+                    yield state
+        except REDIS_ERRORS as error:
+            raise ServiceUnavailable(UNAVAILABLE) from error
+    finally:
+        with contextlib.suppress(*REDIS_ERRORS):
+            await pubsub.aclose()

@@ -1,0 +1,203 @@
+"""Graph slices for the explorer: `Query.graphSlice`, `Author.graphSlice`, `node(id)` for a slice
+id, and `Subscription.graphSlice` (graphql-transport-ws). The data path is resolvers/slices.py;
+the computation runs in the arq worker (workers/slices.py). See docs/slices.md."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import AsyncGenerator
+from enum import Enum
+from typing import Any
+
+import strawberry
+
+from resolvers.ids import GlobalId, to_global_id
+from resolvers.slices import SliceState, build_spec, request_slice, slice_by_digest, watch
+from schema.common import Node, NodeKind
+from schema.context import Context, Info
+from schema.nodes import NODE_RESOLVERS, resolve_node
+
+
+@strawberry.enum(description="Edges a slice may follow.")
+class EdgeKind(Enum):
+    AUTHORED = "AUTHORED"
+    COAUTHOR = "COAUTHOR"
+    CITES = "CITES"
+    HAS_TOPIC = "HAS_TOPIC"
+    AFFILIATED = "AFFILIATED"
+
+
+@strawberry.enum
+class SliceStatus(Enum):
+    PENDING = "PENDING"
+    READY = "READY"
+    FAILED = "FAILED"
+
+
+@strawberry.input(
+    description="What a slice shows. Limits: radius ≤ 2, maxNodes ≤ 200, exclude ≤ 500."
+)
+class GraphSliceInput:
+    center: strawberry.ID
+    radius: int | None = 1
+    edge_kinds: list[EdgeKind] | None = None
+    max_nodes: int | None = 50
+    exclude: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Nodes the client already shows: left out, edges to them kept."
+    )
+    year_from: int | None = None
+    year_to: int | None = None
+
+
+@strawberry.type
+class GraphNode:
+    id: strawberry.ID = strawberry.field(description="The entity's global id.")
+    kind: NodeKind
+    label: str
+    hop: int
+    weight: float | None = strawberry.field(
+        description="Weight of the strongest edge that brought the node in (null for the center)."
+    )
+    hidden_neighbors: int = strawberry.field(
+        description="Neighbours (along the slice's edge kinds) neither shown nor excluded."
+    )
+
+    @strawberry.field(description="The entity itself.")
+    async def node(self, info: Info) -> Node | None:
+        return await resolve_node(info.context, str(self.id))  # type: ignore[no-any-return]
+
+
+@strawberry.type
+class GraphEdge:
+    source: strawberry.ID
+    target: strawberry.ID
+    kind: EdgeKind
+    weight: float
+
+
+def _time(value: Any) -> datetime.datetime | None:
+    return datetime.datetime.fromisoformat(value) if value else None
+
+
+@strawberry.type
+class GraphSlice(Node):
+    status: SliceStatus
+    retry_after_ms: int | None
+    error: str | None
+    nodes: list[GraphNode]
+    edges: list[GraphEdge]
+    truncated: bool
+    computed_at: datetime.datetime | None
+    expires_at: datetime.datetime | None
+    _center: strawberry.Private[str | None]
+
+    @strawberry.field(description="The center entity.")
+    async def center(self, info: Info) -> Node | None:
+        if not self._center:
+            return None
+        kind, _, key = self._center.partition(":")
+        return await resolve_node(info.context, to_global_id(kind, key))  # type: ignore[no-any-return]
+
+    @classmethod
+    def of(cls, state: SliceState) -> GraphSlice:
+        data = state.data or {}
+        return cls(
+            id=strawberry.ID(to_global_id("GraphSlice", state.digest or "unknown")),
+            status=SliceStatus(state.status),
+            retry_after_ms=state.retry_after_ms,
+            error=state.error,
+            nodes=[
+                GraphNode(
+                    id=strawberry.ID(n["id"]),
+                    kind=NodeKind(n["kind"]),
+                    label=n["label"],
+                    hop=n["hop"],
+                    weight=n["weight"],
+                    hidden_neighbors=n["hiddenNeighbors"],
+                )
+                for n in data.get("nodes", ())
+            ],
+            edges=[
+                GraphEdge(
+                    source=strawberry.ID(e["source"]),
+                    target=strawberry.ID(e["target"]),
+                    kind=EdgeKind(e["kind"]),
+                    weight=e["weight"],
+                )
+                for e in data.get("edges", ())
+            ],
+            truncated=bool(data.get("truncated", False)),
+            computed_at=_time(data.get("computedAt")),
+            expires_at=_time(data.get("expiresAt")),
+            _center=state.center,
+        )
+
+
+async def _spec(ctx: Context, slice_input: GraphSliceInput) -> Any:
+    return await build_spec(
+        ctx,
+        center=str(slice_input.center),
+        radius=1 if slice_input.radius is None else slice_input.radius,
+        edge_kinds=[k.value for k in slice_input.edge_kinds]
+        if slice_input.edge_kinds is not None
+        else None,
+        max_nodes=50 if slice_input.max_nodes is None else slice_input.max_nodes,
+        exclude=[str(i) for i in slice_input.exclude] if slice_input.exclude else None,
+        year_from=slice_input.year_from,
+        year_to=slice_input.year_to,
+    )
+
+
+async def graph_slice(ctx: Context, slice_input: GraphSliceInput) -> GraphSlice:
+    spec = await _spec(ctx, slice_input)
+    if isinstance(spec, SliceState):
+        return GraphSlice.of(spec)
+    return GraphSlice.of(await request_slice(ctx, spec))
+
+
+async def author_graph_slice(
+    info: Info,
+    author_id: str,
+    radius: int | None,
+    max_nodes: int | None,
+    edge_kinds: list[EdgeKind] | None,
+) -> GraphSlice:
+    """`Author.graphSlice`: the same slice as `graphSlice(input: {center: <author id>, …})`."""
+    slice_input = GraphSliceInput(
+        center=strawberry.ID(author_id), radius=radius, edge_kinds=edge_kinds, max_nodes=max_nodes
+    )
+    return await graph_slice(info.context, slice_input)
+
+
+async def _slice_node(ctx: Context, gid: GlobalId) -> GraphSlice | None:
+    state = await slice_by_digest(ctx, gid.key)
+    return None if state is None else GraphSlice.of(state)
+
+
+NODE_RESOLVERS["GraphSlice"] = _slice_node
+
+
+@strawberry.type
+class SliceQueries:
+    @strawberry.field(
+        description="The papers, people, topics and institutions near an entity. PENDING while "
+        "a worker builds it (poll after `retryAfterMs`, or subscribe), then READY or FAILED."
+    )
+    async def graph_slice(self, info: Info, input: GraphSliceInput) -> GraphSlice:
+        return await graph_slice(info.context, input)
+
+
+@strawberry.type
+class SliceSubscription:
+    @strawberry.subscription(
+        description="The slice's status: PENDING (unless cached), then READY or FAILED; then done."
+    )
+    async def graph_slice(
+        self, info: Info, input: GraphSliceInput
+    ) -> AsyncGenerator[GraphSlice, None]:
+        spec = await _spec(info.context, input)
+        if isinstance(spec, SliceState):
+            yield GraphSlice.of(spec)
+            return
+        async for state in watch(info.context, spec):
+            yield GraphSlice.of(state)

@@ -1,0 +1,179 @@
+"""Shared by the slice tests: a small research world made with the factories, the same graph
+built independently in networkx from the base tables, and a checker for a slice against it."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from dataclasses import dataclass, field
+from typing import Any
+
+import networkx as nx
+from tortoise.transactions import in_transaction
+
+from importers.refresh import refresh_aggregates
+from resolvers.ids import from_global_id, to_global_id
+from resolvers.sql import fetch
+from tests.factories import make_author, make_institution, make_topic, make_work
+
+SLICE_FIELDS = """
+  id status retryAfterMs error truncated computedAt expiresAt
+  nodes { id kind label hop weight hiddenNeighbors }
+  edges { source target kind weight }
+"""
+SLICE_QUERY = f"""
+query($input: GraphSliceInput!) {{ graphSlice(input: $input) {{ {SLICE_FIELDS} }} }}
+"""
+
+Key = tuple[str, int]
+
+
+def gid(kind: str, pk: int | str) -> str:
+    return to_global_id(kind, pk)
+
+
+def key_of(global_id: str) -> Key:
+    g = from_global_id(global_id)
+    return g.type, g.int_id
+
+
+@dataclass
+class World:
+    authors: list[Any] = field(default_factory=list)
+    works: list[Any] = field(default_factory=list)
+    topics: list[Any] = field(default_factory=list)
+    institutions: list[Any] = field(default_factory=list)
+
+
+async def make_world(seed: int = 7, n_authors: int = 24, n_works: int = 48) -> World:
+    """Communities of co-authors with topics, institutions, citations and years 2014-2023."""
+    async with in_transaction("default"):
+        world = await _make_world(random.Random(seed), n_authors, n_works)
+    await refresh_aggregates()
+    return world
+
+
+async def _make_world(rng: random.Random, n_authors: int, n_works: int) -> World:
+    world = World()
+    world.topics = [await make_topic() for _ in range(6)]
+    world.institutions = [await make_institution() for _ in range(4)]
+    world.authors = [await make_author() for _ in range(n_authors)]
+    for n in range(n_works):
+        community = rng.randrange(3)
+        pool = [*world.authors[community * 8 : community * 8 + 8], world.authors[0]]
+        authors = rng.sample(pool, rng.randint(1, 4))
+        topics = [(t, round(rng.uniform(0.3, 1.0), 2)) for t in rng.sample(world.topics, 2)]
+        insts = {0: [world.institutions[community]]} if rng.random() < 0.6 else {}
+        refs = rng.sample(world.works, min(len(world.works), rng.randint(0, 3)))
+        world.works.append(
+            await make_work(
+                authors=authors,
+                topics=topics,
+                institutions=insts,
+                year=2014 + n % 10,
+                references=refs,
+                cited_by_count=rng.randint(0, 50),
+            )
+        )
+    return world
+
+
+async def reference_graph(year_from: int | None = None, year_to: int | None = None) -> nx.Graph:
+    """The research graph from the base tables alone (not the aggregates the worker reads)."""
+    lo, hi = year_from or -(10**9), year_to or 10**9
+    works = {
+        r["id"]: r
+        for r in await fetch("SELECT id, publication_year, cited_by_count FROM work")
+        if (r["publication_year"] is not None and lo <= r["publication_year"] <= hi)
+        or (year_from is None and year_to is None)
+    }
+    g: nx.Graph = nx.Graph()
+    by_work: dict[int, set[int]] = {}
+    for r in await fetch("SELECT work_id, author_id FROM authorship WHERE author_id IS NOT NULL"):
+        if r["work_id"] in works:
+            by_work.setdefault(r["work_id"], set()).add(r["author_id"])
+            g.add_edge(("Author", r["author_id"]), ("Work", r["work_id"]), kind="AUTHORED")
+    shared: dict[tuple[int, int], int] = {}
+    for authors in by_work.values():
+        for a in authors:
+            for b in authors:
+                if a < b:
+                    shared[(a, b)] = shared.get((a, b), 0) + 1
+    for (a, b), n in shared.items():
+        g.add_edge(("Author", a), ("Author", b), kind="COAUTHOR", weight=n)
+    for r in await fetch("SELECT citing_id, cited_id FROM citation WHERE cited_id IS NOT NULL"):
+        if r["citing_id"] in works and r["cited_id"] in works and r["citing_id"] != r["cited_id"]:
+            g.add_edge(("Work", r["citing_id"]), ("Work", r["cited_id"]), kind="CITES")
+    for r in await fetch("SELECT work_id, topic_id, score FROM work_topic"):
+        if r["work_id"] in works:
+            g.add_edge(("Work", r["work_id"]), ("Topic", r["topic_id"]), kind="HAS_TOPIC")
+            for a in by_work.get(r["work_id"], ()):
+                g.add_edge(("Author", a), ("Topic", r["topic_id"]), kind="HAS_TOPIC")
+    for r in await fetch(
+        "SELECT author_id, institution_id, first_year, last_year FROM author_affiliation"
+    ):
+        if r["first_year"] is None and (year_from or year_to):
+            continue
+        if (year_from and r["last_year"] < year_from) or (year_to and r["first_year"] > year_to):
+            continue
+        g.add_edge(
+            ("Author", r["author_id"]), ("Institution", r["institution_id"]), kind="AFFILIATED"
+        )
+    return g
+
+
+def restrict(g: nx.Graph, kinds: set[str]) -> nx.Graph:
+    h: nx.Graph = nx.Graph()
+    h.add_nodes_from(g.nodes)
+    h.add_edges_from((a, b, d) for a, b, d in g.edges(data=True) if d["kind"] in kinds)
+    return h
+
+
+def check_slice(
+    sl: dict[str, Any],
+    g: nx.Graph,
+    center: Key,
+    radius: int,
+    max_nodes: int,
+    exclude: set[Key] | None = None,
+) -> None:
+    """Assert a READY slice against networkx: nodes, hops, hiddenNeighbors, truncated, edges."""
+    exclude = exclude or set()
+    shown = {key_of(n["id"]): n for n in sl["nodes"]}
+    assert len(shown) == len(sl["nodes"]) <= max_nodes
+    assert not (shown.keys() & (exclude - {center}))
+    walkable = g.copy()
+    walkable.remove_nodes_from(exclude - {center})
+    walkable.add_node(center)
+    ego = nx.ego_graph(walkable, center, radius=radius)
+    distance = nx.single_source_shortest_path_length(walkable, center, cutoff=radius)
+    inside = set(shown) | {center}
+    for node, data in shown.items():
+        assert node in ego, node
+        assert data["hop"] == distance[node], (node, data["hop"], distance[node])
+        hidden = set(g.neighbors(node)) - inside - exclude if node in g else set()
+        assert data["hiddenNeighbors"] == len(hidden), (node, data, hidden)
+    assert sl["truncated"] == (ego.number_of_nodes() > len(inside)), (ego.number_of_nodes(), inside)
+    visible = inside | exclude
+    expected = {
+        (frozenset((a, b)), d["kind"])
+        for a, b, d in g.edges(data=True)
+        if a in visible and b in visible and (a in shown or b in shown)
+    }
+    got = {(frozenset((key_of(e["source"]), key_of(e["target"]))), e["kind"]) for e in sl["edges"]}
+    assert got == expected
+
+
+async def until_done(gql: Any, variables: dict[str, Any], wait_s: float = 15) -> dict[str, Any]:
+    """Poll graphSlice until it is READY or FAILED (the client protocol)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + wait_s
+    while True:
+        body = await gql(SLICE_QUERY, variables)
+        assert "errors" not in body, body
+        sl: dict[str, Any] = body["data"]["graphSlice"]
+        if sl["status"] != "PENDING":
+            return sl
+        assert sl["retryAfterMs"] > 0
+        assert loop.time() < deadline, "slice still PENDING"
+        await asyncio.sleep(0.05)
