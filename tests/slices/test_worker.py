@@ -1,0 +1,151 @@
+"""The worker side: one computation for 50 concurrent requests, lazy expansion with `exclude`,
+the year window, strongest-first ranking, and the cron jobs."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from importers.refresh import refresh_aggregates
+from models.authors import Collaboration
+from resolvers.ids import from_global_id
+from tests.factories import make_author, make_work
+from tests.slices.helpers import (
+    SLICE_QUERY,
+    check_slice,
+    gid,
+    key_of,
+    make_world,
+    reference_graph,
+    until_done,
+)
+from workers import keys
+from workers.settings import refresh_collaborations, warm_popular_slices
+from workers.slices import SliceSpec
+
+
+async def test_fifty_concurrent_requests_compute_the_slice_once(
+    gql: Any, redis: Any, worker: Any
+) -> None:
+    # given a cold slice and a running worker
+    world = await make_world(n_works=24)
+    variables = {"input": {"center": gid("Author", world.authors[0].id), "radius": 2}}
+    # when 50 clients ask for it at the same moment
+    bodies = await asyncio.gather(*(gql(SLICE_QUERY, variables) for _ in range(50)))
+    # then each got an answer (PENDING or, late comers, READY), and one computation ran
+    assert all("errors" not in b for b in bodies)
+    assert {b["data"]["graphSlice"]["status"] for b in bodies} <= {"PENDING", "READY"}
+    assert (await until_done(gql, variables))["status"] == "READY"
+    await asyncio.sleep(0.3)  # let any duplicate job (there must be none) run
+    assert int(await redis.get(keys.COMPUTED_KEY)) == 1
+    assert worker.jobs_complete <= 2  # a late duplicate, if any, returns "cached" at once
+    digest = from_global_id(bodies[0]["data"]["graphSlice"]["id"]).key
+    assert await redis.zscore(keys.POPULAR_KEY, digest) >= 50  # and the polls after
+
+
+async def test_expanding_a_node_returns_only_new_nodes_and_edges_to_shown_ones(
+    gql: Any, worker: Any
+) -> None:
+    # given the explorer shows an author's slice
+    world = await make_world(seed=11)
+    graph = await reference_graph()
+    center = ("Author", world.authors[2].id)
+    first = await until_done(gql, {"input": {"center": gid(*center), "maxNodes": 12}})
+    shown = {key_of(n["id"]) for n in first["nodes"]}
+    # when it expands a co-author, excluding everything it already shows
+    node = next(k for k in shown if k[0] == "Author" and k != center)
+    exclude = sorted(shown)
+    variables = {
+        "input": {
+            "center": gid(*node),
+            "radius": 2,
+            "maxNodes": 20,
+            "exclude": [gid(*k) for k in exclude],
+        },
+    }
+    second = await until_done(gql, variables)
+    # then only new nodes come back, with the edges that tie them to the shown ones, exactly
+    assert not ({key_of(n["id"]) for n in second["nodes"]} & shown)
+    check_slice(second, graph, node, 2, 20, exclude=set(exclude))
+    assert any(
+        key_of(e["source"]) in shown or key_of(e["target"]) in shown for e in second["edges"]
+    )
+
+
+async def test_year_window_restricts_works_exactly(gql: Any, worker: Any) -> None:
+    # given a world whose works span 2014-2023
+    world = await make_world(seed=5)
+    graph = await reference_graph(2016, 2019)
+    center = ("Author", world.authors[0].id)
+    variables = {
+        "input": {
+            "center": gid(*center),
+            "radius": 2,
+            "maxNodes": 40,
+            "yearFrom": 2016,
+            "yearTo": 2019,
+        },
+    }
+    # when a slice is limited to 2016-2019, then it is the networkx graph of those years
+    sl = await until_done(gql, variables)
+    check_slice(sl, graph, center, 2, 40)
+
+
+async def test_strongest_coauthors_and_most_cited_works_come_first(gql: Any, worker: Any) -> None:
+    # given an author with co-authors of different strength and works of different citations
+    ada = await make_author()
+    others = [await make_author() for _ in range(4)]
+    for n, other in enumerate(others):
+        for _ in range(n + 1):
+            await make_work(authors=[ada, other], cited_by_count=10 * n)
+    await refresh_aggregates()
+    # when the budget leaves room for two co-authors and two works
+    variables = {
+        "input": {
+            "center": gid("Author", ada.id),
+            "maxNodes": 5,
+            "edgeKinds": ["COAUTHOR", "AUTHORED"],
+        },
+    }
+    sl = await until_done(gql, variables)
+    # then they are the strongest ones, and the rest is counted as hidden
+    chosen = {key_of(n["id"]): n for n in sl["nodes"]}
+    assert {k for k in chosen if k[0] == "Author"} == {
+        ("Author", ada.id),
+        ("Author", others[3].id),
+        ("Author", others[2].id),
+    }
+    weights = sorted(n["weight"] for k, n in chosen.items() if k[0] == "Work")
+    assert weights == [30.0, 30.0]
+    assert chosen[("Author", ada.id)]["hiddenNeighbors"] == 2 + 8
+    assert sl["truncated"] is True
+
+
+async def test_cron_warms_popular_slices_and_refreshes_aggregates_idempotently(
+    gql: Any, redis: Any, worker: Any
+) -> None:
+    # given a popular slice that went stale with a data version bump
+    ada, bob = await make_author(), await make_author()
+    await make_work(authors=[ada, bob])
+    await refresh_aggregates()
+    variables = {"input": {"center": gid("Author", ada.id)}}
+    await until_done(gql, variables)
+    await keys.bump_data_version(redis)
+    ctx = {"redis": worker.pool}
+    # when the warm-up cron runs twice
+    first, second = await warm_popular_slices(ctx), await warm_popular_slices(ctx)
+    # then it enqueued the slice once, and the slice is READY without a client asking twice
+    assert (first, second) == (1, 0)
+    key = keys.slice_key(keys.spec_digest(SliceSpec(center=("Author", ada.id)).to_dict()), 1)
+    for _ in range(100):
+        if await redis.exists(key):
+            break
+        await asyncio.sleep(0.05)
+    assert (await gql(SLICE_QUERY, variables))["data"]["graphSlice"]["status"] == "READY"
+    # and the aggregate refresh can run any number of times with the same result
+    await Collaboration.all().delete()
+    await refresh_collaborations(ctx)
+    rows = await Collaboration.all().values_list("author_id", "coauthor_id", "shared_works")
+    await refresh_collaborations(ctx)
+    again = await Collaboration.all().values_list("author_id", "coauthor_id", "shared_works")
+    assert sorted(rows) == sorted(again) == sorted([(ada.id, bob.id, 1), (bob.id, ada.id, 1)])
