@@ -238,7 +238,11 @@ def _only_free(analysis: _Analysis, selection_set: SelectionSetNode, root: Any) 
 
 def check(schema: GraphQLSchema, op: Operation) -> QueryCost:
     """The operation's cost; raises `MAX_COST_EXCEEDED` over the limits."""
-    found = analyse(schema, op)
+    return enforce(analyse(schema, op))
+
+
+def enforce(found: QueryCost) -> QueryCost:
+    """`found`, or `MAX_COST_EXCEEDED` with the numbers when it is over the limits."""
     max_cost, max_nodes = settings.MAX_QUERY_COST, settings.MAX_QUERY_NODES
     if found.points > max_cost or found.nodes > max_nodes:
         over = (

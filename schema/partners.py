@@ -69,10 +69,11 @@ class PartnerQueries:
 
 async def gate(op: Operation, ctx: Context) -> None:
     """Pre-execution hook: policy, cost, budget; then store a newly persisted query."""
-    persisted.check_policy(op, ctx)
     from schema import schema
 
-    found = cost.check(schema._schema, op)
+    found = cost.analyse(schema._schema, op)
+    persisted.check_policy(op, ctx, free=found.free)
+    cost.enforce(found)
     await spend(ctx, found.points, found.nodes)
     await persisted.store_persisted(op, ctx)
 

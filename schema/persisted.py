@@ -183,11 +183,12 @@ def is_trusted(op: Operation) -> bool:
     return known == "yes"
 
 
-def check_policy(op: Operation, ctx: Context) -> None:
-    """Trusted-documents mode and the introspection policy for anonymous callers."""
+def check_policy(op: Operation, ctx: Context, *, free: bool = False) -> None:
+    """Trusted-documents mode and the introspection policy for anonymous callers. A free
+    operation (only `rateLimit`) is allowed in trusted-documents mode."""
     if not _anonymous(ctx):
         return
-    if settings.TRUSTED_DOCUMENTS and not is_trusted(op):
+    if settings.TRUSTED_DOCUMENTS and not free and not is_trusted(op):
         raise RequestError(
             [
                 coded(

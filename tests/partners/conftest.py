@@ -25,3 +25,12 @@ async def http(app: Any) -> AsyncIterator[Any]:
     transport = httpx.ASGITransport(app=app, client=(fresh_ip(), 40000))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         yield client
+
+
+@pytest.fixture(scope="session")
+def redis_url(redis_url: str) -> str:
+    """A Redis database of their own on a server (other suites flush theirs between tests,
+    which would reset the budgets these tests count)."""
+    if redis_url.startswith("redis://"):
+        return redis_url.rsplit("/", 1)[0] + "/10"
+    return redis_url

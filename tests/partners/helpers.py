@@ -24,10 +24,12 @@ async def used(http: Any, headers: dict[str, str] | None = None) -> int:
 
 
 def nested(depth: int) -> str:
-    """A query `depth` fields deep: author → works → edges → node → authorships → author …"""
-    inner = "id"
-    levels = 1
-    while levels < depth:
-        inner = f"authorships {{ author {{ {inner} }} }}"
-        levels += 2
-    return f'{{ work(id: "doi:10.1/x") {{ {inner} }} }}'
+    """A valid query exactly `depth` fields deep: author → works → nodes → authorships → author …"""
+    openers = ["works(first: 1)", "nodes", "authorships", "author"]
+    leaves = ["totalCount", "id", "position", "id"]
+    chain = [openers[i % 4] for i in range(depth - 2)]
+    leaf = leaves[(depth - 3) % 4] if depth > 2 else "id"
+    inner = leaf
+    for field in reversed(chain):
+        inner = f"{field} {{ {inner} }}"
+    return f'{{ author(id: "orcid:0000-0002-1825-0097") {{ {inner} }} }}'
