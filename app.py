@@ -108,7 +108,7 @@ async def readyz(request: Request) -> Response:
     except Exception as error:
         checks["database"] = f"error: {type(error).__name__}"
     if services.redis is None:
-        checks["redis"] = "not configured"
+        checks["redis"] = services.extra.get("redis_error", "not configured")
     else:
         try:
             await asyncio.wait_for(services.redis.ping(), 2)
@@ -190,6 +190,8 @@ def create_app(
             from workers.runtime import open_redis
 
             services.redis, services.arq = await open_redis(url)
+            if services.redis is None:
+                services.extra["redis_error"] = "error: did not answer at startup"
         worker = run_worker if run_worker is not None else (embedded or settings.INPROCESS_WORKER)
         if worker and services.arq is not None:
             from workers.runtime import start_inprocess_worker
