@@ -84,8 +84,8 @@ async def list_authors(
     after: str | None,
     convert: Callable[[Row], Any],
 ) -> Page[Any]:
-    args = page_args(first, after, 2)
     column, desc = _ORDERS[order]
+    args = page_args(first, after, 2, types=(str, int) if column == "name_key" else (int, int))
     direction, cmp = ("DESC", "<") if desc else ("ASC", ">")
     clauses, params = query.where()
     page_clauses, page_params = list(clauses), list(params)

@@ -38,7 +38,25 @@ def encode_cursor(key: Sequence[Any]) -> str:
     return base64.urlsafe_b64encode(orjson.dumps(list(key))).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str, width: int) -> tuple[Any, ...]:
+#: every sort key column is a 32-bit INTEGER or text, never NULL: a cursor value outside that
+#: cannot come from us, and PostgreSQL would refuse it as a parameter (an INTERNAL error)
+_INT32 = range(-(2**31), 2**31)
+
+
+class _Text:
+    """Text PostgreSQL accepts as a parameter (no NUL character)."""
+
+    def __contains__(self, value: object) -> bool:
+        return isinstance(value, str) and "\x00" not in value
+
+
+_TEXT = _Text()
+
+
+def decode_cursor(cursor: str, width: int, types: Sequence[type] | None = None) -> tuple[Any, ...]:
+    """The sort key a cursor names. `types` gives each position's type (int or str; all int by
+    default), so a cursor of another ordering or a forged one is INVALID_CURSOR, not a SQL
+    error."""
     padded = cursor + "=" * (-len(cursor) % 4)
     try:
         key = orjson.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
@@ -46,13 +64,21 @@ def decode_cursor(cursor: str, width: int) -> tuple[Any, ...]:
         raise InvalidCursor("The cursor is not valid: pass a cursor from this connection") from None
     if not isinstance(key, list) or len(key) != width:
         raise InvalidCursor("The cursor is not valid: pass a cursor from this connection")
-    if not all(isinstance(v, int | str) or v is None for v in key):
-        raise InvalidCursor("The cursor is not valid: pass a cursor from this connection")
+    expected = tuple(types) if types is not None else (int,) * width
+    for value, kind in zip(key, expected, strict=True):
+        if type(value) is not kind or value not in (_INT32 if kind is int else _TEXT):
+            raise InvalidCursor(
+                "The cursor is not valid: pass a cursor from this connection and ordering"
+            )
     return tuple(key)
 
 
 def page_args(
-    first: int | None, after: str | None, width: int, default: int = DEFAULT_PAGE_SIZE
+    first: int | None,
+    after: str | None,
+    width: int,
+    default: int = DEFAULT_PAGE_SIZE,
+    types: Sequence[type] | None = None,
 ) -> PageArgs:
     limit = settings.MAX_PAGE_SIZE
     if first is None:
@@ -61,7 +87,7 @@ def page_args(
         raise BadUserInput(
             f"`first` must be between 0 and {limit}, got {first}", argument="first", maximum=limit
         )
-    return PageArgs(first, decode_cursor(after, width) if after else None)
+    return PageArgs(first, decode_cursor(after, width, types) if after else None)
 
 
 @dataclass

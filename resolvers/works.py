@@ -101,6 +101,11 @@ def order_sql(order: WorkOrderKey) -> tuple[str, str, str]:
     return f"w.{column} {direction}, w.id {direction}", "<" if desc else ">", column
 
 
+def cursor_types(order: WorkOrderKey) -> tuple[type, ...]:
+    """The types of a work cursor's (sort column, id) under this ordering."""
+    return (str, int) if _ORDERS[order][0] == "title_key" else (int, int)
+
+
 def work_key(order: WorkOrderKey) -> Callable[[Row], tuple[Any, ...]]:
     column = _ORDERS[order][0]
     return lambda row: (row[column], row["id"])
@@ -113,7 +118,7 @@ async def list_works(
     after: str | None,
     convert: Callable[[Row], Any],
 ) -> Page[Any]:
-    args = page_args(first, after, 2)
+    args = page_args(first, after, 2, types=cursor_types(order))
     clauses, params = query.where()
     order_by, cmp, column = order_sql(order)
     page_clauses = list(clauses)

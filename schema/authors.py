@@ -16,7 +16,7 @@ from resolvers.ids import to_global_id
 from resolvers.loaders import CollaboratorsKey, TopicsKey, WorksKey
 from resolvers.pagination import Page, build_page, page_args
 from resolvers.sql import Row
-from resolvers.works import WorkOrderKey, WorkQuery, work_counter, work_key
+from resolvers.works import WorkOrderKey, WorkQuery, cursor_types, work_counter, work_key
 from schema.common import ExternalId, ExternalIdScheme, Node
 from schema.connections import Connection
 from schema.context import Info
@@ -260,13 +260,14 @@ class Author(Node):
         info: Info,
         first: int | None = None,
         after: str | None = None,
-        order_by: WorkOrderKey = WorkOrderKey.PUBLICATION_DATE_DESC,
+        order_by: WorkOrderKey | None = WorkOrderKey.PUBLICATION_DATE_DESC,
         filter: Annotated[WorkFilter, strawberry.lazy("schema.works")] | None = None,
     ) -> Annotated[WorkConnection, strawberry.lazy("schema.works")]:
         from schema.works import Work, WorkConnection, work_query
 
+        order_by = order_by or WorkOrderKey.PUBLICATION_DATE_DESC  # the contract allows null
         query = work_query(filter)
-        args = page_args(first, after, 2)
+        args = page_args(first, after, 2, types=cursor_types(order_by))
         rows = await info.context.loaders.author_works.load(
             WorksKey(self._row["id"], query, order_by, args)
         )
@@ -397,7 +398,7 @@ class AuthorQueries:
         first: int | None = None,
         after: str | None = None,
         filter: AuthorFilter | None = None,
-        order_by: data.AuthorOrderKey = data.AuthorOrderKey.WORKS_COUNT_DESC,
+        order_by: data.AuthorOrderKey | None = data.AuthorOrderKey.WORKS_COUNT_DESC,
     ) -> AuthorConnection:
         from schema.works import _int_id
 
@@ -411,5 +412,6 @@ class AuthorQueries:
             claimed=f.claimed,
             name_prefix=name_key(f.name_prefix) if f.name_prefix else None,
         )
-        page = await data.list_authors(query, order_by, first, after, Author.of)
+        order = order_by or data.AuthorOrderKey.WORKS_COUNT_DESC  # the contract allows null
+        page = await data.list_authors(query, order, first, after, Author.of)
         return AuthorConnection.of(page)  # type: ignore[no-any-return]

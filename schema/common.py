@@ -6,6 +6,8 @@ from enum import Enum
 
 import strawberry
 
+from resolvers.works import WorkOrderKey
+
 
 @strawberry.interface(description="An object with an opaque global id.")
 class Node:
@@ -61,3 +63,10 @@ class PageInfo:
 class OrderDirection(Enum):
     ASC = "ASC"
     DESC = "DESC"
+
+
+# Ordering enums defined next to their SQL in resolvers/ are registered here, in the module every
+# schema module imports first: a plain Enum that Strawberry meets in a field before its
+# registration runs becomes a second GraphQL enum under the class name (`WorkOrderKey`), and
+# variables of type `WorkOrder` are then refused by `Author.works`.
+strawberry.enum(WorkOrderKey, name="WorkOrder")

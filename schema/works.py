@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from schema.institutions import Institution
     from schema.topics import Topic
 
-strawberry.enum(WorkOrderKey, name="WorkOrder")
+# registered in schema.common, before any type uses it (see the note there)
 
 
 @strawberry.enum
@@ -268,8 +268,8 @@ class WorkQueries:
         first: int | None = None,
         after: str | None = None,
         filter: WorkFilter | None = None,
-        order_by: WorkOrderKey = WorkOrderKey.PUBLICATION_DATE_DESC,
+        order_by: WorkOrderKey | None = WorkOrderKey.PUBLICATION_DATE_DESC,
     ) -> WorkConnection:
-
-        page = await list_works(work_query(filter), order_by, first, after, Work.of)
+        order = order_by or WorkOrderKey.PUBLICATION_DATE_DESC  # the contract allows null
+        page = await list_works(work_query(filter), order, first, after, Work.of)
         return WorkConnection.of(page)  # type: ignore[no-any-return]

@@ -38,15 +38,43 @@ async def api_db(request: pytest.FixtureRequest, _templates: _Templates) -> Asyn
             Path(url.removeprefix("sqlite://")).unlink(missing_ok=True)
 
 
+class ApiClient(GraphQLClient):
+    """A `GraphQLClient` that sets the response's top-level `extensions` (cost and budget,
+    tested in tests/partners) aside in `last_extensions`, so tests compare data and errors."""
+
+    last_extensions: dict[str, Any] | None = None
+
+    async def __call__(
+        self,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        *,
+        headers: dict[str, str] | None = None,
+    ) -> dict[str, Any]:
+        body = await super().__call__(query, variables, headers=headers)
+        self.last_extensions = body.pop("extensions", None) if isinstance(body, dict) else None
+        return body
+
+
 @pytest.fixture(scope="module")
 async def api(api_db: str, redis_url: str) -> AsyncIterator[GraphQLClient]:
     """A GraphQL client on the real app (HTTP through httpx's ASGI transport)."""
     import httpx
+    from redis.asyncio import Redis
 
+    import settings
     from app import create_app
 
+    # these tests measure the query API, not the hourly budgets (tests/partners does): start
+    # from no spending and give the anonymous caller room for a module's worth of requests
+    client: Any = Redis.from_url(redis_url)
+    async for key in client.scan_iter("pg:budget:*"):
+        await client.delete(key)
+    await client.aclose()
     application: Any = create_app(manage_db=False, redis_url=redis_url, run_worker=False)
-    async with application.router.lifespan_context(application):
-        transport = httpx.ASGITransport(app=application)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
-            yield GraphQLClient(http)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(settings, "BUDGET_ANONYMOUS", 10**9)
+        async with application.router.lifespan_context(application):
+            transport = httpx.ASGITransport(app=application)
+            async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+                yield ApiClient(http)
