@@ -66,6 +66,9 @@ ANONYMOUS_INTROSPECTION: bool = config(
 )
 #: How long an automatic persisted query stays in Redis after its last registration.
 APQ_TTL_SECONDS: int = config("PEERGRAPH_APQ_TTL_SECONDS", cast=int, default=7 * 86400)
+#: Answer trusted documents from their compiled plans (schema/compiled.py); off = always the
+#: general executor (the benchmarks compare the two).
+COMPILED_PLANS: bool = config("PEERGRAPH_COMPILED_PLANS", cast=bool, default=True)
 
 
 def embedded_database() -> bool:

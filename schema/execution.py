@@ -33,6 +33,7 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.utils.await_maybe import AwaitableOrValue
 
 from resolvers.errors import ApiError
+from schema.compiled import run_compiled
 from schema.context import Context
 
 log = logging.getLogger("peergraph.graphql")
@@ -179,6 +180,11 @@ class Executor:
             )
         for pre in PRE_EXECUTION_HOOKS:
             await pre(op, ctx)
+        if op.kind is OperationType.QUERY:  # a trusted document's plan (schema/compiled.py)
+            data = await run_compiled(op.query, prepared.document, op.variables, ctx)
+            if data is not None:
+                extensions = dict(ctx.response_extensions)
+                return {"data": data, "extensions": extensions} if extensions else {"data": data}
         outcome = execute(
             self.schema,
             prepared.document,

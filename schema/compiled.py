@@ -1,0 +1,539 @@
+"""Compiled plans for trusted documents: the frontend's known queries (docs/queries/*.graphql).
+
+A trusted document is compiled once into a plan: one SQL statement (json aggregation on
+PostgreSQL) that fetches everything its selection needs, and a tree of small functions that turn
+that row into the response's `data`, without walking graphql-core field by field. The plan
+reuses the resolvers' rules (trust snapshot, viewer-dependent answers, orderings), and
+tests/perf/test_compiled.py shows its answer is identical to the general executor's.
+
+A document compiles only if every field it selects has a compiled form here (`_AUTHOR` and the
+small tables below), with literal page sizes in range, no fragments and no directives; else it
+has no plan. A plan answers only the happy path: an id that is not an Author global id, an
+author that does not exist, an enum value the schema would reject or any unexpected exception
+returns None, and the general executor answers instead (with its errors). It runs after the
+pre-execution hooks (cost, rate limits), and only on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+from graphql import (
+    BooleanValueNode,
+    DocumentNode,
+    FieldNode,
+    IntValueNode,
+    OperationDefinitionNode,
+    OperationType,
+    VariableNode,
+)
+
+import settings
+from resolvers import authors as data
+from resolvers.ids import from_global_id, to_global_id
+from resolvers.sql import fetch_one, is_postgres
+from schema.context import Context
+
+log = logging.getLogger("peergraph.compiled")
+
+WORK_TYPES = frozenset(
+    {"ARTICLE", "PREPRINT", "BOOK", "BOOK_CHAPTER", "DATASET", "DISSERTATION", "REVIEW"}
+    | {"LETTER", "EDITORIAL", "REPORT", "OTHER"}
+)
+
+Row = dict[str, Any]
+#: (author row with the decoded sub-lists, viewer answers) → value
+Getter = Callable[[Row, "Viewer"], Any]
+
+
+class NotCompilable(Exception):
+    pass
+
+
+@dataclass
+class Viewer:
+    following: bool = False
+    can_claim: bool = False
+
+
+@dataclass
+class Needs:
+    """What the statement must fetch and what the viewer checks must compute."""
+
+    affiliation: bool = False
+    topics: int | None = None
+    collaborators: tuple[int, bool] | None = None
+    collaborators_total: bool = False
+    works: int | None = None
+    following: bool = False
+    can_claim: bool = False
+    params: list[Any] = field(default_factory=list)
+
+
+def _fields(node: FieldNode) -> list[FieldNode]:
+    if node.selection_set is None:
+        return []
+    out = []
+    for sel in node.selection_set.selections:
+        if not isinstance(sel, FieldNode) or sel.directives:
+            raise NotCompilable("fragments and directives are not compiled")
+        out.append(sel)
+    return out
+
+
+def _args(node: FieldNode, allowed: set[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for arg in node.arguments or ():
+        name = arg.name.value
+        if name not in allowed:
+            raise NotCompilable(f"argument {name}")
+        if isinstance(arg.value, IntValueNode):
+            out[name] = int(arg.value.value)
+        elif isinstance(arg.value, BooleanValueNode):
+            out[name] = arg.value.value
+        else:
+            raise NotCompilable(f"argument {name} is not a literal")
+    return out
+
+
+def _first(args: dict[str, Any], default: int) -> int:
+    first = int(args.get("first", default))
+    if not 0 <= first <= settings.MAX_PAGE_SIZE:
+        raise NotCompilable("first out of range: the general executor reports it")
+    return first
+
+
+def _object(node: FieldNode, table: dict[str, Callable[[FieldNode], Getter]]) -> Getter:
+    """A getter building the object of `node`'s selection from the getters of its fields."""
+    parts: list[tuple[str, Getter]] = []
+    for sub in _fields(node):
+        name = sub.name.value
+        if name not in table:
+            raise NotCompilable(f"field {name}")
+        parts.append(((sub.alias or sub.name).value, table[name](sub)))
+
+    def build(row: Row, viewer: Viewer) -> dict[str, Any]:
+        return {key: get(row, viewer) for key, get in parts}
+
+    return build
+
+
+def _leaf(get: Getter) -> Callable[[FieldNode], Getter]:
+    def compile_leaf(node: FieldNode) -> Getter:
+        if node.selection_set is not None or node.arguments:
+            raise NotCompilable(node.name.value)
+        return get
+
+    return compile_leaf
+
+
+def _typename(name: str) -> Callable[[FieldNode], Getter]:
+    return _leaf(lambda _r, _v: name)
+
+
+def _over(key: str, table: dict[str, Callable[[FieldNode], Getter]]) -> Callable[..., Getter]:
+    """A field whose value is the object at row[key] (None stays None)."""
+
+    def compile_object(node: FieldNode) -> Getter:
+        build = _object(node, table)
+        return lambda row, viewer: None if row[key] is None else build(row[key], viewer)
+
+    return compile_object
+
+
+def _list_over(key: str, table: dict[str, Callable[[FieldNode], Getter]]) -> Callable[..., Getter]:
+    def compile_list(node: FieldNode) -> Getter:
+        build = _object(node, table)
+        return lambda row, viewer: [build(item, viewer) for item in row[key]]
+
+    return compile_list
+
+
+def _gid(kind: str) -> Callable[[FieldNode], Getter]:
+    return _leaf(lambda row, _v: to_global_id(kind, row["id"]))
+
+
+def _col(column: str) -> Callable[[FieldNode], Getter]:
+    return _leaf(lambda row, _v: row[column])
+
+
+def _set_once(needs: Needs, name: str, value: Any) -> None:
+    current = getattr(needs, name)
+    if current is not None and current != value:
+        raise NotCompilable(f"{name} selected twice with different arguments")
+    setattr(needs, name, value)
+
+
+def _author_table(needs: Needs) -> dict[str, Callable[[FieldNode], Getter]]:
+    institution = {
+        "__typename": _typename("Institution"),
+        "id": _gid("Institution"),
+        "displayName": _col("display_name"),
+    }
+    topic = {"__typename": _typename("Topic"), "id": _gid("Topic"), "displayName": _col("name")}
+    author_topic = {
+        "topic": _over("topic", topic),
+        "workCount": _col("work_count"),
+        "share": _col("share"),
+    }
+    coauthor = {
+        "__typename": _typename("Author"),
+        "id": _gid("Author"),
+        "displayName": _col("name"),
+    }
+    collaborator = {
+        "sharedWorks": _col("shared_works"),
+        "firstYear": _col("first_year"),
+        "lastYear": _col("last_year"),
+        "isClose": _col("is_close"),
+        "author": _over("author", coauthor),
+    }
+    work = {
+        "__typename": _typename("Work"),
+        "id": _gid("Work"),
+        "title": _col("title"),
+        "abstract": _col("abstract"),
+        "type": _col("type"),
+        "publicationYear": _col("publication_year"),
+        "doi": _col("doi"),
+        "arxivId": _col("arxiv_id"),
+        "citedByCount": _col("cited_by_count"),
+        "venue": _over("venue", {"displayName": _col("display_name")}),
+    }
+    component = {
+        "name": _col("name"),
+        "points": _col("points"),
+        "maxPoints": _col("max_points"),
+        "detail": _col("detail"),
+    }
+
+    def connection(node_table: dict[str, Callable[[FieldNode], Getter]]) -> dict[str, Any]:
+        return {
+            "totalCount": _col("total"),
+            "edges": _list_over("edges", {"node": _over("node", node_table)}),
+        }
+
+    def affiliation(node: FieldNode) -> Getter:
+        needs.affiliation = True
+        return _over(
+            "_affiliation",
+            {
+                "status": _col("status"),
+                "institution": _over("institution", institution),
+            },
+        )(node)
+
+    def trust(node: FieldNode) -> Getter:
+        needs.affiliation = True
+        return _over(
+            "_trust",
+            {
+                "score": _col("score"),
+                "label": _col("label"),
+                "verificationLevel": _col("verification_level"),
+                "claimed": _col("claimed"),
+                "components": _list_over("components", component),
+            },
+        )(node)
+
+    def topics(node: FieldNode) -> Getter:
+        _set_once(needs, "topics", _first(_args(node, {"first"}), 10))
+        return _list_over("_topics", author_topic)(node)
+
+    def collaborators(node: FieldNode) -> Getter:
+        args = _args(node, {"first", "closeOnly"})
+        _set_once(needs, "collaborators", (_first(args, 10), bool(args.get("closeOnly", False))))
+        return _over("_collaborators", connection(collaborator))(node)
+
+    def works(node: FieldNode) -> Getter:
+        _set_once(needs, "works", _first(_args(node, {"first"}), 10))
+        return _over("_works", connection(work))(node)
+
+    def following(node: FieldNode) -> Getter:
+        needs.following = True
+        return _leaf(lambda _r, viewer: viewer.following)(node)
+
+    def can_claim(node: FieldNode) -> Getter:
+        needs.can_claim = True
+        return _leaf(lambda _r, viewer: viewer.can_claim)(node)
+
+    return {
+        "__typename": _typename("Author"),
+        "id": _gid("Author"),
+        "displayName": _leaf(lambda r, _v: str(r["display_name"])),
+        "description": _col("description"),
+        "orcid": _col("orcid"),
+        "openToCollaborate": _leaf(lambda r, _v: bool(r["open_to_collaborate"])),
+        "affiliation": affiliation,
+        "trust": trust,
+        "counts": _over(
+            "_counts",
+            {
+                "works": _col("works_count"),
+                "citations": _col("cited_by_count"),
+                "followers": _col("followers_count"),
+                "topics": _col("topics_count"),
+                "closeCollaborators": _col("close_collaborators_count"),
+            },
+        ),
+        "viewerIsFollowing": following,
+        "claim": _over("_claim", {"status": _col("status"), "viewerCanClaim": can_claim}),
+        "topics": topics,
+        "collaborators": collaborators,
+        "works": works,
+    }
+
+
+def _sql(needs: Needs) -> str:
+    """One statement for the author and every list the selection needs; `?` placeholders in
+    order: the sub-lists' limits (collected in `needs.params`), then the author id."""
+    parts = [data.AUTHOR_COLUMNS]
+    if needs.affiliation:
+        parts.append(
+            "(SELECT json_build_array(i.id, i.display_name) FROM author_affiliation x"
+            " JOIN institution i ON i.id = x.institution_id WHERE x.author_id = a.id"
+            " ORDER BY COALESCE(x.last_year, 0) DESC, i.id LIMIT 1) AS _aff"
+        )
+    if needs.topics is not None:
+        parts.append(
+            "(SELECT json_agg(json_build_array(q.id, q.display_name, q.work_count)"
+            " ORDER BY q.work_count DESC, q.id) FROM (SELECT t.id, t.display_name, x.work_count"
+            " FROM author_topic x JOIN topic t ON t.id = x.topic_id WHERE x.author_id = a.id"
+            " ORDER BY x.work_count DESC, t.id LIMIT ?) q) AS _topics"
+        )
+        needs.params.append(needs.topics)
+    if needs.collaborators is not None:
+        first, close_only = needs.collaborators
+        order = "c.shared_works DESC, COALESCE(c.last_year, 0) DESC, c.coauthor_id DESC"
+        close = " AND c.shared_works >= ?" if close_only else ""
+        parts.append(
+            "(SELECT json_agg(json_build_array(c.coauthor_id, b.display_name, c.shared_works,"
+            f" c.first_year, c.last_year) ORDER BY {order}) FROM (SELECT c.coauthor_id,"
+            " c.shared_works, c.first_year, c.last_year FROM collaboration c"
+            f" WHERE c.author_id = a.id{close} ORDER BY {order} LIMIT ?) c"
+            " JOIN author b ON b.id = c.coauthor_id) AS _collabs"
+        )
+        if close_only:
+            needs.params.append(data.CLOSE_COLLABORATOR_MIN_SHARED)
+        else:
+            parts.append(
+                "(SELECT COUNT(*) FROM collaboration x WHERE x.author_id = a.id) AS _collab_total"
+            )
+        needs.params.append(first)
+    if needs.works is not None:
+        parts.append(
+            "(SELECT json_agg(json_build_array(w.id, w.title, w.abstract, w.type,"
+            " w.publication_year, w.doi, w.arxiv_id, w.cited_by_count, s.display_name)"
+            " ORDER BY w.pub_sort DESC, w.id DESC) FROM (SELECT w.id, w.title, w.abstract,"
+            " w.type, w.publication_year, w.doi, w.arxiv_id, w.cited_by_count, w.pub_sort,"
+            " w.source_id FROM authorship x JOIN work w ON w.id = x.work_id"
+            " WHERE x.author_id = a.id ORDER BY w.pub_sort DESC, w.id DESC LIMIT ?) w"
+            " LEFT JOIN source s ON s.id = w.source_id) AS _works"
+        )
+        needs.params.append(needs.works)
+    return f"SELECT {', '.join(parts)} FROM author a WHERE a.id = ?"
+
+
+def _json(value: Any) -> Any:
+    return orjson.loads(value) if isinstance(value, str | bytes) else value
+
+
+def _shape(row: Row, needs: Needs) -> Row | None:
+    """The row with its decoded sub-lists in the shapes the getters read; None when a value
+    is one the schema would not serialise (the general executor then reports it)."""
+    row["_counts"] = row
+    status = row["claim_status"]
+    row["_claim"] = {"status": status if status in _CLAIM_STATUSES else "UNCLAIMED"}
+    if needs.affiliation:
+        aff = _json(row["_aff"])
+        row["_affiliation"] = (
+            {"status": "KNOWN", "institution": {"id": aff[0], "display_name": aff[1]}}
+            if aff
+            else {"status": "NOT_IMPORTED", "institution": None}
+        )
+        components = data.trust_components(row, affiliation_known=bool(aff))
+        level = data.verification_level(row)
+        row["_trust"] = {
+            "score": sum(c.points for c in components),
+            "label": data.trust_label(level),
+            "verification_level": f"L{level}",
+            "claimed": level >= 2,
+            "components": [
+                {"name": c.name, "points": c.points, "max_points": c.max_points, "detail": c.detail}
+                for c in components
+            ],
+        }
+    if needs.topics is not None:
+        works = max(int(row["works_count"]), 1)
+        row["_topics"] = [
+            {"topic": {"id": tid, "name": name}, "work_count": n, "share": n / works}
+            for tid, name, n in _json(row["_topics"]) or []
+        ]
+    if needs.collaborators is not None:
+        close_only = needs.collaborators[1]
+        total = row["close_collaborators_count"] if close_only else row["_collab_total"]
+        row["_collaborators"] = {
+            "total": int(total),
+            "edges": [
+                {
+                    "node": {
+                        "shared_works": shared,
+                        "first_year": first_year,
+                        "last_year": last_year,
+                        "is_close": shared >= data.CLOSE_COLLABORATOR_MIN_SHARED,
+                        "author": {"id": cid, "name": name},
+                    }
+                }
+                for cid, name, shared, first_year, last_year in _json(row["_collabs"]) or []
+            ],
+        }
+    if needs.works is not None:
+        edges = []
+        for wid, title, abstract, kind, year, doi, arxiv, cited, venue in (
+            _json(row["_works"]) or []
+        ):
+            if kind not in WORK_TYPES:
+                return None
+            node = {
+                "id": wid,
+                "title": str(title),
+                "abstract": abstract,
+                "type": kind,
+                "publication_year": year,
+                "doi": doi,
+                "arxiv_id": arxiv,
+                "cited_by_count": cited,
+                "venue": None if venue is None else {"display_name": venue},
+            }
+            edges.append({"node": node})
+        row["_works"] = {"total": int(row["works_count"]), "edges": edges}
+    return row
+
+
+_CLAIM_STATUSES = frozenset({"UNCLAIMED", "PENDING", "CLAIMED", "VERIFIED"})
+
+
+@dataclass
+class Plan:
+    """A compiled trusted document: `author(id: …)` and its selection."""
+
+    operation: OperationDefinitionNode
+    root_key: str
+    id_variable: str | None
+    id_literal: str | None
+    needs: Needs
+    sql: str
+    build: Getter
+
+    async def run(self, variables: dict[str, Any] | None, ctx: Context) -> dict[str, Any] | None:
+        """The response's `data`, or None to let the general executor answer."""
+        if not is_postgres():
+            return None
+        raw = (variables or {}).get(self.id_variable) if self.id_variable else self.id_literal
+        if not isinstance(raw, str):
+            return None
+        try:
+            gid = from_global_id(raw)
+        except Exception:
+            return None
+        if gid.type != "Author":
+            return None
+        row = await fetch_one(self.sql, [*self.needs.params, gid.int_id])
+        if row is None or (row := _shape(row, self.needs)) is None:
+            return None
+        viewer = Viewer()
+        if self.needs.following:
+            from resolvers import social
+
+            viewer.following = await social.viewer_is_following(ctx, gid.int_id)
+        if self.needs.can_claim:
+            from resolvers import social
+
+            viewer.can_claim = await social.viewer_can_claim(ctx, row)
+        return {self.root_key: self.build(row, viewer)}
+
+
+def compile_document(document: DocumentNode) -> Plan:
+    """Raises NotCompilable when any part of the document has no compiled form."""
+    if len(document.definitions) != 1:
+        raise NotCompilable("one operation, no fragments")
+    operation = document.definitions[0]
+    if not isinstance(operation, OperationDefinitionNode):
+        raise NotCompilable("not an operation")
+    if operation.operation is not OperationType.QUERY or operation.directives:
+        raise NotCompilable("queries only")
+    roots = [s for s in operation.selection_set.selections]
+    if len(roots) != 1 or not isinstance(roots[0], FieldNode) or roots[0].directives:
+        raise NotCompilable("one root field")
+    root = roots[0]
+    arguments = root.arguments or ()
+    if root.name.value != "author" or len(arguments) != 1:
+        raise NotCompilable("author(id:) only")
+    value = arguments[0].value
+    id_variable = value.name.value if isinstance(value, VariableNode) else None
+    id_literal = getattr(value, "value", None) if id_variable is None else None
+    declared = [v.variable.name.value for v in operation.variable_definitions or ()]
+    if declared != ([id_variable] if id_variable else []):
+        raise NotCompilable("only the id variable")
+    needs = Needs()
+    build = _object(root, _author_table(needs))
+    return Plan(
+        operation=operation,
+        root_key=(root.alias or root.name).value,
+        id_variable=id_variable,
+        id_literal=id_literal if isinstance(id_literal, str) else None,
+        needs=needs,
+        sql=_sql(needs),
+        build=build,
+    )
+
+
+_PLANS: dict[str, Plan | None] = {}
+_TRUSTED: dict[int, frozenset[str]] = {}
+
+
+def trusted_documents() -> frozenset[str]:
+    """The text of every trusted document (docs/queries/*.graphql), as the frontend sends it
+    (or as automatic persisted queries restore it from its hash)."""
+    from schema.persisted import trusted_documents as documents
+
+    loaded = documents()
+    key = id(loaded)
+    if key not in _TRUSTED:
+        _TRUSTED.clear()
+        _TRUSTED[key] = frozenset(loaded.by_hash.values())
+    return _TRUSTED[key]
+
+
+def plan_for(query: str, document: DocumentNode) -> Plan | None:
+    """The compiled plan of a trusted document (compiled on first use), or None."""
+    if query not in trusted_documents():
+        return None
+    if query not in _PLANS:
+        try:
+            _PLANS[query] = compile_document(document)
+        except NotCompilable as reason:
+            log.info("trusted document not compiled: %s", reason)
+            _PLANS[query] = None
+    return _PLANS[query]
+
+
+async def run_compiled(
+    query: str, document: DocumentNode, variables: dict[str, Any] | None, ctx: Context
+) -> dict[str, Any] | None:
+    """`data` from the compiled plan, or None when the general executor must answer."""
+    plan = plan_for(query, document) if settings.COMPILED_PLANS else None
+    if plan is None:
+        return None
+    try:
+        return await plan.run(variables, ctx)
+    except Exception:
+        log.exception("compiled plan failed; the general executor answers")
+        return None
+
+
+__all__ = ["Plan", "compile_document", "plan_for", "run_compiled", "trusted_documents"]
