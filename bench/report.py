@@ -30,7 +30,7 @@ def render(r: dict[str, Any]) -> str:
     lines = [
         "### Profile query: peergraph, PostGraphile v4 and the floor",
         "",
-        f"Run {r['started']} at commit `{r['commit']}`, database of {args['works']:,}"
+        f"Run {r['started']} at commit `{r['commit']}`, database of {r['works_in_db']:,}"
         f" generated works (seed {args['seed']}), author {r['author']['id']}"
         f" ({r['author']['works']} works;"
         f" the response is {r['answer']['bytes']:,} bytes with {r['answer']['works']} works,"
@@ -63,10 +63,14 @@ def render(r: dict[str, Any]) -> str:
     if one:
         header += " 2 processes / 1 process |"
         rule += "---|"
+    header = "| peergraph server " + header
+    rule = "|---" + rule
     lines += [header, rule]
-    for c in concurrency:
+    variants = [n for n in names if r["servers"][n]["kind"] == "peergraph" and n != one]
+    for name, c in ((n, c) for n in variants for c in concurrency):
+        ours = name
         ratio_floor = med[ours][c]["rps"] / med[floor][c]["rps"]
-        row = f"| {c} | {ratio_floor:.2f} ({_mark(ratio_floor >= TARGETS['vs_floor'])}) |"
+        row = f"| {name} | {c} | {ratio_floor:.2f} ({_mark(ratio_floor >= TARGETS['vs_floor'])}) |"
         if pg:
             ratio_pg = med[ours][c]["rps"] / med[pg][c]["rps"]
             row += f" {ratio_pg:.2f} ({_mark(ratio_pg >= TARGETS['vs_postgraphile'])}) |"
@@ -74,7 +78,8 @@ def render(r: dict[str, Any]) -> str:
         row += f" {p99:.1f}" + (f" ({_mark(p99 <= TARGETS['p99_c32_ms'])})" if c == "32" else "")
         row += " |"
         if one:
-            row += f" {med[ours][c]['rps'] / med[one][c]['rps']:.2f} |"
+            scaling = med[ours][c]["rps"] / med[one][c]["rps"] if ours == variants[0] else None
+            row += f" {scaling:.2f} |" if scaling else " |"
         lines.append(row)
     wrk_share = max(m["wrk_cpu_share"] for by_c in med.values() for m in by_c.values())
     load = max(m["loadavg"] for by_c in med.values() for m in by_c.values())
@@ -89,17 +94,17 @@ def render(r: dict[str, Any]) -> str:
         " trip is a statement, a Parse of a statement the connection had not prepared, or the"
         " reset query a pool release runs.",
         "",
-        "| works in the database | author | peergraph statements | peergraph round trips"
-        " | floor statements | floor round trips |",
-        "|---|---|---|---|---|---|",
+        "| works in the database | author | peergraph, compiled plan: statements / round trips"
+        " | peergraph, general executor | floor |",
+        "|---|---|---|---|---|",
     ]
     for size, by_author in r["sql"].items():
         for label, c in by_author.items():
-            lines.append(
-                f"| {int(size):,} | {label} | {c['peergraph']['statements']}"
-                f" | {c['peergraph']['round_trips']} | {c['floor']['statements']}"
-                f" | {c['floor']['round_trips']} |"
-            )
+            cells = [
+                f"{c[k]['statements']} / {c[k]['round_trips']}"
+                for k in ("peergraph", "general", "floor")
+            ]
+            lines.append(f"| {int(size):,} | {label} | {' | '.join(cells)} |")
     if r.get("import"):
         lines += [
             "",

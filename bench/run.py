@@ -49,6 +49,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--processes", type=int, default=2, help="processes per server")
     p.add_argument("--no-postgraphile", action="store_true")
     p.add_argument("--no-scaling", action="store_true", help="skip peergraph with 1 process")
+    p.add_argument(
+        "--no-general",
+        action="store_true",
+        help="skip peergraph with compiled plans off (the general executor)",
+    )
     p.add_argument("--wrk-cpu", default="1", help="the core wrk is pinned to (taskset -c)")
     p.add_argument("--no-docs", action="store_true", help="do not rewrite docs/benchmarks.md")
     p.add_argument("--label", default="results", help="bench/out/<label>.json")
@@ -103,6 +108,7 @@ async def run(args: argparse.Namespace) -> int:
             check=True,
         )
 
+    results["works_in_db"] = (await importing.counts(db_url))["works"]
     author = await profile.pick_author(db_url)
     results["author"] = author
     log(f"profile author {author['id']} ({author['works']} works)")
@@ -135,6 +141,10 @@ async def run(args: argparse.Namespace) -> int:
         servers.append(postgraphile(f"postgraphile-{n}p", n, 8103, their_body, db_url))
     if not args.no_scaling and n != 1:
         servers.append(peergraph("peergraph-1p", 1, 8104, ours_body, db_url, args.redis_url))
+    if not args.no_general:
+        servers.append(
+            peergraph(f"peergraph-general-{n}p", n, 8105, ours_body, db_url, args.redis_url, False)
+        )
     try:
         start_all(servers)
         results["answer"] = profile.check_answers(

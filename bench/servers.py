@@ -102,7 +102,13 @@ def post(url: str, body: bytes, timeout: float = 10) -> bytes:
 
 
 def peergraph(
-    name: str, processes: int, port: int, body: Path, db_url: str, redis_url: str
+    name: str,
+    processes: int,
+    port: int,
+    body: Path,
+    db_url: str,
+    redis_url: str,
+    compiled: bool = True,
 ) -> Server:
     argv = [str(BIN / "peergraph"), "serve", "--host", "127.0.0.1", "--port", str(port)]
     argv += ["--workers", str(processes)]
@@ -120,6 +126,7 @@ def peergraph(
             "PEERGRAPH_ENV": "production",
             # the cost and rate-limit hooks run (one Redis script per request) but never refuse
             "PEERGRAPH_BUDGET_ANONYMOUS": "1000000000000",
+            "PEERGRAPH_COMPILED_PLANS": "true" if compiled else "false",
         },
     )
 

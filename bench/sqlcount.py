@@ -95,10 +95,11 @@ async def per_request(app: Any, bodies: dict[str, bytes]) -> dict[str, Tally]:
 
 
 async def profile_counts(db_url: str, author_ids: dict[str, int]) -> dict[str, dict[str, Any]]:
-    """Statements and round trips of one profile request, for peergraph and for the floor,
-    for each of several authors (labels → author id)."""
+    """Statements and round trips of one profile request, for peergraph (compiled plan, then
+    the general executor) and for the floor, for each of several authors (label → author id)."""
     import os
 
+    import settings
     from app import create_app
     from bench.floor import create_app as create_floor
     from bench.profile import write_bodies
@@ -106,6 +107,13 @@ async def profile_counts(db_url: str, author_ids: dict[str, int]) -> dict[str, d
     bodies = {label: write_bodies(key)[0].read_bytes() for label, key in author_ids.items()}
     result: dict[str, dict[str, Any]] = {}
     ours = await per_request(create_app(db_url=db_url, redis_url="", run_worker=False), bodies)
+    settings.COMPILED_PLANS = False
+    try:
+        general = await per_request(
+            create_app(db_url=db_url, redis_url="", run_worker=False), bodies
+        )
+    finally:
+        settings.COMPILED_PLANS = True
     os.environ["FLOOR_DATABASE_URL"] = db_url
     floor = await per_request(create_floor(), bodies)
     for label in bodies:
@@ -114,6 +122,11 @@ async def profile_counts(db_url: str, author_ids: dict[str, int]) -> dict[str, d
                 "statements": ours[label].statements,
                 "round_trips": ours[label].round_trips,
                 "sql": ours[label].sql,
+            },
+            "general": {
+                "statements": general[label].statements,
+                "round_trips": general[label].round_trips,
+                "sql": general[label].sql,
             },
             "floor": {
                 "statements": floor[label].statements,
