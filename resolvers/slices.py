@@ -11,17 +11,28 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import orjson
+from arq.constants import job_key_prefix
+from arq.jobs import deserialize_job
 from redis.exceptions import RedisError
 
 from resolvers.errors import BadUserInput, InvalidId, ServiceUnavailable
 from resolvers.ids import from_global_id, parse_external
 from workers import keys
-from workers.slices import EDGE_KINDS, MAX_EXCLUDE, MAX_NODES, MAX_RADIUS, NODE_KINDS, SliceSpec
+from workers.slices import (
+    EDGE_KINDS,
+    MAX_EXCLUDE,
+    MAX_NODES,
+    MAX_RADIUS,
+    NODE_KINDS,
+    SliceSpec,
+    record_failure,
+)
 
 if TYPE_CHECKING:
     from schema.context import Context
@@ -136,10 +147,24 @@ async def _lookup(ctx: Context, spec_raw: bytes, digest: str, count: bool) -> Sl
     if raw is not None:
         data: dict[str, Any] = orjson.loads(raw)
         return SliceState(digest, data["status"], center, None, data, key)
-    await arq.enqueue_job(
+    job = await arq.enqueue_job(
         keys.COMPUTE_JOB, key, spec_raw.decode(), _job_id=key, _queue_name=keys.QUEUE_NAME
     )
+    if job is None and await _stuck(redis, key):
+        error = "The slice's worker stopped; it will be retried, or request the slice again later"
+        await record_failure(redis, key, error)
+        return SliceState(digest, "FAILED", center, None, {"error": error}, key)
     return SliceState(digest, "PENDING", center, keys.RETRY_AFTER_MS, None, key)
+
+
+async def _stuck(redis: Any, key: str) -> bool:
+    """The slice's job was enqueued longer ago than any run of it can take (its worker died
+    and arq has not handed it to another worker yet)."""
+    raw = await redis.get(job_key_prefix + key)
+    if raw is None:
+        return False
+    enqueued_ms = deserialize_job(raw).enqueue_time.timestamp() * 1000
+    return time.time() * 1000 - enqueued_ms > keys.pending_limit_seconds() * 1000
 
 
 async def request_slice(ctx: Context, spec: SliceSpec, *, count: bool = True) -> SliceState:
@@ -163,13 +188,6 @@ async def slice_by_digest(ctx: Context, digest: str) -> SliceState | None:
     return await request_slice(ctx, SliceSpec.from_dict(orjson.loads(raw)), count=False)
 
 
-def _give_up_after() -> float:
-    """The longest a slice can stay PENDING: every try's timeout and retry delay, plus slack."""
-    tries = keys.MAX_TRIES + 1
-    delays = sum(keys.RETRY_DELAY_MS * n for n in range(1, tries)) / 1000
-    return tries * (keys.job_timeout_seconds() + 10) + delays + 5
-
-
 async def watch(ctx: Context, spec: SliceSpec) -> AsyncIterator[SliceState]:
     """PENDING (if not ready), then READY or FAILED; woken by the slice's pub/sub channel."""
     redis, _arq = _clients(ctx)
@@ -183,7 +201,7 @@ async def watch(ctx: Context, spec: SliceSpec) -> AsyncIterator[SliceState]:
             await pubsub.subscribe(channel)
             state = await request_slice(ctx, spec)
             yield state
-            deadline = loop.time() + _give_up_after()
+            deadline = loop.time() + keys.pending_limit_seconds() + 5
             while state.status == "PENDING":
                 if loop.time() > deadline:
                     error = "The slice did not finish in time; request it again"

@@ -51,9 +51,21 @@ WARM_TOP_N: int = config("PEERGRAPH_SLICE_WARM_TOP", cast=int, default=50)
 POPULAR_KEEP = 1000
 
 
+#: arq timeout of the aggregate-refresh cron job. arq keeps a job "in progress" for the longest
+#: timeout of all its functions + 10 s, which is how long a killed worker's slice job waits before
+#: another worker retries it; past `pending_limit_seconds()` the API answers FAILED meanwhile.
+REFRESH_TIMEOUT_SECONDS: int = config("PEERGRAPH_REFRESH_TIMEOUT_SECONDS", cast=int, default=600)
+
+
 def job_timeout_seconds() -> float:
     """arq's own timeout for a slice job: above ours, so ours fires first and is recorded."""
-    return COMPUTE_TIMEOUT_SECONDS + 5
+    return COMPUTE_TIMEOUT_SECONDS + 2
+
+
+def pending_limit_seconds() -> float:
+    """The longest a slice may stay PENDING: every try's timeout and retry delay, plus slack."""
+    delays = sum(RETRY_DELAY_MS * n for n in range(1, MAX_TRIES)) / 1000
+    return MAX_TRIES * (job_timeout_seconds() + 10) + delays + 5
 
 
 def spec_json(spec: dict[str, Any]) -> bytes:

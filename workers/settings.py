@@ -82,8 +82,19 @@ class WorkerSettings:
         ),
     ]
     cron_jobs: list[Any] = [
-        cron(warm_popular_slices, minute=set(range(0, 60, 5)), timeout=60, keep_result=0),
-        cron(refresh_collaborations, hour={3}, minute={17}, timeout=3600, keep_result=0),
+        cron(
+            warm_popular_slices,
+            minute=set(range(0, 60, 5)),
+            timeout=keys.job_timeout_seconds(),
+            keep_result=0,
+        ),
+        cron(
+            refresh_collaborations,
+            hour={3},
+            minute={17},
+            timeout=keys.REFRESH_TIMEOUT_SECONDS,
+            keep_result=0,
+        ),
     ]
     redis_settings: Any = _redis_settings()
     on_startup = on_startup

@@ -176,4 +176,4 @@ async def until_done(gql: Any, variables: dict[str, Any], wait_s: float = 15) ->
             return sl
         assert sl["retryAfterMs"] > 0
         assert loop.time() < deadline, "slice still PENDING"
-        await asyncio.sleep(0.05)
+        await asyncio.sleep(sl["retryAfterMs"] / 1000)  # as clients do (and the rate limit wants)
