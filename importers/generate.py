@@ -10,7 +10,7 @@ community's latest work, follows such a work's first reference back, copies what
 work cited first (so citations are rich-get-richer), or takes a recent older work; 2% point to a
 slightly newer work, as preprints do.
 
-Memory. No list of works is kept; records are written as they are made, in blocks of 2048 works.
+Memory. No list of works is kept; records are written as they are made, in blocks of 512 works.
 Pass 1 runs the plan (authors and references of every work) once, writing it compactly to a temp
 file and counting citations into an int array, so that pass 2 writes each work with its final
 `cited_by_count`. Pass 2 spills authorship rows to binary files bucketed by author; the author
@@ -57,8 +57,9 @@ from importers.synthetic_works import (
 
 __all__ = ["GenerateSummary", "generate"]
 
-BLOCK = 2048  # works per block: the unit a process writes
-BUCKET_BITS = 13  # 8192 authors per spill bucket, so one bucket's rows stay small
+BLOCK = 512  # works per block: the unit a process writes (a few MB of JSON)
+BUCKET_BITS = 11  # 2048 authors per spill bucket, so one bucket's records stay small
+FLUSH_INTS = 4096  # a bucket's buffered rows go to disk at this size
 PARALLEL_FROM = 50_000  # works; below this one process is faster than starting two
 T = TypeVar("T")
 R = TypeVar("R")
@@ -101,14 +102,14 @@ def _job(tmp: Path, works: int, seed: int) -> _Job:
     return _JOBS[tmp]
 
 
-def _work_task(spec: tuple[Path, int, int, int]) -> tuple[bytes, bytes, bytes]:
+def _work_task(spec: tuple[Path, int, int, int]) -> tuple[bytearray, bytes, bytes]:
     job = _job(*spec[:3])
     if job.maker is None:
         job.maker = WorkMaker(job.uni, job.cites)
     return job.maker.block(spec[3], _read_plan(job, spec[3]))
 
 
-def _author_task(spec: tuple[Path, int, int, Path]) -> bytes:
+def _author_task(spec: tuple[Path, int, int, Path]) -> bytearray:
     return author_block(_job(*spec[:3]).uni, spec[3].read_bytes())
 
 
@@ -242,7 +243,7 @@ def _write(
                 bucket = rows[k] >> BUCKET_BITS
                 buf = spill.setdefault(bucket, array("i"))
                 buf.extend(rows[k : k + 5])
-                if len(buf) >= 20_000:
+                if len(buf) >= FLUSH_INTS:
                     flush(bucket)
             rows_total += len(rows) // 5
             for k in range(0, len(tallies), 3):

@@ -57,14 +57,14 @@ class WorkMaker:
         self.topic_tail = [topic_tail(uni, t) for t in range(len(uni.topics))]
         self.sources = [source_ref(uni, k) for k in range(len(uni.sources))]
 
-    def block(self, b: int, plan: Iterable[Planned]) -> tuple[bytes, bytes, bytes]:
+    def block(self, b: int, plan: Iterable[Planned]) -> tuple[bytearray, bytes, bytes]:
         """(JSONL, authorship rows, tallies) for the works of block `b`."""
         self.rng.seed(mix(self.uni.seed * 1_000_003 + b))
         self.rows, self.tallies, out = array("i"), array("q"), bytearray()
         for i, comm, team, refs in plan:
             out += orjson.dumps(self.record(i, comm, team, refs))
             out += b"\n"
-        return bytes(out), self.rows.tobytes(), self.tallies.tobytes()
+        return out, self.rows.tobytes(), self.tallies.tobytes()
 
     def topic(self, t: int, score: float) -> dict[str, Any]:
         return {"id": f"{OA}T{self.uni.other_base + t}", "display_name": self.uni.topics[t],
@@ -190,14 +190,14 @@ class WorkMaker:
         return index
 
 
-def author_block(uni: Universe, data: bytes) -> bytes:
+def author_block(uni: Universe, data: bytes) -> bytearray:
     """The JSONL of the authors whose authorship rows (5 ints each) are in `data`."""
     ints, out = array("i", data), bytearray()
     rows = sorted(zip(*(ints[k::5] for k in range(5)), strict=True))
     for a, group in groupby(rows, key=lambda r: r[0]):
         out += orjson.dumps(author_record(uni, a, list(group)))
         out += b"\n"
-    return bytes(out)
+    return out
 
 
 def author_record(uni: Universe, a: int, rows: list[tuple[int, ...]]) -> dict[str, Any]:
