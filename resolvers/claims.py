@@ -34,7 +34,7 @@ from resolvers.refusals import (
     require_admin,
     require_user,
 )
-from resolvers.social import ACTIVE, APPROVED
+from resolvers.social import ACTIVE, APPROVED, forget_author
 from resolvers.sql import Row, fetch, fetch_one, is_postgres
 
 if TYPE_CHECKING:
@@ -193,7 +193,7 @@ async def set_open_to_collaborate(ctx: Context, author_value: str, is_open: bool
         "UPDATE author SET open_to_collaborate = ? WHERE id = ? RETURNING id",
         [is_open, author_id],
     )
-    ctx.loaders.author.clear(author_id)
+    forget_author(ctx, author_id)
     return author_id
 
 
@@ -219,7 +219,7 @@ async def claim_for_viewer(ctx: Context, claim_id: int) -> Row | None:
 
 
 async def _after_claim_change(ctx: Context, author_id: int) -> None:
-    ctx.loaders.author.clear(author_id)
+    forget_author(ctx, author_id)
     await bump_data_version(ctx.redis)
 
 

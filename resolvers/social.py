@@ -9,6 +9,7 @@ deleted) with `RETURNING`, and only a statement that changed a row moves the cac
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -51,9 +52,15 @@ async def viewer_can_claim(ctx: Context, author: Row) -> bool:
     return row is None
 
 
+def forget_author(ctx: Context, author_id: int) -> None:
+    """Drop the author's row from this request's loader, so the next read is fresh."""
+    with contextlib.suppress(KeyError):  # Strawberry's clear() raises for an uncached key
+        ctx.loaders.author.clear(author_id)
+
+
 async def fresh_author(ctx: Context, author_id: int) -> Row:
     """The author's row as it is now (drops what this request's loader cached)."""
-    ctx.loaders.author.clear(author_id)
+    forget_author(ctx, author_id)
     row = await ctx.loaders.author.load(author_id)
     assert row is not None
     return row

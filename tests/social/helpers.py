@@ -24,17 +24,21 @@ REVIEW = """mutation($id: ID!, $approve: Boolean!, $note: String, $verify: Boole
   reviewClaim(claimId: $id, approve: $approve, note: $note, verify: $verify) {
     claim { id status note reviewedAt author { claim { status } trust { verificationLevel } } }
     userErrors { code message field } } }"""
-SET_OPEN = """mutation($id: ID!, $open: Boolean!) { setOpenToCollaborate(authorId: $id, open: $open) {
+SET_OPEN = """mutation($id: ID!, $open: Boolean!) {
+  setOpenToCollaborate(authorId: $id, open: $open) {
   author { openToCollaborate } userErrors { code message field } } }"""
-SEND = """mutation($id: ID!, $message: String!) { sendInvitation(authorId: $id, message: $message) {
+SEND = """mutation($id: ID!, $message: String!) {
+  sendInvitation(authorId: $id, message: $message) {
   invitation { id status message sender { id email } author { id } createdAt }
   userErrors { code message field } } }"""
 RESPOND = """mutation($id: ID!, $accept: Boolean!) {
   respondToInvitation(invitationId: $id, accept: $accept) {
     invitation { id status respondedAt } userErrors { code message field } } }"""
-SIGN_UP = """mutation($email: String!, $password: String!) { signUp(email: $email, password: $password) {
+SIGN_UP = """mutation($email: String!, $password: String!) {
+  signUp(email: $email, password: $password) {
   token user { id email isAdmin } userErrors { code message field } } }"""
-LOG_IN = """mutation($email: String!, $password: String!) { logIn(email: $email, password: $password) {
+LOG_IN = """mutation($email: String!, $password: String!) {
+  logIn(email: $email, password: $password) {
   token user { email } userErrors { code message field } } }"""
 LOG_OUT = "mutation { logOut { ok userErrors { code message field } } }"
 VIEWER = """query($direction: InvitationDirection) { viewer {
