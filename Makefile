@@ -42,6 +42,10 @@ schema: $(STAMP)
 hadolint: $(STAMP)
 	$(BIN)/hadolint Dockerfile
 
+## Fuzz the GraphQL schema with schemathesis against a real server; fails on any 5xx.
+fuzz: $(STAMP)
+	BIN=$(BIN) tests/partners/fuzz.sh
+
 bench: $(STAMP)
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
