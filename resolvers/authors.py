@@ -140,16 +140,27 @@ async def collaborators_by_authors(
     return grouped
 
 
-def collaborators_total(author: Row, close_only: bool) -> Callable[[], Awaitable[int]]:
+def collaborators_total(
+    author: Row, close_only: bool, count_all: Callable[[int], Awaitable[int]]
+) -> Callable[[], Awaitable[int]]:
+    """`totalCount` of a collaborator list: the cached counter for close ones, else
+    `count_all` (the per-request loader, so a list of authors costs one COUNT statement)."""
+
     async def total() -> int:
         if close_only:
             return int(author["close_collaborators_count"])
-        row = await fetch_one(
-            "SELECT COUNT(*) AS n FROM collaboration WHERE author_id = ?", [author["id"]]
-        )
-        return int(row["n"]) if row else 0
+        return await count_all(author["id"])
 
     return total
+
+
+async def collaborator_counts(author_ids: list[int]) -> dict[int, int]:
+    rows = await fetch(
+        "SELECT author_id, COUNT(*) AS n FROM collaboration"
+        f" WHERE author_id IN {in_list(author_ids)} GROUP BY author_id",
+        author_ids,
+    )
+    return {r["author_id"]: int(r["n"]) for r in rows}
 
 
 async def topics_by_authors(author_ids: list[int], first: int) -> dict[int, list[Row]]:

@@ -178,6 +178,9 @@ class Loaders:
     collaborators: DataLoader[CollaboratorsKey, list[Row]] = field(
         default_factory=lambda: DataLoader(_grouped(_collaborators_run))
     )
+    collaborator_counts: DataLoader[int, int] = field(
+        default_factory=lambda: DataLoader(_collaborator_counts)
+    )
     authorships: DataLoader[int, list[Row]] = field(
         default_factory=lambda: DataLoader(_many(_authorships_by_works))
     )
@@ -191,6 +194,11 @@ class Loaders:
     def prime_authors(self, rows: Sequence[Row]) -> None:
         for row in rows:
             self.author.prime(row["id"], row)
+
+
+async def _collaborator_counts(ids: list[int]) -> list[int]:
+    found = await author_sql.collaborator_counts(ids)
+    return [found.get(i, 0) for i in ids]
 
 
 def _many(

@@ -317,7 +317,9 @@ class Author(Node):
             args,
             data.collaborator_key,
             _collaborator,
-            total=data.collaborators_total(self._row, close_only),
+            total=data.collaborators_total(
+                self._row, close_only, info.context.loaders.collaborator_counts.load
+            ),
         )
         return CollaboratorConnection.of(page)  # type: ignore[no-any-return]
 
