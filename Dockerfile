@@ -35,6 +35,8 @@ COPY resolvers/ resolvers/
 COPY models/ models/
 COPY workers/ workers/
 COPY importers/ importers/
+# The frontend's known queries, served as trusted documents (settings.TRUSTED_DOCUMENTS_DIR).
+COPY docs/queries/ /opt/peergraph/share/peergraph/queries/
 RUN /opt/peergraph/bin/pip install --no-cache-dir --no-deps . \
     && /opt/peergraph/bin/peergraph --help > /dev/null
 
@@ -54,6 +56,7 @@ ENV PATH="/opt/peergraph/bin:${PATH}" \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
     PEERGRAPH_VAR_DIR=/var/lib/peergraph/var \
+    PEERGRAPH_TRUSTED_DOCUMENTS_DIR=/opt/peergraph/share/peergraph/queries \
     PEERGRAPH_PORT=8000
 
 USER 10001:10001

@@ -1,6 +1,6 @@
 """Replay the Dockerfile's steps on this machine, where no Docker engine runs.
 
-    python3 .ci/replay_dockerfile.py [--ref HEAD] [--keep]
+    python3 .ci/replay_dockerfile.py [--ref HEAD] [--repo .] [--keep]
 
 It reads the Dockerfile and carries out its instructions under one scratch root
 (/tmp/http-docker-*), standing in for the image's file system:
@@ -75,6 +75,17 @@ def instructions(dockerfile: str) -> list[tuple[str, str]]:
     return out
 
 
+def base_python() -> str:
+    """The interpreter standing in for the base image's: a real Python 3.11 that the image's
+    non-root uid can run too (pyenv's, under root's home, is not), used by both stages."""
+    for candidate in ("/usr/local/bin/python3.11", "/usr/bin/python3.11"):
+        if os.access(candidate, os.X_OK):
+            return candidate
+    if sys.version_info[:2] == (3, 11):
+        return os.path.realpath(sys.executable)
+    raise SystemExit("replay: no Python 3.11 found to stand in for python:3.11-slim")
+
+
 class Replay:
     def __init__(self, root: Path, context: Path) -> None:
         self.root = root
@@ -83,7 +94,7 @@ class Replay:
         bin_dir = root / "base" / "bin"
         bin_dir.mkdir(parents=True)
         (root / "tmp").mkdir()
-        python = shutil.which("python3.11") or sys.executable
+        python = base_python()
         (bin_dir / "python").symlink_to(python)
         (bin_dir / "python3").symlink_to(python)
         self.base_path = f"{bin_dir}:/usr/local/bin:/usr/bin:/bin"
@@ -112,7 +123,7 @@ class Replay:
         words = args.split()
         name = words[2] if len(words) == 3 and words[1].upper() == "AS" else None
         self.stages.append(Stage(name))
-        say(f"FROM {args}  (this machine's Python 3.11)")
+        say(f"FROM {args}  (this machine's {base_python()})")
 
     def do_workdir(self, _kind: str, args: str) -> None:
         self.stage.workdir = args
@@ -182,12 +193,12 @@ class Replay:
         say(f"{kind} {args[:60]}  (metadata)")
 
 
-def build_context(root: Path, ref: str) -> Path:
+def build_context(root: Path, repo: Path, ref: str) -> Path:
     """`git archive REF`, less what .dockerignore excludes."""
     context = root / "context"
     context.mkdir()
     archive = subprocess.run(
-        ["git", "-C", str(REPO), "archive", "--format=tar", ref], capture_output=True, check=True
+        ["git", "-C", str(repo), "archive", "--format=tar", ref], capture_output=True, check=True
     ).stdout
     tar_path = root / "context.tar"
     tar_path.write_bytes(archive)
@@ -199,12 +210,15 @@ def build_context(root: Path, ref: str) -> Path:
         for p in (ignore.read_text().splitlines() if ignore.exists() else [])
         if p.strip() and not p.startswith("#")
     ]
-    excluded = [p.rstrip("/") for p in patterns if not p.startswith("!")]
+    rules = [(p.startswith("!"), p.lstrip("!").rstrip("/")) for p in patterns]
     for path in sorted(context.rglob("*"), reverse=True):
         rel = path.relative_to(context).as_posix()
-        if not path.exists() or not any(
-            fnmatch.fnmatch(rel, p) or rel.startswith(p + "/") for p in excluded
-        ):
+        # Docker's rule: the last pattern that matches decides; `!pattern` re-includes.
+        excluded = False
+        for negated, pattern in rules:
+            if fnmatch.fnmatch(rel, pattern) or rel.startswith(pattern + "/"):
+                excluded = not negated
+        if not excluded or not path.exists():
             continue
         if path.is_dir():
             shutil.rmtree(path)
@@ -252,6 +266,11 @@ def check_runtime(replay: Replay) -> None:
             stdout=subprocess.DEVNULL,
         )
 
+    trusted = Path(env.get("PEERGRAPH_TRUSTED_DOCUMENTS_DIR", "/nonexistent"))
+    documents = sorted(p.name for p in trusted.glob("*.graphql"))
+    if not documents:
+        raise SystemExit(f"replay: no trusted documents in {trusted}")
+    say(f"trusted documents in the image: {', '.join(documents)}")
     say(f"as uid {stage.user or os.geteuid()}: peergraph --help")
     run([*stage.entrypoint, "--help"])
     serve = [*stage.entrypoint, *stage.cmd]
@@ -291,7 +310,7 @@ def check_runtime(replay: Replay) -> None:
         )
         with urllib.request.urlopen(request, timeout=5) as r:
             body = r.read().decode()
-            assert json.loads(body) == {"data": {"__typename": "Query"}}, body
+            assert json.loads(body)["data"] == {"__typename": "Query"}, body
             say(f"POST /graphql → {r.status} {body}")
     finally:
         server.terminate()
@@ -319,12 +338,13 @@ def check_runtime(replay: Replay) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--ref", default="HEAD", help="the git revision to build (default HEAD)")
+    parser.add_argument("--repo", type=Path, default=REPO, help="the git repository")
     parser.add_argument("--keep", action="store_true", help="keep the scratch root")
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="http-docker-", dir="/tmp"))
     started = time.monotonic()
     try:
-        context = build_context(root, args.ref)
+        context = build_context(root, args.repo, args.ref)
         replay = Replay(root, context)
         for kind, rest in instructions((context / "Dockerfile").read_text()):
             replay.run(kind, rest)
