@@ -52,7 +52,6 @@ from importers.synthetic_works import (
     WorkMaker,
     author_block,
     source_ref,
-    topic_tail,
 )
 
 __all__ = ["GenerateSummary", "generate"]
@@ -297,7 +296,7 @@ def _topic(uni: Universe, t: int) -> dict[str, Any]:
     tid, name = f"{OA}T{uni.other_base + t}", uni.topics[t]
     rec = {"id": tid, "display_name": name}
     rec["description"] = f"This cluster of papers covers {name.lower()}."
-    return rec | {"keywords": name.split(" and "), "ids": {"openalex": tid}} | topic_tail(uni, t)
+    return rec | {"keywords": name.split(" and "), "ids": {"openalex": tid}} | uni.topic_tails[t]
 
 
 def _source(uni: Universe, k: int) -> dict[str, Any]:

@@ -154,6 +154,14 @@ class Universe:
         ]
         n_sub = len(self.subfields)
         self.sub_topics = [list(range(s, n_topics, n_sub)) for s in range(n_sub)]
+        tails = [
+            {"subfield": {"id": sid, "display_name": name},
+             "field": {"id": f"{OA}fields/{f}", "display_name": field},
+             "domain": {"id": f"{OA}domains/{d}", "display_name": DOMAINS[d]}}
+            for sid, name, f, d, field in self.subfields
+        ]  # fmt: skip
+        #: a topic's subfield, field and domain, as works, authors and topics embed them
+        self.topic_tails = [tails[t % n_sub] for t in range(n_topics)]
         country_cum = list(accumulate(w for _, _, w in COUNTRIES))
         self.institutions: list[
             dict[str, object]

@@ -18,7 +18,6 @@ from typing import Any
 import orjson
 
 from importers.synthetic import (
-    DOMAINS,
     END_YEAR,
     OA,
     SENTENCES,
@@ -54,7 +53,7 @@ class WorkMaker:
             {"raw_affiliation_string": x["display_name"], "institution_ids": [x["id"]]}
             for x in uni.institutions
         ]
-        self.topic_tail = [topic_tail(uni, t) for t in range(len(uni.topics))]
+        self.topic_tail = uni.topic_tails
         self.sources = [source_ref(uni, k) for k in range(len(uni.sources))]
 
     def block(self, b: int, plan: Iterable[Planned]) -> tuple[bytearray, bytes, bytes]:
@@ -179,8 +178,9 @@ class WorkMaker:
         topic, rng = self.uni.topics[t].lower(), self.rng
         words = ["We", "study", *topic.split()]
         words[-1] += "."
-        for sentence in rng.sample(SENTENCES, 2 + int(rng.random() * (len(SENTENCES) - 1))):
-            words += self.uni.fill(sentence, topic, rng.random)
+        start, count = int(rng.random() * len(SENTENCES)), 2 + int(rng.random() * 4)
+        for k in range(start, start + count):
+            words += self.uni.fill(SENTENCES[k % len(SENTENCES)], topic, rng.random)
         index: dict[str, list[int]] = {}
         for pos, word in enumerate(words):
             if word in index:
@@ -236,7 +236,7 @@ def author_record(uni: Universe, a: int, rows: list[tuple[int, ...]]) -> dict[st
     rec["last_known_institutions"] = [uni.institutions[k] for k, ys in ranked if max(ys) == latest]
     rec["topics"] = [
         {"id": f"{OA}T{uni.other_base + t}", "display_name": uni.topics[t], "count": n,
-         **topic_tail(uni, t)}
+         **uni.topic_tails[t]}
         for t, n in Counter(r[4] for r in rows).most_common(5)
     ]  # fmt: skip
     rec["counts_by_year"] = [
@@ -246,15 +246,6 @@ def author_record(uni: Universe, a: int, rows: list[tuple[int, ...]]) -> dict[st
     key = f"A{uni.author_base + a}"
     rec["works_api_url"] = f"https://api.openalex.org/works?filter=author.id:{key}"
     return rec | STAMP
-
-
-def topic_tail(uni: Universe, t: int) -> dict[str, Any]:
-    sid, sname, field, domain, fname = uni.subfields[t % len(uni.subfields)]
-    return {
-        "subfield": {"id": sid, "display_name": sname},
-        "field": {"id": f"{OA}fields/{field}", "display_name": fname},
-        "domain": {"id": f"{OA}domains/{domain}", "display_name": DOMAINS[domain]},
-    }
 
 
 def source_ref(uni: Universe, k: int) -> dict[str, Any]:
