@@ -65,6 +65,9 @@ def parse_external(value: str) -> ExternalRef | None:
     if not sep or scheme not in EXTERNAL_SCHEMES:
         return None
     rest = rest.strip()
+    if any(ord(c) < 0x20 for c in rest):
+        # no scheme's ids hold control characters, and PostgreSQL refuses NUL in text
+        raise InvalidId(f"'{_clip(value)}' is not a valid id")
     if scheme == "orcid":
         rest = rest.removeprefix("https://orcid.org/").upper()
         if not _ORCID.match(rest):
