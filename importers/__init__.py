@@ -12,10 +12,15 @@ the import touched. Importing the same files again changes nothing.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import multiprocessing
 import sys
 import time
-from collections.abc import Sequence
+from collections import Counter, deque
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
@@ -37,12 +42,25 @@ from importers.common import (
 from importers.openalex import OpenAlexImporter
 from importers.refresh import refresh_aggregates
 from importers.sql import Sql
+from models.database import dialect
 
 __all__ = ["ImportSummary", "refresh_aggregates", "run_import"]
 
 log = logging.getLogger("peergraph.importers")
 
 DEFAULT_REJECTS_DIR = Path("var/rejects")
+
+
+#: From this many bytes of input, records are parsed in a worker process while the previous
+#: batches are written (parsing is about half the CPU of an import); below it, the process start
+#: costs more than it saves.
+PARALLEL_MIN_BYTES = 16 * 1024 * 1024
+#: Parsed batches waiting for the database, at most (bounds memory).
+IN_FLIGHT = 2
+#: PostgreSQL batches hold this many times `PEERGRAPH_IMPORT_BATCH_SIZE` records: a statement
+#: costs a round trip and plans whatever its size, and a large insert checks its foreign keys
+#: once per statement rather than per row (`Sql.bulk`).
+PG_BATCH_FACTOR = 10
 
 
 class _Importer(Protocol):
@@ -55,51 +73,81 @@ class _Importer(Protocol):
     async def write(self, sql: Sql, batch: Any, summary: ImportSummary) -> set[int]: ...
 
 
+def _importer(kind: str) -> _Importer:
+    return OpenAlexImporter() if kind == "openalex" else ArxivImporter()
+
+
+#: A line to parse, or a line already refused (too long to parse) with its reason.
+_Item = Line | tuple[Line, str]
+
+
+@dataclass
+class _Parsed:
+    """One chunk of lines parsed into a batch: what `_parse_chunk` sends back."""
+
+    batch: Any
+    #: the lines whose records are in the batch, in order (re-parsed if the batch is refused)
+    accepted: list[Line]
+    #: refused lines with their reason, in file order
+    rejects: list[tuple[Line, str]]
+    records: int = 0
+    skipped: Counter[str] = field(default_factory=Counter)
+
+
+def _parse_chunk(kind: str, items: list[_Item]) -> _Parsed:
+    """Parse lines into one batch. Pure CPU work: runs in a worker process for large imports."""
+    importer = _importer(kind)
+    parsed = _Parsed(importer.new_batch(), [], [])
+    for item in items:
+        if isinstance(item, tuple):
+            parsed.rejects.append(item)
+            continue
+        try:
+            skipped = importer.add(parsed.batch, parse_json_object(item))
+        except Reject as exc:
+            parsed.rejects.append((item, str(exc)))
+            continue
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            parsed.rejects.append((item, f"unexpected record shape: {exc!r}"))
+            continue
+        parsed.records += 1
+        if skipped:
+            parsed.skipped[skipped] += 1
+        else:
+            parsed.accepted.append(item)
+    return parsed
+
+
 class _Run:
     def __init__(self, importer: _Importer, summary: ImportSummary, rejects: RejectsWriter) -> None:
         self.importer = importer
         self.summary = summary
         self.rejects = rejects
         self.touched: set[int] = set()
-        self.batch: Any = importer.new_batch()
-        self.pending: list[tuple[Line, dict[str, Any]]] = []
 
-    def add(self, line: Line) -> None:
+    async def write(self, parsed: _Parsed) -> None:
+        for line, reason in parsed.rejects:
+            self.rejects.reject(line, reason)
+        self.summary.records += parsed.records
+        self.summary.skipped.update(parsed.skipped)
+        if not parsed.accepted:
+            return
         try:
-            record = parse_json_object(line)
-            skipped = self.importer.add(self.batch, record)
-        except Reject as exc:
-            self.rejects.reject(line, str(exc))
-            return
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            self.rejects.reject(line, f"unexpected record shape: {exc!r}")
-            return
-        self.summary.records += 1
-        if skipped:
-            self.summary.skipped[skipped] += 1
-        else:
-            self.pending.append((line, record))
-
-    async def flush(self) -> None:
-        if not self.pending:
-            return
-        batch, pending = self.batch, self.pending
-        self.batch, self.pending = self.importer.new_batch(), []
-        try:
-            self.touched |= await self._write(batch, self.summary)
+            self.touched |= await self._write(parsed.batch, self.summary)
         except BaseORMException:
-            log.exception("a batch failed; retrying its %d records one by one", len(pending))
-            await self._one_by_one(pending)
+            count = len(parsed.accepted)
+            log.exception("a batch failed; retrying its %d records one by one", count)
+            await self._one_by_one(parsed.accepted)
 
     async def _write(self, batch: Any, summary: ImportSummary) -> set[int]:
         async with in_transaction("default") as conn:
             return await self.importer.write(Sql(conn), batch, summary)
 
-    async def _one_by_one(self, pending: list[tuple[Line, dict[str, Any]]]) -> None:
+    async def _one_by_one(self, lines: list[Line]) -> None:
         """Isolate the record the database refused, so the rest of its batch still imports."""
-        for line, record in pending:
+        for line in lines:
             single = self.importer.new_batch()
-            self.importer.add(single, record)
+            self.importer.add(single, parse_json_object(line))
             trial = ImportSummary(self.summary.kind)
             try:
                 self.touched |= await self._write(single, trial)
@@ -111,21 +159,45 @@ class _Run:
             self.summary.updated.update(trial.updated)
 
 
+def _chunks(paths: Sequence[Path], size: int) -> Iterator[tuple[list[_Item], int, bool]]:
+    """`(lines, bytes read so far, last chunk of its file)`; a chunk never spans two files."""
+    done = 0
+    for path in paths:
+        offset = [0]
+        items: list[_Item] = []
+        for item in read_lines(path, offset):
+            items.append(item)
+            if len(items) >= size:
+                yield items, done + offset[0], False
+                items = []
+        done += offset[0]
+        yield items, done, True
+
+
 async def run_import(
     kind: Literal["openalex", "arxiv"],
     paths: Sequence[Path],
     *,
     rejects_dir: Path | None = None,
     progress: bool = True,
+    batch_size: int | None = None,
+    parallel: bool | None = None,
 ) -> ImportSummary:
-    """Import the files, then refresh the aggregates of the authors they touched."""
-    importer: _Importer = OpenAlexImporter() if kind == "openalex" else ArxivImporter()
+    """Import the files, then refresh the aggregates of the authors they touched.
+
+    `parallel` parses in a worker process while batches are written (default: for inputs of
+    `PARALLEL_MIN_BYTES` or more)."""
+    importer = _importer(kind)
     summary = ImportSummary(kind)
     rejects = RejectsWriter(rejects_dir or DEFAULT_REJECTS_DIR, summary)
     run = _Run(importer, summary, rejects)
     started = time.perf_counter()
     paths = [Path(p) for p in paths]
     total = sum(p.stat().st_size for p in paths)
+    if parallel is None:
+        parallel = total >= PARALLEL_MIN_BYTES
+    pg = dialect() == "postgres"
+    size = batch_size or settings.IMPORT_BATCH_SIZE * (PG_BATCH_FACTOR if pg else 1)
     bar = Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -134,27 +206,35 @@ async def run_import(
         console=Console(stderr=True),
         disable=not (progress and sys.stderr.isatty()),
     )
+    # fork, not spawn: the worker needs no re-import of the caller's main module, and it only
+    # runs `_parse_chunk` (pure Python on its arguments), never the inherited connections.
+    pool = (
+        ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) if parallel else None
+    )
     try:
         with bar:
             task = bar.add_task(f"import {kind}", total=total)
-            done = 0
-            for path in paths:
-                summary.files += 1
-                offset = [0]
-                for item in read_lines(path, offset):
-                    if isinstance(item, tuple):
-                        rejects.reject(*item)
-                        continue
-                    run.add(item)
-                    if run.batch.size >= settings.IMPORT_BATCH_SIZE:
-                        await run.flush()
-                        bar.update(task, completed=done + offset[0])
-                await run.flush()
-                done += offset[0]
+            summary.files = len(paths)
+            waiting: deque[tuple[asyncio.Future[_Parsed], int]] = deque()
+            for items, read, _ in _chunks(paths, size):
+                if pool is None:
+                    await run.write(_parse_chunk(kind, items))
+                    bar.update(task, completed=read)
+                    continue
+                waiting.append((asyncio.wrap_future(pool.submit(_parse_chunk, kind, items)), read))
+                if len(waiting) > IN_FLIGHT:
+                    future, done = waiting.popleft()
+                    await run.write(await future)
+                    bar.update(task, completed=done)
+            while waiting:
+                future, done = waiting.popleft()
+                await run.write(await future)
                 bar.update(task, completed=done)
             bar.update(task, description="refresh aggregates")
             await refresh_aggregates(run.touched)
     finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
         rejects.close()
     summary.seconds = time.perf_counter() - started
     return summary

@@ -12,6 +12,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, TextIO
 
+import orjson
+
 from models import text
 
 log = logging.getLogger("peergraph.importers")
@@ -114,9 +116,14 @@ def read_lines(path: Path, offset: list[int]) -> Iterator[Line | tuple[Line, str
 def parse_json_object(line: Line) -> dict[str, Any]:
     text = line.text.replace("\\u0000", "") if "\\u0000" in line.text else line.text
     try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise Reject(f"malformed JSON: {exc.msg} at column {exc.colno}") from None
+        value = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        # orjson is stricter than the json module (integers beyond 64 bits, NaN, lone
+        # surrogates): what json accepts still imports, and json's message names the fault.
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise Reject(f"malformed JSON: {exc.msg} at column {exc.colno}") from None
     if not isinstance(value, dict):
         raise Reject(f"expected a JSON object, got {type(value).__name__}")
     return value

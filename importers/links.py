@@ -126,12 +126,13 @@ async def replace_citations(sql: Sql, wanted: dict[int, set[str]], summary: Impo
     if not new:
         return
     if sql.pg:
-        await sql.execute(
-            "INSERT INTO citation (citing_id, cited_key, cited_id)"
-            " SELECT u.citing, u.k, w.id FROM unnest($1::int[], $2::text[]) AS u(citing, k)"
-            " LEFT JOIN work w ON w.openalex_id = u.k",
-            [[r[0] for r in new], [r[1] for r in new]],
-        )
+        async with sql.bulk("citation", len(new)):
+            await sql.execute(
+                "INSERT INTO citation (citing_id, cited_key, cited_id)"
+                " SELECT u.citing, u.k, w.id FROM unnest($1::int[], $2::text[]) AS u(citing, k)"
+                " LEFT JOIN work w ON w.openalex_id = u.k",
+                [[r[0] for r in new], [r[1] for r in new]],
+            )
     else:
         await sql.execute_many(
             "INSERT INTO citation (citing_id, cited_key, cited_id)"

@@ -181,7 +181,15 @@ async def refresh_aggregates(author_ids: Iterable[int] | None = None) -> None:
             await Sql(conn).execute(_RESOLVE_CITATIONS)
         return
     async with in_transaction("default") as conn:
-        await _Refresh(Sql(conn), ids).run()
+        sql = Sql(conn)
+        if ids is not None and len(ids) * 2 >= await _author_count(sql):
+            ids = None  # most authors: recomputing all is the same result with simpler plans
+        await _Refresh(sql, ids).run()
+
+
+async def _author_count(sql: Sql) -> int:
+    rows = await sql.fetch("SELECT COUNT(*) AS n FROM author")
+    return int(rows[0]["n"])
 
 
 class _Refresh:
@@ -280,11 +288,18 @@ class _Refresh:
         )
         cols = ", ".join([*keys, *values])
         exists = " AND ".join(f"k.{c} = t.{c}" for c in keys)
-        await self.sql.execute(
+        insert = (
             f"INSERT INTO {table} ({cols}) SELECT {', '.join(f't.{c}' for c in [*keys, *values])}"
             f" FROM {temp} t WHERE NOT EXISTS (SELECT 1 FROM {table} k WHERE {exists})"
             f" ORDER BY {', '.join(f't.{c}' for c in keys)}"
         )
+        rows = await self._count(temp) if self.sql.pg else 0
+        async with self.sql.bulk(table, rows):
+            await self.sql.execute(insert)
+
+    async def _count(self, table: str) -> int:
+        rows = await self.sql.fetch(f"SELECT COUNT(*) AS n FROM {table}")
+        return int(rows[0]["n"])
 
     async def _index(self, table: str, cols: str) -> None:
         name = f"{table}_{cols.replace(', ', '_')}_idx"

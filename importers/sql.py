@@ -9,7 +9,8 @@ idempotent upserts that write only what changed.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -20,6 +21,14 @@ from models.database import dialect
 
 #: Keys per `IN (...)` list on SQLite (PostgreSQL passes one array instead).
 SQLITE_IN_CHUNK = 500
+
+#: A PostgreSQL insert of at least this many rows, and of at least 1/`FK_SCAN_RATIO` of the
+#: table, validates its foreign keys once (a join over the table) instead of once per row (a
+#: trigger doing an index probe and a row lock): a per-row check costs about as much as
+#: scanning `FK_SCAN_RATIO` rows. Smaller inserts (live incremental imports) keep the triggers
+#: and take no exclusive lock.
+BULK_MIN_ROWS = 5_000
+FK_SCAN_RATIO = 20
 
 
 @dataclass(frozen=True)
@@ -148,11 +157,55 @@ class Sql:
             selects.append(f"u.c{n}::jsonb" if col in json_cols else f"u.c{n}")
             params.append(list(values))
         names = ", ".join(f"c{i}" for i in range(1, len(params) + 1))
-        await self.execute(
-            f"INSERT INTO {table} ({', '.join(used)}) SELECT {', '.join(selects)}"
-            f" FROM unnest({', '.join(arrays)}) AS u({names})",
-            params,
+        async with self.bulk(table, len(rows)):
+            await self.execute(
+                f"INSERT INTO {table} ({', '.join(used)}) SELECT {', '.join(selects)}"
+                f" FROM unnest({', '.join(arrays)}) AS u({names})",
+                params,
+            )
+
+    @asynccontextmanager
+    async def foreign_keys_checked_once(self, table: str) -> AsyncIterator[None]:
+        """On PostgreSQL, check `table`'s foreign keys once for the whole set instead of per row.
+
+        A foreign key is checked by a trigger per inserted row (an index probe plus a row lock on
+        the referenced row): for a bulk insert of 10^5+ rows that costs more than the insert.
+        Inside the caller's transaction the constraints are dropped and re-added under the same
+        names and definitions; re-adding validates every row in one join, so the table ends up
+        exactly as constrained as before (a violation fails the statement and the transaction).
+        It takes exclusive locks on the table and the referenced ones until commit: use it for
+        bulk loads only. Does nothing on SQLite."""
+        if not self.pg:
+            yield
+            return
+        fks = await self.fetch(
+            "SELECT conname AS name, pg_get_constraintdef(oid) AS definition FROM pg_constraint"
+            " WHERE conrelid = $1::regclass AND contype = 'f' ORDER BY conname",
+            [table],
         )
+        for fk in fks:
+            await self.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{fk["name"]}"')
+        yield
+        for fk in fks:
+            await self.execute(
+                f'ALTER TABLE {table} ADD CONSTRAINT "{fk["name"]}" {fk["definition"]}'
+            )
+
+    @asynccontextmanager
+    async def bulk(self, table: str, rows: int) -> AsyncIterator[None]:
+        """Around an insert of `rows` rows into `table`: `foreign_keys_checked_once` when the
+        insert is large for the table (see `BULK_MIN_ROWS`), otherwise nothing."""
+        if self.pg and rows >= BULK_MIN_ROWS:
+            found = await self.fetch(
+                "SELECT CASE WHEN reltuples >= 0 THEN reltuples"
+                " ELSE pg_relation_size(oid) / 64 END AS n FROM pg_class WHERE oid = $1::regclass",
+                [table],
+            )
+            if rows * FK_SCAN_RATIO >= float(found[0]["n"]):
+                async with self.foreign_keys_checked_once(table):
+                    yield
+                return
+        yield
 
     def fixed_where(self, table: Table, start: int = 1) -> tuple[str, list[Any]]:
         """`scheme = $1 AND ` for tables identified by key plus fixed columns, and its params."""
