@@ -178,9 +178,12 @@ class _Runner:
         while pending:
             yield pending.popleft().get()
 
-    def close(self) -> None:
+    def close(self, failed: bool) -> None:
         if self.pool is not None:
-            self.pool.close()
+            if failed:
+                self.pool.terminate()
+            else:
+                self.pool.close()
             self.pool.join()
 
 
@@ -196,7 +199,7 @@ def generate(
     out_dir.mkdir(parents=True, exist_ok=True)
     if jobs is None:
         jobs = min(2, os.cpu_count() or 1) if works >= PARALLEL_FROM else 1
-    runner = _Runner(jobs)
+    runner, failed = _Runner(jobs), True
     try:
         with tempfile.TemporaryDirectory(dir=out_dir, prefix=".generate-") as tmp_name:
             tmp, uni = Path(tmp_name), Universe(works, seed)
@@ -209,8 +212,9 @@ def generate(
                 _JOBS.clear()
                 _JOBS[tmp] = _Job(uni, cites, offsets, tmp)
                 counts = _write(uni, tmp, out_dir, runner, bar)
+        failed = False
     finally:
-        runner.close()
+        runner.close(failed)
         _JOBS.clear()
     sizes = len(uni.institutions), len(uni.topics), len(uni.sources)
     authors, authorships = counts

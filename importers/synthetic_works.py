@@ -22,6 +22,7 @@ from importers.synthetic import (
     OA,
     SENTENCES,
     TITLES,
+    WINDOW,
     Universe,
     issn,
     mix,
@@ -151,7 +152,7 @@ class WorkMaker:
         c, h = uni.community_of(a), mix(a * 31 + uni.seed)
         inst = uni.comm[6 * c + 2 + (h & 1)]
         if h % 100 < 12:  # a mover: from the middle of the career on, somewhere else
-            centre = min(max((a / uni.n_authors - 0.08) / 0.84, 0.0), 0.999)
+            centre = min(max((a / uni.n_authors - WINDOW) / (1 - 2 * WINDOW), 0.0), 0.999)
             if year >= uni.year_of(int(centre * uni.n_works)):
                 inst = (inst + 1 + (h >> 8) % (len(uni.institutions) - 1)) % len(uni.institutions)
         other = uni.comm[6 * c + 3 - (h & 1)]
