@@ -273,7 +273,7 @@ async def test_filter_ids_of_the_wrong_kind(api: GraphQLClient, graph: Graph) ->
 @pytest.mark.parametrize("order", list(WORK_ORDERS))
 async def test_walking_works_visits_each_once(api: GraphQLClient, graph: Graph, order: str) -> None:
     expected = _ids("Work", sorted(graph.works, key=WORK_ORDERS[order]))
-    for size in (1, 7, 36, 100):
+    for size in (3, 7, 36, 100):
         # when the works are walked page by page
         nodes, pages = await walk(api, WORKS, {"order": order}, "data.works", size)
         # then every work comes exactly once, in order, over ceil(36 / size) pages
@@ -287,7 +287,7 @@ async def test_walking_authors_visits_each_once(
     api: GraphQLClient, graph: Graph, order: str
 ) -> None:
     expected = _ids("Author", sorted(graph.authors, key=AUTHOR_ORDERS[order]))
-    for size in (1, 2, 3):
+    for size in (1, 3):
         nodes, pages = await walk(api, AUTHORS, {"order": order}, "data.authors", size)
         assert [n["id"] for n in nodes] == expected, size
         _check_pages(pages, len(expected))
