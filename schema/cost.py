@@ -19,10 +19,12 @@ linear in the document even when fragments spread into each other many times.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from graphql import (
     FieldNode,
     FragmentDefinitionNode,
@@ -34,6 +36,8 @@ from graphql import (
     InlineFragmentNode,
     IntValueNode,
     ListValueNode,
+    ObjectValueNode,
+    OperationDefinitionNode,
     SelectionSetNode,
     ValueNode,
     VariableNode,
@@ -121,11 +125,18 @@ class _Analysis:
             if isinstance(d, FragmentDefinitionNode)
         }
         self.fragment_costs: dict[str, QueryCost] = {}
+        #: the variables the analysis read, in order, and whether its result depends on no
+        #: more than those (then `analyse` may reuse it)
+        self.read: list[str] = []
+        self.cacheable = True
 
     def value(self, node: ValueNode) -> Any:
         if isinstance(node, VariableNode):
             name = node.name.value
+            self.read.append(name)
             return self.variables.get(name, self.defaults.get(name))
+        if isinstance(node, ObjectValueNode):
+            self.cacheable = False  # may hold variables anywhere inside
         if isinstance(node, IntValueNode):
             return int(node.value)
         if isinstance(node, ListValueNode):
@@ -205,16 +216,57 @@ def _default(gfield: GraphQLField, arg: str) -> Any:
     return default if isinstance(default, int) else None
 
 
+#: Results of `analyse`, by operation node (the executor caches parsed documents, so the same
+#: document text brings the same node) and then by the values of the variables the analysis
+#: read: the analysis walks the whole document, about as long as a small query's execution.
+_MEMO: OrderedDict[int, tuple[OperationDefinitionNode, tuple[str, ...], dict[bytes, QueryCost]]]
+_MEMO = OrderedDict()
+_MEMO_SIZE = 1000
+
+
+def _memo_key(schema: GraphQLSchema, names: tuple[str, ...], variables: Any) -> bytes | None:
+    values = [variables.get(name) for name in names] if isinstance(variables, dict) else None
+    try:
+        return orjson.dumps(
+            [id(schema), settings.MAX_PAGE_SIZE, settings.MAX_NODE_IDS, values, len(DECLARED)]
+        )
+    except TypeError:
+        return None
+
+
 def analyse(schema: GraphQLSchema, op: Operation) -> QueryCost:
     """The cost of the operation `op.definition` with its variables."""
-    if op.definition is None:
+    definition = op.definition
+    if definition is None:
         return QueryCost()
+    entry = _MEMO.get(id(definition))
+    if entry is not None and entry[0] is definition:
+        key = _memo_key(schema, entry[1], op.variables or {})
+        known = entry[2].get(key) if key is not None else None
+        if known is not None:
+            return known
+    found, analysis = _analyse(schema, op)
+    if analysis.cacheable:
+        names = tuple(analysis.read)
+        if entry is None or entry[0] is not definition:
+            entry = (definition, names, {})
+            _MEMO[id(definition)] = entry
+            if len(_MEMO) > _MEMO_SIZE:
+                _MEMO.popitem(last=False)
+        key = _memo_key(schema, names, op.variables or {})
+        if entry[1] == names and key is not None and len(entry[2]) < 64:
+            entry[2][key] = found
+    return found
+
+
+def _analyse(schema: GraphQLSchema, op: Operation) -> tuple[QueryCost, _Analysis]:
+    assert op.definition is not None
     analysis = _Analysis(schema, op)
     root = schema.get_root_type(op.definition.operation)
     total = analysis.selection_set(op.definition.selection_set, root)
     if root is not None and _only_free(analysis, op.definition.selection_set, root):
-        return QueryCost(total.requests, total.nodes, total.weight, free=True)
-    return total
+        return QueryCost(total.requests, total.nodes, total.weight, free=True), analysis
+    return total, analysis
 
 
 def _only_free(analysis: _Analysis, selection_set: SelectionSetNode, root: Any) -> bool:
