@@ -16,8 +16,9 @@ async def test_author_by_global_id(gql: GraphQLClient) -> None:
         "query($id: ID!) { author(id: $id) { displayName } }",
         {"id": to_global_id("Author", author.id)},
     )
-    # then it answers
-    assert body == {"data": {"author": {"displayName": "Ada Lovelace"}}}
+    # then it answers, and says what the query cost
+    assert body["data"] == {"author": {"displayName": "Ada Lovelace"}}
+    assert body["extensions"]["cost"]["requested"] == 1
 
 
 async def test_malformed_id_is_coded(gql: GraphQLClient) -> None:
