@@ -16,6 +16,7 @@ pre-execution hooks (cost, rate limits), and only on PostgreSQL.
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -46,8 +47,11 @@ WORK_TYPES = frozenset(
 )
 
 Row = dict[str, Any]
-#: (author row with the decoded sub-lists, viewer answers) → value
-Getter = Callable[[Row, "Viewer"], Any]
+#: the source of an expression for a field's value, given the variable holding its parent
+Source = Callable[[str], str]
+Compiler = Callable[[FieldNode], Source]
+#: the compiled builder: (author row with the decoded sub-lists, viewer answers) → data
+Builder = Callable[[Row, "Viewer"], Any]
 
 
 class NotCompilable(Exception):
@@ -107,58 +111,63 @@ def _first(args: dict[str, Any], default: int) -> int:
     return first
 
 
-def _object(node: FieldNode, table: dict[str, Callable[[FieldNode], Getter]]) -> Getter:
-    """A getter building the object of `node`'s selection from the getters of its fields."""
-    parts: list[tuple[str, Getter]] = []
+def _object(node: FieldNode, table: dict[str, Compiler]) -> Source:
+    """The source of a dict display building `node`'s selection from its fields' sources."""
+    parts: list[tuple[str, Source]] = []
     for sub in _fields(node):
         name = sub.name.value
         if name not in table:
             raise NotCompilable(f"field {name}")
         parts.append(((sub.alias or sub.name).value, table[name](sub)))
-
-    def build(row: Row, viewer: Viewer) -> dict[str, Any]:
-        return {key: get(row, viewer) for key, get in parts}
-
-    return build
+    return lambda var: "{" + ", ".join(f"{key!r}: {src(var)}" for key, src in parts) + "}"
 
 
-def _leaf(get: Getter) -> Callable[[FieldNode], Getter]:
-    def compile_leaf(node: FieldNode) -> Getter:
+def _leaf(template: str) -> Compiler:
+    """A scalar: `template` is an expression of `{v}`, the variable holding the parent."""
+
+    def compile_leaf(node: FieldNode) -> Source:
         if node.selection_set is not None or node.arguments:
             raise NotCompilable(node.name.value)
-        return get
+        return lambda var: template.format(v=var)
 
     return compile_leaf
 
 
-def _typename(name: str) -> Callable[[FieldNode], Getter]:
-    return _leaf(lambda _r, _v: name)
+def _typename(name: str) -> Compiler:
+    return _leaf(repr(name))
 
 
-def _over(key: str, table: dict[str, Callable[[FieldNode], Getter]]) -> Callable[..., Getter]:
-    """A field whose value is the object at row[key] (None stays None)."""
+_NAMES = itertools.count()
 
-    def compile_object(node: FieldNode) -> Getter:
+
+def _over(key: str, table: dict[str, Compiler]) -> Compiler:
+    """A field whose value is the object at parent[key] (None stays None)."""
+
+    def compile_object(node: FieldNode) -> Source:
+        name = f"v{next(_NAMES)}"
         build = _object(node, table)
-        return lambda row, viewer: None if row[key] is None else build(row[key], viewer)
+        return lambda var: f"(None if ({name} := {var}[{key!r}]) is None else {build(name)})"
 
     return compile_object
 
 
-def _list_over(key: str, table: dict[str, Callable[[FieldNode], Getter]]) -> Callable[..., Getter]:
-    def compile_list(node: FieldNode) -> Getter:
+def _list_over(key: str, table: dict[str, Compiler]) -> Compiler:
+    """A field whose value is the list at parent[key], each item an object."""
+
+    def compile_list(node: FieldNode) -> Source:
+        name = f"v{next(_NAMES)}"
         build = _object(node, table)
-        return lambda row, viewer: [build(item, viewer) for item in row[key]]
+        return lambda var: f"[{build(name)} for {name} in {var}[{key!r}]]"
 
     return compile_list
 
 
-def _gid(kind: str) -> Callable[[FieldNode], Getter]:
-    return _leaf(lambda row, _v: to_global_id(kind, row["id"]))
+def _gid(kind: str) -> Compiler:
+    return _leaf(f"_gid({kind!r}, {{v}}['id'])")
 
 
-def _col(column: str) -> Callable[[FieldNode], Getter]:
-    return _leaf(lambda row, _v: row[column])
+def _col(column: str) -> Compiler:
+    return _leaf(f"{{v}}[{column!r}]")
 
 
 def _set_once(needs: Needs, name: str, value: Any) -> None:
@@ -168,7 +177,7 @@ def _set_once(needs: Needs, name: str, value: Any) -> None:
     setattr(needs, name, value)
 
 
-def _author_table(needs: Needs) -> dict[str, Callable[[FieldNode], Getter]]:
+def _author_table(needs: Needs) -> dict[str, Compiler]:
     institution = {
         "__typename": _typename("Institution"),
         "id": _gid("Institution"),
@@ -211,13 +220,13 @@ def _author_table(needs: Needs) -> dict[str, Callable[[FieldNode], Getter]]:
         "detail": _col("detail"),
     }
 
-    def connection(node_table: dict[str, Callable[[FieldNode], Getter]]) -> dict[str, Any]:
+    def connection(node_table: dict[str, Compiler]) -> dict[str, Any]:
         return {
             "totalCount": _col("total"),
             "edges": _list_over("edges", {"node": _over("node", node_table)}),
         }
 
-    def affiliation(node: FieldNode) -> Getter:
+    def affiliation(node: FieldNode) -> Source:
         needs.affiliation = True
         return _over(
             "_affiliation",
@@ -227,7 +236,7 @@ def _author_table(needs: Needs) -> dict[str, Callable[[FieldNode], Getter]]:
             },
         )(node)
 
-    def trust(node: FieldNode) -> Getter:
+    def trust(node: FieldNode) -> Source:
         needs.affiliation = True
         return _over(
             "_trust",
@@ -240,34 +249,34 @@ def _author_table(needs: Needs) -> dict[str, Callable[[FieldNode], Getter]]:
             },
         )(node)
 
-    def topics(node: FieldNode) -> Getter:
+    def topics(node: FieldNode) -> Source:
         _set_once(needs, "topics", _first(_args(node, {"first"}), 10))
         return _list_over("_topics", author_topic)(node)
 
-    def collaborators(node: FieldNode) -> Getter:
+    def collaborators(node: FieldNode) -> Source:
         args = _args(node, {"first", "closeOnly"})
         _set_once(needs, "collaborators", (_first(args, 10), bool(args.get("closeOnly", False))))
         return _over("_collaborators", connection(collaborator))(node)
 
-    def works(node: FieldNode) -> Getter:
+    def works(node: FieldNode) -> Source:
         _set_once(needs, "works", _first(_args(node, {"first"}), 10))
         return _over("_works", connection(work))(node)
 
-    def following(node: FieldNode) -> Getter:
+    def following(node: FieldNode) -> Source:
         needs.following = True
-        return _leaf(lambda _r, viewer: viewer.following)(node)
+        return _leaf("viewer.following")(node)
 
-    def can_claim(node: FieldNode) -> Getter:
+    def can_claim(node: FieldNode) -> Source:
         needs.can_claim = True
-        return _leaf(lambda _r, viewer: viewer.can_claim)(node)
+        return _leaf("viewer.can_claim")(node)
 
     return {
         "__typename": _typename("Author"),
         "id": _gid("Author"),
-        "displayName": _leaf(lambda r, _v: str(r["display_name"])),
+        "displayName": _leaf("str({v}['display_name'])"),
         "description": _col("description"),
         "orcid": _col("orcid"),
-        "openToCollaborate": _leaf(lambda r, _v: bool(r["open_to_collaborate"])),
+        "openToCollaborate": _leaf("bool({v}['open_to_collaborate'])"),
         "affiliation": affiliation,
         "trust": trust,
         "counts": _over(
@@ -427,7 +436,7 @@ class Plan:
     id_literal: str | None
     needs: Needs
     sql: str
-    build: Getter
+    build: Builder
 
     async def run(self, variables: dict[str, Any] | None, ctx: Context) -> dict[str, Any] | None:
         """The response's `data`, or None to let the general executor answer."""
@@ -480,7 +489,10 @@ def compile_document(document: DocumentNode) -> Plan:
     if declared != ([id_variable] if id_variable else []):
         raise NotCompilable("only the id variable")
     needs = Needs()
-    build = _object(root, _author_table(needs))
+    source = f"def build(row, viewer):\n    return {_object(root, _author_table(needs))('row')}\n"
+    namespace: dict[str, Any] = {"_gid": to_global_id}
+    exec(compile(source, "<compiled plan>", "exec"), namespace)
+    build = namespace["build"]
     return Plan(
         operation=operation,
         root_key=(root.alias or root.name).value,
