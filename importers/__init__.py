@@ -86,8 +86,9 @@ class _Parsed:
     """One chunk of lines parsed into a batch: what `_parse_chunk` sends back."""
 
     batch: Any
-    #: the lines whose records are in the batch, in order (re-parsed if the batch is refused)
-    accepted: list[Line]
+    #: positions in the chunk of the lines whose records are in the batch (re-parsed one by one
+    #: if the database refuses the batch); positions, not lines, so no text travels back
+    accepted: list[int]
     #: refused lines with their reason, in file order
     rejects: list[tuple[Line, str]]
     records: int = 0
@@ -98,7 +99,7 @@ def _parse_chunk(kind: str, items: list[_Item]) -> _Parsed:
     """Parse lines into one batch. Pure CPU work: runs in a worker process for large imports."""
     importer = _importer(kind)
     parsed = _Parsed(importer.new_batch(), [], [])
-    for item in items:
+    for position, item in enumerate(items):
         if isinstance(item, tuple):
             parsed.rejects.append(item)
             continue
@@ -114,7 +115,7 @@ def _parse_chunk(kind: str, items: list[_Item]) -> _Parsed:
         if skipped:
             parsed.skipped[skipped] += 1
         else:
-            parsed.accepted.append(item)
+            parsed.accepted.append(position)
     return parsed
 
 
@@ -125,7 +126,7 @@ class _Run:
         self.rejects = rejects
         self.touched: set[int] = set()
 
-    async def write(self, parsed: _Parsed) -> None:
+    async def write(self, items: list[_Item], parsed: _Parsed) -> None:
         for line, reason in parsed.rejects:
             self.rejects.reject(line, reason)
         self.summary.records += parsed.records
@@ -137,7 +138,8 @@ class _Run:
         except BaseORMException:
             count = len(parsed.accepted)
             log.exception("a batch failed; retrying its %d records one by one", count)
-            await self._one_by_one(parsed.accepted)
+            lines = [items[i] for i in parsed.accepted]
+            await self._one_by_one([line for line in lines if isinstance(line, Line)])
 
     async def _write(self, batch: Any, summary: ImportSummary) -> set[int]:
         async with in_transaction("default") as conn:
@@ -215,21 +217,22 @@ async def run_import(
         with bar:
             task = bar.add_task(f"import {kind}", total=total)
             summary.files = len(paths)
-            waiting: deque[tuple[asyncio.Future[_Parsed], int]] = deque()
+            waiting: deque[tuple[list[_Item], asyncio.Future[_Parsed], int]] = deque()
             for items, read, _ in _chunks(paths, size):
                 if pool is None:
-                    await run.write(_parse_chunk(kind, items))
+                    await run.write(items, _parse_chunk(kind, items))
                     bar.update(task, completed=read)
                     continue
-                waiting.append((asyncio.wrap_future(pool.submit(_parse_chunk, kind, items)), read))
+                future = asyncio.wrap_future(pool.submit(_parse_chunk, kind, items))
+                waiting.append((items, future, read))
                 if len(waiting) > IN_FLIGHT:
-                    future, done = waiting.popleft()
-                    await run.write(await future)
-                    bar.update(task, completed=done)
+                    done, parsed, read = waiting.popleft()
+                    await run.write(done, await parsed)
+                    bar.update(task, completed=read)
             while waiting:
-                future, done = waiting.popleft()
-                await run.write(await future)
-                bar.update(task, completed=done)
+                done, parsed, read = waiting.popleft()
+                await run.write(done, await parsed)
+                bar.update(task, completed=read)
             bar.update(task, description="refresh aggregates")
             await refresh_aggregates(run.touched)
     finally:

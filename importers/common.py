@@ -27,8 +27,18 @@ INT32 = 2**31 - 1
 #: OpenAlex entity types peergraph does not model, by id letter.
 NOT_MODELLED = {"C": "concepts", "F": "funders", "P": "publishers", "K": "keywords"}
 
-#: `models.text.name_key`, memoized: the same names recur on every line of a large import.
-name_key = lru_cache(maxsize=1 << 17)(text.name_key)
+_NON_WORD = re.compile(r"[^a-z0-9]+")
+
+
+def text_key(value: str) -> str:
+    """`models.text.name_key`, with a fast path for ASCII text (nothing to decompose)."""
+    if value.isascii():
+        return _NON_WORD.sub(" ", value.lower()).strip()
+    return text.name_key(value)
+
+
+#: `text_key`, memoized: the same names recur on every line of a large import.
+name_key = lru_cache(maxsize=1 << 17)(text_key)
 
 
 class Reject(Exception):
@@ -162,6 +172,8 @@ class RejectsWriter:
 
 def opt_str(record: dict[str, Any], key: str) -> str | None:
     value = record.get(key)
+    if type(value) is str:
+        return value.strip() or None
     if value is None:
         return None
     if not isinstance(value, str):
@@ -178,6 +190,8 @@ def req_str(record: dict[str, Any], key: str) -> str:
 
 def opt_int(record: dict[str, Any], key: str) -> int | None:
     value = record.get(key)
+    if type(value) is int:
+        return value if -INT32 <= value <= INT32 else max(-INT32, min(INT32, value))
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float):

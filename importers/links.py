@@ -126,13 +126,21 @@ async def replace_citations(sql: Sql, wanted: dict[int, set[str]], summary: Impo
     if not new:
         return
     if sql.pg:
+        # staged by COPY, then linked to the cited works in one statement
+        await sql.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS tmp_citation_stage (n integer, citing integer, k text)"
+            " ON COMMIT DELETE ROWS"
+        )
+        await sql.copy(
+            "tmp_citation_stage", ("n", "citing", "k"), [[n, *r[:2]] for n, r in enumerate(new)]
+        )
         async with sql.bulk("citation", len(new)):
             await sql.execute(
                 "INSERT INTO citation (citing_id, cited_key, cited_id)"
-                " SELECT u.citing, u.k, w.id FROM unnest($1::int[], $2::text[]) AS u(citing, k)"
-                " LEFT JOIN work w ON w.openalex_id = u.k",
-                [[r[0] for r in new], [r[1] for r in new]],
+                " SELECT u.citing, u.k, w.id FROM tmp_citation_stage u"
+                " LEFT JOIN work w ON w.openalex_id = u.k ORDER BY u.n"
             )
+        await sql.execute("TRUNCATE tmp_citation_stage")
     else:
         await sql.execute_many(
             "INSERT INTO citation (citing_id, cited_key, cited_id)"

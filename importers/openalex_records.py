@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from importers.common import (
@@ -23,6 +24,7 @@ from importers.common import (
     opt_list,
     opt_str,
     req_str,
+    text_key,
 )
 from models.enums import SourceType, WorkType
 
@@ -65,8 +67,12 @@ _ARXIV_DOI = re.compile(r"^10\.48550/arxiv\.(.+?)(?:v\d+)?$")
 
 def openalex_id(value: Any) -> str | None:
     """`https://openalex.org/W123` → `W123`; None for anything that is not an OpenAlex id."""
-    if not isinstance(value, str):
-        return None
+    return _openalex_id(value) if isinstance(value, str) else None
+
+
+@lru_cache(maxsize=1 << 18)
+def _openalex_id(value: str) -> str | None:
+    # memoized: the same ids recur across records (authors, institutions, cited works)
     match = _OPENALEX_ID.match(value.strip())
     return f"{match.group(1).upper()}{match.group(2)}" if match else None
 
@@ -137,7 +143,25 @@ class Nested:
         self.affiliations.setdefault(author, {}).setdefault(institution, set()).update(years)
 
 
+_INSTITUTION_FIELDS = ("id", "display_name", "ror", "country_code", "type")
+
+
 def institution_row(rec: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+    """The institution's key and row (a new dict: the upserts may change it)."""
+    values = tuple(rec.get(f) for f in _INSTITUTION_FIELDS)
+    if not all(v is None or type(v) is str for v in values):
+        return _institution_row(rec)  # a wrong type: the uncached path says which
+    found = _institution_row_cached(values)
+    return None if found is None else (found[0], dict(found[1]))
+
+
+@lru_cache(maxsize=1 << 14)
+def _institution_row_cached(values: tuple[Any, ...]) -> tuple[str, dict[str, Any]] | None:
+    # the same few institutions are nested in most records
+    return _institution_row(dict(zip(_INSTITUTION_FIELDS, values, strict=True)))
+
+
+def _institution_row(rec: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
     key = openalex_id(rec.get("id"))
     name = opt_str(rec, "display_name")
     if key is None or name is None:
@@ -237,7 +261,7 @@ def work_record(rec: dict[str, Any], key: str, nested: Nested) -> WorkRecord:
     doi = normalize_doi(opt_str(rec, "doi")) or normalize_doi(opt_dict(rec, "ids").get("doi"))
     row: dict[str, Any] = {
         "title": title,
-        "title_key": name_key(title),
+        "title_key": text_key(title),
         "abstract": abstract_text(rec),
         "type": WORK_TYPES.get((opt_str(rec, "type") or "").lower(), WorkType.OTHER).value,
         "publication_year": year or (day.year if day else None),
@@ -265,11 +289,12 @@ def work_record(rec: dict[str, Any], key: str, nested: Nested) -> WorkRecord:
                 institutions.append(inst[0])
         if author_key is not None:
             name = opt_str(author, "display_name") or raw
-            nested.authors.setdefault(
-                author_key,
-                {"display_name": name[:512], "name_key": name_key(name)[:512]}
-                | {"orcid": orcid(author.get("orcid"))},
-            )
+            if author_key not in nested.authors:
+                nested.authors[author_key] = {
+                    "display_name": name[:512],
+                    "name_key": name_key(name)[:512],
+                    "orcid": orcid(author.get("orcid")),
+                }
             for inst_key in institutions:
                 nested.affiliate(author_key, inst_key, years)
         is_corr = bool(item.get("is_corresponding")) or (

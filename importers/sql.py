@@ -8,13 +8,13 @@ idempotent upserts that write only what changed.
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
+import orjson
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from models.database import dialect
@@ -28,6 +28,8 @@ SQLITE_IN_CHUNK = 500
 #: scanning `FK_SCAN_RATIO` rows. Smaller inserts (live incremental imports) keep the triggers
 #: and take no exclusive lock.
 BULK_MIN_ROWS = 5_000
+#: From this many rows, a PostgreSQL insert is a binary COPY rather than one unnest() statement.
+COPY_MIN_ROWS = 1_000
 FK_SCAN_RATIO = 20
 
 
@@ -66,7 +68,7 @@ class Sql:
         if value is None:
             return None
         if col in table.json_cols:
-            return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+            return orjson.dumps(value).decode()  # compact, non-ASCII kept: as json.dumps was
         if col in table.date_cols and not self.pg:
             return value.isoformat() if isinstance(value, date) else value
         return value
@@ -75,7 +77,7 @@ class Sql:
         if value is None:
             return None
         if col in table.json_cols:
-            return json.loads(value) if isinstance(value, str) else value
+            return orjson.loads(value) if isinstance(value, str) else value
         if col in table.date_cols and isinstance(value, str):
             return date.fromisoformat(value[:10])
         if col in table.bool_cols:
@@ -143,6 +145,10 @@ class Sql:
             sql = f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({self.phs(len(cols))})"
             await self.execute_many(sql, rows)
             return
+        if len(rows) >= COPY_MIN_ROWS:
+            async with self.bulk(table, len(rows)):
+                await self.copy(table, cols, rows)
+            return
         used: list[str] = []
         arrays: list[str] = []
         selects: list[str] = []
@@ -163,6 +169,12 @@ class Sql:
                 f" FROM unnest({', '.join(arrays)}) AS u({names})",
                 params,
             )
+
+    async def copy(self, table: str, cols: Sequence[str], rows: list[list[Any]]) -> None:
+        """PostgreSQL `COPY … FROM STDIN (FORMAT binary)` through the transaction's asyncpg
+        connection: no per-row statement and no array encoding."""
+        async with self.conn.acquire_connection() as raw:
+            await raw.copy_records_to_table(table, records=rows, columns=list(cols))
 
     @asynccontextmanager
     async def foreign_keys_checked_once(self, table: str) -> AsyncIterator[None]:
