@@ -288,18 +288,19 @@ class _Refresh:
         )
         cols = ", ".join([*keys, *values])
         exists = " AND ".join(f"k.{c} = t.{c}" for c in keys)
-        insert = (
-            f"INSERT INTO {table} ({cols}) SELECT {', '.join(f't.{c}' for c in [*keys, *values])}"
-            f" FROM {temp} t WHERE NOT EXISTS (SELECT 1 FROM {table} k WHERE {exists})"
-            f" ORDER BY {', '.join(f't.{c}' for c in keys)}"
-        )
-        rows = await self._count(temp) if self.sql.pg else 0
+        new = f"FROM {temp} t WHERE NOT EXISTS (SELECT 1 FROM {table} k WHERE {exists})"
+        rows = 0
+        if self.sql.pg:  # how many rows are new decides whether their foreign keys are bulk-checked
+            found = await self.sql.fetch(f"SELECT COUNT(*) AS n {new}")
+            rows = int(found[0]["n"])
+            if not rows:
+                return
         async with self.sql.bulk(table, rows):
-            await self.sql.execute(insert)
-
-    async def _count(self, table: str) -> int:
-        rows = await self.sql.fetch(f"SELECT COUNT(*) AS n FROM {table}")
-        return int(rows[0]["n"])
+            await self.sql.execute(
+                f"INSERT INTO {table} ({cols})"
+                f" SELECT {', '.join(f't.{c}' for c in [*keys, *values])} {new}"
+                f" ORDER BY {', '.join(f't.{c}' for c in keys)}"
+            )
 
     async def _index(self, table: str, cols: str) -> None:
         name = f"{table}_{cols.replace(', ', '_')}_idx"
