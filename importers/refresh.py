@@ -39,14 +39,16 @@ UPDATE citation SET cited_id = (SELECT w.id FROM work w WHERE w.openalex_id = ci
 WHERE cited_id IS NULL AND EXISTS (SELECT 1 FROM work w WHERE w.openalex_id = citation.cited_key)
 """
 
+#: Both sides come from tmp_aw, distinct (author, work) pairs: a pair with an author in tmp_rs
+#: has both authors in tmp_rs2 (co-authors included), so COUNT(*) counts distinct shared works
+#: and the aggregate hashes instead of sorting for a COUNT(DISTINCT).
 _COLLABORATIONS = """
 CREATE TEMP TABLE tmp_collab AS
 SELECT x.author_id AS author_id, y.author_id AS coauthor_id,
-       COUNT(DISTINCT x.work_id) AS shared_works,
+       COUNT(*) AS shared_works,
        MIN(w.publication_year) AS first_year, MAX(w.publication_year) AS last_year
 FROM tmp_aw x
-JOIN authorship y ON y.work_id = x.work_id AND y.author_id IS NOT NULL
-                 AND y.author_id <> x.author_id
+JOIN tmp_aw y ON y.work_id = x.work_id AND y.author_id <> x.author_id
 JOIN work w ON w.id = x.work_id
 WHERE x.author_id IN (SELECT id FROM tmp_rs) OR y.author_id IN (SELECT id FROM tmp_rs)
 GROUP BY x.author_id, y.author_id
