@@ -1,9 +1,24 @@
 """Import throughput: `peergraph generate` then `peergraph import openalex` into a fresh
-PostgreSQL database, timed, with the importer's peak RSS."""
+PostgreSQL database, timed, with the importer's peak RSS.
+
+Runs on its own as well as from `python -m bench`:
+
+    python -m bench.importing --works 100000             # new database peergraph_bench_import
+    python -m bench.importing --works 10000 --baseline-ref HEAD~3 --reimport
+
+`--baseline-ref` also imports the same files with the importers of another git revision (run
+from an exported copy shadowing `importers/`), back to back, so the two figures come from the
+same machine state and their ratio is meaningful; `--reimport` times a second, unchanged import
+(which writes nothing).
+"""
 
 from __future__ import annotations
 
+import argparse
+import asyncio
+import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -56,7 +71,13 @@ def data_dir(works: int, seed: int) -> Path:
     return Path(f"/tmp/bench-data/w{works}-s{seed}")
 
 
+#: (works, seed) → a directory of already generated files to use instead (`--data`).
+GENERATED: dict[tuple[int, int], Path] = {}
+
+
 def generate(works: int, seed: int) -> tuple[Path, float | None]:
+    if (works, seed) in GENERATED:
+        return GENERATED[works, seed], None
     out = data_dir(works, seed)
     if all((out / f"{name}.jsonl").exists() for name in FILES) and (out / ".done").exists():
         return out, None
@@ -95,11 +116,27 @@ async def counts(db_url: str) -> dict[str, int]:
         await conn.close()
 
 
-async def run_import(works: int, seed: int, admin_url: str, db: str, db_url: str) -> ImportResult:
+async def run_import(
+    works: int,
+    seed: int,
+    admin_url: str,
+    db: str,
+    db_url: str,
+    *,
+    importers_from: Path | None = None,
+    fresh: bool = True,
+) -> ImportResult:
+    """Import generated data into `db` (recreated and migrated unless `fresh` is false).
+
+    `importers_from`: a directory holding another `importers/` package, put first on the
+    import path of the importing process (a baseline revision)."""
     files, generate_seconds = generate(works, seed)
-    await recreate_database(admin_url, db)
     env = {**os.environ, "DATABASE_URL": db_url, "REDIS_URL": "", "PEERGRAPH_LOG_LEVEL": "warning"}
-    subprocess.run([str(BIN / "peergraph"), "migrate"], check=True, cwd=REPO, env=env)
+    if fresh:
+        await recreate_database(admin_url, db)
+        subprocess.run([str(BIN / "peergraph"), "migrate"], check=True, cwd=REPO, env=env)
+    if importers_from is not None:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(importers_from), str(REPO)]))
     log(f"importing {files} into {db}")
     started = time.perf_counter()
     done = subprocess.run(
@@ -127,3 +164,84 @@ async def run_import(works: int, seed: int, admin_url: str, db: str, db_url: str
         peak_rss_mib=rss_kib / 1024,
         generate_seconds=generate_seconds,
     )
+
+
+def export_revision(ref: str) -> Path:
+    """`importers/` as of git revision `ref`, in a directory to put first on PYTHONPATH."""
+    out = Path(f"/tmp/bench-importers-{ref.replace('/', '_').replace('~', '-')}")
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    archive = subprocess.run(
+        ["git", "archive", ref, "importers"], cwd=REPO, check=True, capture_output=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(out)], input=archive, check=True)
+    return out
+
+
+def _row(label: str, r: ImportResult) -> str:
+    return (
+        f"| {label} | {r.works:,} | {r.authorships:,} | {r.seconds:.1f} | {r.works_per_s:,.0f}"
+        f" | {r.authorships_per_s:,.0f} | {r.peak_rss_mib:,.0f} |"
+    )
+
+
+async def _main(args: argparse.Namespace) -> dict[str, Any]:
+    admin = f"{args.pg}/postgres"
+    db_url = f"{args.pg}/{args.db}"
+    results: dict[str, Any] = {"works_requested": args.works, "seed": args.seed}
+    runs: list[tuple[str, ImportResult]] = []
+    if args.baseline_ref:
+        old = export_revision(args.baseline_ref)
+        base = await run_import(args.works, args.seed, admin, args.db, db_url, importers_from=old)
+        runs.append((f"baseline ({args.baseline_ref}), first import", base))
+    new = await run_import(args.works, args.seed, admin, args.db, db_url)
+    runs.append(("first import", new))
+    if args.reimport:
+        again = await run_import(args.works, args.seed, admin, args.db, db_url, fresh=False)
+        runs.append(("second, unchanged import", again))
+    results["runs"] = {label: r.as_dict() for label, r in runs}
+    if args.baseline_ref:
+        results["speedup"] = runs[0][1].seconds / new.seconds
+    if not args.keep_db:
+        conn = await asyncpg.connect(admin)
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{args.db}" WITH (FORCE)')
+        finally:
+            await conn.close()
+    print(
+        "| run | works | authorships | seconds | works/s | authorships/s | peak RSS MiB |\n"
+        "|---|---:|---:|---:|---:|---:|---:|"
+    )
+    for label, r in runs:
+        print(_row(label, r))
+    if "speedup" in results:
+        print(f"\nspeedup over {args.baseline_ref}: {results['speedup']:.1f}x")
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(
+        prog="python -m bench.importing", description=__doc__.splitlines()[0]
+    )
+    p.add_argument("--works", type=int, default=100_000)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--pg", default="postgres://postgres@127.0.0.1:5432", help="server, no database")
+    p.add_argument("--db", default="peergraph_bench_import", help="database (recreated)")
+    p.add_argument("--baseline-ref", help="also import with the importers of this git revision")
+    p.add_argument("--reimport", action="store_true", help="also time a second, unchanged import")
+    p.add_argument("--keep-db", action="store_true", help="do not drop the database at the end")
+    p.add_argument("--json", type=Path, help="write the figures here as JSON")
+    p.add_argument("--data", type=Path, help="files already generated for --works and --seed")
+    args = p.parse_args(argv)
+    if args.data:
+        GENERATED[args.works, args.seed] = args.data
+    if args.db in ("test", "postgres", "template0", "template1"):
+        p.error(f"refusing to use the database {args.db!r}")
+    results = asyncio.run(_main(args))
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
