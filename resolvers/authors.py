@@ -12,7 +12,7 @@ from typing import Any
 import orjson
 
 from resolvers.pagination import Page, PageArgs, build_page, page_args
-from resolvers.sql import Row, fetch, fetch_one, in_list
+from resolvers.sql import Row, fetch, fetch_one, group_by, in_list
 
 AUTHOR_COLUMNS = (
     "a.id, a.display_name, a.name_key, a.alternative_names, a.description, a.orcid, "
@@ -134,10 +134,7 @@ async def collaborators_by_authors(
         f" WHERE _rn <= ? ORDER BY _owner, _rn",
         [*author_ids, *params, args.limit],
     )
-    grouped: dict[int, list[Row]] = {a: [] for a in author_ids}
-    for row in rows:
-        grouped[row["_owner"]].append(row)
-    return grouped
+    return group_by(rows, author_ids)
 
 
 def collaborators_total(
@@ -171,10 +168,7 @@ async def topics_by_authors(author_ids: list[int], first: int) -> dict[int, list
         f" WHERE x.author_id IN {in_list(author_ids)}) q WHERE _rn <= ? ORDER BY _owner, _rn",
         [*author_ids, first],
     )
-    grouped: dict[int, list[Row]] = {a: [] for a in author_ids}
-    for row in rows:
-        grouped[row["_owner"]].append(row)
-    return grouped
+    return group_by(rows, author_ids)
 
 
 async def affiliations_by_authors(author_ids: list[int]) -> dict[int, list[Row]]:
@@ -185,10 +179,7 @@ async def affiliations_by_authors(author_ids: list[int]) -> dict[int, list[Row]]
         " ORDER BY x.author_id, COALESCE(x.last_year, 0) DESC, i.id",
         author_ids,
     )
-    grouped: dict[int, list[Row]] = {a: [] for a in author_ids}
-    for row in rows:
-        grouped[row["_owner"]].append(row)
-    return grouped
+    return group_by(rows, author_ids)
 
 
 # --- trust snapshot (DESIGN.md, "Trust snapshot") -------------------------------------------

@@ -19,7 +19,7 @@ from resolvers import works as work_sql
 from resolvers.authors import AUTHOR_COLUMNS
 from resolvers.ids import ExternalRef
 from resolvers.pagination import PageArgs
-from resolvers.sql import Row, fetch, in_list
+from resolvers.sql import Row, fetch, group_by, in_list
 from resolvers.works import WORK_COLUMNS, WorkOrderKey, WorkQuery
 
 
@@ -211,20 +211,13 @@ def _many(
     return load
 
 
-def _group(rows: list[Row], key: str, owners: list[int]) -> dict[int, list[Row]]:
-    grouped: dict[int, list[Row]] = {o: [] for o in owners}
-    for row in rows:
-        grouped[row[key]].append(row)
-    return grouped
-
-
 async def _authorships_by_works(ids: list[int]) -> dict[int, list[Row]]:
     rows = await fetch(
         "SELECT id, work_id, author_id, position, raw_name, is_corresponding FROM authorship"
         f" WHERE work_id IN {in_list(ids)} ORDER BY work_id, position",
         ids,
     )
-    return _group(rows, "work_id", ids)
+    return group_by(rows, ids, "work_id")
 
 
 async def _topics_by_works(ids: list[int]) -> dict[int, list[Row]]:
@@ -234,7 +227,7 @@ async def _topics_by_works(ids: list[int]) -> dict[int, list[Row]]:
         " ORDER BY x.work_id, x.is_primary DESC, x.score DESC, t.id",
         ids,
     )
-    return _group(rows, "_owner", ids)
+    return group_by(rows, ids)
 
 
 async def _institutions_by_authorships(ids: list[int]) -> dict[int, list[Row]]:
@@ -244,7 +237,7 @@ async def _institutions_by_authorships(ids: list[int]) -> dict[int, list[Row]]:
         " ORDER BY x.authorship_id, x.id",
         ids,
     )
-    return _group(rows, "_owner", ids)
+    return group_by(rows, ids)
 
 
 def new_loaders() -> Loaders:

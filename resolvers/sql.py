@@ -54,3 +54,11 @@ async def execute(sql: str, params: Sequence[Any] = ()) -> int:
 def in_list(values: Sequence[Any]) -> str:
     """`(?, ?, ?)` for an IN clause of len(values) parameters."""
     return "(" + ", ".join("?" for _ in values) + ")"
+
+
+def group_by(rows: list[Row], owners: list[int], key: str = "_owner") -> dict[int, list[Row]]:
+    """Rows of a batched statement, grouped by the owner id column `key` (every owner present)."""
+    grouped: dict[int, list[Row]] = {owner: [] for owner in owners}
+    for row in rows:
+        grouped[row[key]].append(row)
+    return grouped

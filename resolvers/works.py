@@ -9,7 +9,7 @@ from enum import StrEnum
 from typing import Any
 
 from resolvers.pagination import Page, PageArgs, build_page, page_args
-from resolvers.sql import Row, fetch, fetch_one, in_list
+from resolvers.sql import Row, fetch, fetch_one, group_by, in_list
 
 
 class WorkOrderKey(StrEnum):
@@ -166,7 +166,4 @@ async def works_by_authors(
         f" WHERE _rn <= ? ORDER BY _owner, _rn",
         [*author_ids, *params, args.limit],
     )
-    grouped: dict[int, list[Row]] = {a: [] for a in author_ids}
-    for row in rows:
-        grouped[row["_owner"]].append(row)
-    return grouped
+    return group_by(rows, author_ids)

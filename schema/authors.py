@@ -4,7 +4,6 @@ collaborators. Every database read goes through `info.context.loaders` or `resol
 from __future__ import annotations
 
 from dataclasses import replace
-from enum import Enum
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
@@ -17,128 +16,27 @@ from resolvers.loaders import CollaboratorsKey, TopicsKey, WorksKey
 from resolvers.pagination import Page, build_page, page_args
 from resolvers.sql import Row
 from resolvers.works import WorkOrderKey, WorkQuery, cursor_types, work_counter, work_key
+from schema.author_profile import (
+    Affiliation,
+    AuthorCounts,
+    AuthorMetrics,
+    ClaimState,
+    ClaimStatus,
+    TrustComponent,
+    TrustLabel,
+    TrustSnapshot,
+    VerificationLevel,
+)
 from schema.common import ExternalId, ExternalIdScheme, Node
 from schema.connections import Connection
 from schema.context import Info
 
 if TYPE_CHECKING:
-    from schema.institutions import Institution
     from schema.slices import EdgeKind, GraphSlice
     from schema.topics import Topic
     from schema.works import WorkConnection, WorkFilter
 
 strawberry.enum(data.AuthorOrderKey, name="AuthorOrder")
-
-
-@strawberry.enum
-class AffiliationStatus(Enum):
-    KNOWN = "KNOWN"
-    NOT_IMPORTED = "NOT_IMPORTED"
-
-
-@strawberry.enum
-class VerificationLevel(Enum):
-    L0 = "L0"
-    L1 = "L1"
-    L2 = "L2"
-    L3 = "L3"
-
-
-@strawberry.enum
-class TrustLabel(Enum):
-    UNVERIFIED = "UNVERIFIED"
-    CLAIMED = "CLAIMED"
-    VERIFIED = "VERIFIED"
-
-
-@strawberry.enum
-class ClaimStatus(Enum):
-    UNCLAIMED = "UNCLAIMED"
-    PENDING = "PENDING"
-    CLAIMED = "CLAIMED"
-    VERIFIED = "VERIFIED"
-
-
-@strawberry.type
-class Affiliation:
-    status: AffiliationStatus
-    institution: Annotated[Institution, strawberry.lazy("schema.institutions")] | None
-    years: list[int]
-    start_year: int | None
-    end_year: int | None
-
-    @classmethod
-    def of(cls, row: Row | None) -> Affiliation:
-        from schema.institutions import Institution
-
-        if row is None:
-            return cls(
-                status=AffiliationStatus.NOT_IMPORTED,
-                institution=None,
-                years=[],
-                start_year=None,
-                end_year=None,
-            )
-        return cls(
-            status=AffiliationStatus.KNOWN,
-            institution=Institution.of(row),
-            years=sorted(data.json_value(row["years"]) or []),
-            start_year=row["first_year"],
-            end_year=row["last_year"],
-        )
-
-
-@strawberry.type
-class TrustComponent:
-    name: str
-    points: int
-    max_points: int
-    detail: str
-
-
-@strawberry.type
-class TrustSnapshot:
-    score: int
-    label: TrustLabel
-    verification_level: VerificationLevel
-    claimed: bool
-    components: list[TrustComponent]
-
-
-@strawberry.type
-class AuthorCounts:
-    works: int
-    citations: int
-    followers: int
-    topics: int
-    close_collaborators: int
-
-
-@strawberry.type
-class YearCount:
-    year: int
-    works: int
-    citations: int
-
-
-@strawberry.type
-class AuthorMetrics:
-    h_index: int
-    i10_index: int
-    cited_by_count: int
-    _by_year: strawberry.Private[dict[str, list[int]]]
-
-    @strawberry.field(description="Works and citations per year, with zeros for missing years.")
-    def counts_by_year(
-        self, from_: Annotated[int, strawberry.argument(name="from")], to: int
-    ) -> list[YearCount]:
-        if to < from_ or to - from_ > 200:
-            raise BadUserInput("`from` must be ≤ `to`, spanning at most 200 years")
-        out = []
-        for year in range(from_, to + 1):
-            works, citations = (self._by_year.get(str(year)) or [0, 0])[:2]
-            out.append(YearCount(year=year, works=works, citations=citations))
-        return out
 
 
 @strawberry.type
@@ -160,12 +58,6 @@ class Collaborator:
 @strawberry.type
 class CollaboratorConnection(Connection[Collaborator]):
     pass
-
-
-@strawberry.type
-class ClaimState:
-    status: ClaimStatus
-    viewer_can_claim: bool
 
 
 @strawberry.type

@@ -6,6 +6,7 @@ from enum import Enum
 
 import strawberry
 
+from models.enums import SourceType, TopicScheme, WorkType
 from resolvers.works import WorkOrderKey
 
 
@@ -59,14 +60,12 @@ class PageInfo:
     end_cursor: str | None
 
 
-@strawberry.enum
-class OrderDirection(Enum):
-    ASC = "ASC"
-    DESC = "DESC"
-
-
 # Ordering enums defined next to their SQL in resolvers/ are registered here, in the module every
 # schema module imports first: a plain Enum that Strawberry meets in a field before its
 # registration runs becomes a second GraphQL enum under the class name (`WorkOrderKey`), and
 # variables of type `WorkOrder` are then refused by `Author.works`.
 strawberry.enum(WorkOrderKey, name="WorkOrder")
+# The stored enumerations are the GraphQL ones too: one definition, in models.enums.
+strawberry.enum(WorkType)
+strawberry.enum(SourceType, name="VenueType")
+strawberry.enum(TopicScheme)

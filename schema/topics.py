@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from enum import Enum
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from models.enums import TopicScheme
 from resolvers.ids import to_global_id
 from resolvers.sql import Row
 from resolvers.works import WorkOrderKey, WorkQuery, list_works
@@ -15,12 +15,6 @@ from schema.context import Info
 
 if TYPE_CHECKING:
     from schema.works import WorkConnection
-
-
-@strawberry.enum
-class TopicScheme(Enum):
-    OPENALEX = "OPENALEX"
-    ARXIV = "ARXIV"
 
 
 @strawberry.type

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime
-from enum import Enum
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from models.enums import SourceType, WorkType
 from resolvers.ids import article, from_global_id, to_global_id
 from resolvers.sql import Row
 from resolvers.works import WorkOrderKey, WorkQuery, list_works
@@ -21,30 +21,6 @@ if TYPE_CHECKING:
     from schema.topics import Topic
 
 # registered in schema.common, before any type uses it (see the note there)
-
-
-@strawberry.enum
-class WorkType(Enum):
-    ARTICLE = "ARTICLE"
-    PREPRINT = "PREPRINT"
-    BOOK = "BOOK"
-    BOOK_CHAPTER = "BOOK_CHAPTER"
-    DATASET = "DATASET"
-    DISSERTATION = "DISSERTATION"
-    REVIEW = "REVIEW"
-    LETTER = "LETTER"
-    EDITORIAL = "EDITORIAL"
-    REPORT = "REPORT"
-    OTHER = "OTHER"
-
-
-@strawberry.enum
-class VenueType(Enum):
-    REPOSITORY = "REPOSITORY"
-    JOURNAL = "JOURNAL"
-    CONFERENCE = "CONFERENCE"
-    BOOK_SERIES = "BOOK_SERIES"
-    OTHER = "OTHER"
 
 
 @strawberry.input
@@ -88,7 +64,7 @@ def work_query(f: WorkFilter | None) -> WorkQuery:
 @strawberry.type
 class Venue:
     display_name: str
-    type: VenueType
+    type: SourceType
     issn_l: str | None
 
 
@@ -164,7 +140,7 @@ class Work(Node):
         if self._row.get("_venue_name") is not None:
             return Venue(
                 display_name=self._row["_venue_name"],
-                type=VenueType(self._row["_venue_type"]),
+                type=SourceType(self._row["_venue_type"]),
                 issn_l=self._row["_venue_issn"],
             )
         if self._row["source_id"] is None:
@@ -173,7 +149,7 @@ class Work(Node):
         if row is None:
             return None
         return Venue(
-            display_name=row["display_name"], type=VenueType(row["type"]), issn_l=row["issn_l"]
+            display_name=row["display_name"], type=SourceType(row["type"]), issn_l=row["issn_l"]
         )
 
     @strawberry.field
