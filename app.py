@@ -69,7 +69,7 @@ async def graphql_http(request: Request) -> Response:
     services: Services = request.app.state.services
     if request.method == "GET" and "query" not in request.query_params:
         accept = request.headers.get("accept", "")
-        if "text/html" in accept:
+        if "text/html" in accept and not settings.SETTINGS.production:
             return HTMLResponse(_graphiql_html())
     try:
         principal = await principal_for(request)
