@@ -61,9 +61,7 @@ TRUSTED_DOCUMENTS_DIR: Path = Path(
     config("PEERGRAPH_TRUSTED_DOCUMENTS_DIR", default=str(Path(__file__).parent / "docs/queries"))
 )
 #: Introspection for anonymous callers (always on for API keys and signed-in users).
-ANONYMOUS_INTROSPECTION: bool = config(
-    "PEERGRAPH_ANONYMOUS_INTROSPECTION", cast=bool, default=True
-)
+ANONYMOUS_INTROSPECTION: bool = config("PEERGRAPH_ANONYMOUS_INTROSPECTION", cast=bool, default=True)
 #: How long an automatic persisted query stays in Redis after its last registration.
 APQ_TTL_SECONDS: int = config("PEERGRAPH_APQ_TTL_SECONDS", cast=int, default=7 * 86400)
 #: Answer trusted documents from their compiled plans (schema/compiled.py); off = always the
