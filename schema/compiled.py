@@ -36,7 +36,7 @@ from graphql import (
 import settings
 from resolvers import authors as data
 from resolvers.ids import from_global_id, to_global_id
-from resolvers.sql import fetch_one, is_postgres
+from resolvers.sql import is_postgres, prepare
 from schema.context import Context
 
 log = logging.getLogger("peergraph.compiled")
@@ -449,7 +449,7 @@ class Plan:
             return None
         if gid.type != "Author":
             return None
-        row = await fetch_one(self.sql, [gid.int_id])
+        row = await _fetch_row(self.sql, gid.int_id)
         if row is None or (row := _shape(row, self.needs)) is None:
             return None
         viewer = Viewer()
@@ -462,6 +462,16 @@ class Plan:
 
             viewer.can_claim = await social.viewer_can_claim(ctx, row)
         return {self.root_key: self.build(row, viewer)}
+
+
+async def _fetch_row(sql: str, key: int) -> Row | None:
+    """The one row, on a connection of Tortoise's pool (straight to asyncpg's fetchrow:
+    Tortoise's query wrapper turned every row into a dict and logged it, 4% of a request)."""
+    from tortoise import connections
+
+    async with connections.get("default").acquire_connection() as connection:
+        record = await connection.fetchrow(prepare(sql), key)
+    return dict(record) if record is not None else None
 
 
 def compile_document(document: DocumentNode) -> Plan:
