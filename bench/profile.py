@@ -119,11 +119,12 @@ def wrk(server: Server, connections: int, seconds: float, cpu: str) -> dict[str,
     argv = ["taskset", "-c", cpu, "wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s"]
     argv += ["--timeout", "10s", "-s", str(LUA), server.url, "--", str(server.body)]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu_before = server.cpu_seconds()
+    cpu_before = server.cpu_by_pid()
     load = os.getloadavg()[0]
     done = subprocess.run(argv, capture_output=True, text=True, check=True)
-    cpu_after = server.cpu_seconds()
+    cpu_after = server.cpu_by_pid()
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    spent = [cpu_after[pid] - cpu_before.get(pid, 0.0) for pid in cpu_after] or [0.0]
     line = next(x for x in done.stdout.splitlines() if x.startswith("WRK_JSON "))
     raw = json.loads(line.removeprefix("WRK_JSON "))
     requests = max(raw["requests"], 1)
@@ -134,7 +135,9 @@ def wrk(server: Server, connections: int, seconds: float, cpu: str) -> dict[str,
         "p50_ms": raw["p50_us"] / 1000,
         "p99_ms": raw["p99_us"] / 1000,
         "errors": errors + raw["non_2xx"],
-        "server_cpu_ms": (cpu_after - cpu_before) * 1000 / requests,
+        "server_cpu_ms": (sum(spent) / requests) * 1000,
+        # the share of the server's CPU taken by its busiest process (1/processes when even)
+        "busiest_share": max(spent) / max(sum(spent), 1e-9),
         "wrk_cpu_share": wrk_cpu / (raw["duration_us"] / 1e6),
         "loadavg": load,
     }
@@ -170,7 +173,8 @@ def interleaved(
 
 
 def medians(runs: list[dict[str, Any]]) -> dict[str, float]:
-    keys = ("rps", "p50_ms", "p99_ms", "server_cpu_ms", "wrk_cpu_share", "loadavg", "errors")
+    keys = ["rps", "p50_ms", "p99_ms", "server_cpu_ms", "wrk_cpu_share", "loadavg", "errors"]
+    keys.append("busiest_share")
     return {k: statistics.median(r[k] for r in runs) for k in keys} | {
         "rps_min": min(r["rps"] for r in runs),
         "rps_max": max(r["rps"] for r in runs),

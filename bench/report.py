@@ -41,8 +41,8 @@ def render(r: dict[str, Any]) -> str:
         " range of req/s over the rounds. CPU per request is the server's process tree only.",
         "",
         "| concurrency | server | processes | req/s (median) | range | p50 ms | p99 ms"
-        " | server CPU ms/req | errors |",
-        "|---|---|---|---|---|---|---|---|---|",
+        " | server CPU ms/req | busiest process's CPU share | errors |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for c in concurrency:
         for name in names:
@@ -50,7 +50,8 @@ def render(r: dict[str, Any]) -> str:
             lines.append(
                 f"| {c} | {name} | {r['servers'][name]['processes']} | {m['rps']:,.0f}"
                 f" | {m['rps_min']:,.0f} to {m['rps_max']:,.0f} | {m['p50_ms']:.2f}"
-                f" | {m['p99_ms']:.2f} | {m['server_cpu_ms']:.2f} | {m['errors']:.0f} |"
+                f" | {m['p99_ms']:.2f} | {m['server_cpu_ms']:.2f}"
+                f" | {m.get('busiest_share', 0):.0%} | {m['errors']:.0f} |"
             )
     lines += ["", "Ratios (of median req/s) and the targets:", ""]
     header = "| concurrency | peergraph/floor (≥ 0.5) |"

@@ -94,6 +94,7 @@ async def run(args: argparse.Namespace) -> int:
     if "import" in results:
         (OUT / "import.json").write_text(json.dumps(results["import"], indent=2))
 
+    subprocess.run(["psql", db_url, "-q", "-c", "VACUUM ANALYZE"], check=True)
     if not args.no_postgraphile:
         subprocess.run(
             [

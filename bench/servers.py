@@ -63,9 +63,13 @@ class Server:
 
     def cpu_seconds(self) -> float:
         """User + system CPU of every live process in the server's session."""
+        return sum(self.cpu_by_pid().values())
+
+    def cpu_by_pid(self) -> dict[int, float]:
+        """User + system CPU seconds of each live process in the server's session."""
+        out: dict[int, float] = {}
         if self.proc is None:
-            return 0.0
-        total = 0
+            return out
         for entry in os.listdir("/proc"):
             if not entry.isdigit():
                 continue
@@ -75,8 +79,8 @@ class Server:
             except OSError:
                 continue
             if int(fields[3]) == self.proc.pid:  # session id
-                total += int(fields[11]) + int(fields[12])
-        return total / TICKS
+                out[int(entry)] = (int(fields[11]) + int(fields[12])) / TICKS
+        return out
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
