@@ -67,6 +67,8 @@ class AuthorAffiliation(Model):
     class Meta:
         table = "author_affiliation"
         unique_together = (("author", "institution"),)
+        #: an institution's members (graph slices walk institution → author)
+        indexes = (("institution_id", "author_id"),)
 
 
 class Collaboration(Model):
@@ -102,4 +104,5 @@ class AuthorTopic(Model):
     class Meta:
         table = "author_topic"
         unique_together = (("author", "topic"),)
-        indexes = (("author_id", "work_count"),)
+        #: a topic's authors (graph slices walk topic → author, strongest first)
+        indexes = (("author_id", "work_count"), ("topic_id", "work_count"))

@@ -255,11 +255,80 @@ async def pairs_within(
     return await fetch(sql, [*params, *targets])
 
 
+#: Without a year window, each relation's neighbour pairs `(a, b)` read from one table through
+#: the index that starts with `a` (no joins, no weights): relation → (SQL with `{ids}`, whether
+#: each (a, b) appears once). The joins the ranking SQL makes never drop a row here (foreign keys),
+#: so the pairs are the same ones the relation yields.
+_PAIRS: dict[str, tuple[str, bool]] = {
+    "co": (
+        "SELECT author_id AS a, coauthor_id AS b FROM collaboration WHERE author_id IN {ids}",
+        True,
+    ),
+    "authored": (
+        "SELECT author_id AS a, work_id AS b FROM authorship WHERE author_id IN {ids}",
+        False,
+    ),
+    "authors": (
+        "SELECT work_id AS a, author_id AS b FROM authorship WHERE work_id IN {ids}"
+        " AND author_id IS NOT NULL",
+        False,
+    ),
+    "cites": (
+        "SELECT citing_id AS a, cited_id AS b FROM citation WHERE citing_id IN {ids}"
+        " AND cited_id IS NOT NULL AND cited_id <> citing_id",
+        False,
+    ),
+    "cited_by": (
+        "SELECT cited_id AS a, citing_id AS b FROM citation WHERE cited_id IN {ids}"
+        " AND citing_id <> cited_id",
+        False,
+    ),
+    "work_topics": (
+        "SELECT work_id AS a, topic_id AS b FROM work_topic WHERE work_id IN {ids}",
+        True,
+    ),
+    "topic_works": (
+        "SELECT topic_id AS a, work_id AS b FROM work_topic WHERE topic_id IN {ids}",
+        True,
+    ),
+    "author_topics": (
+        "SELECT author_id AS a, topic_id AS b FROM author_topic WHERE author_id IN {ids}",
+        True,
+    ),
+    "topic_authors": (
+        "SELECT topic_id AS a, author_id AS b FROM author_topic WHERE topic_id IN {ids}",
+        True,
+    ),
+    "affiliations": (
+        "SELECT author_id AS a, institution_id AS b FROM author_affiliation"
+        " WHERE author_id IN {ids}",
+        True,
+    ),
+    "members": (
+        "SELECT institution_id AS a, author_id AS b FROM author_affiliation"
+        " WHERE institution_id IN {ids}",
+        True,
+    ),
+}
+
+
 async def degrees(
     rels: Sequence[Relation], sources: Sequence[int], window: Window
 ) -> dict[int, int]:
-    """Distinct neighbours per source over these relations (same source and target kinds)."""
+    """Distinct neighbours per source over these relations (same source and target kinds).
+
+    Without a year window this is a plain count over one index per relation (a topic with
+    thousands of works costs an index-only scan, not the ranking joins); with one, the
+    relations' own SQL decides which works exist."""
     parts, params = [], []
+    if not _windowed(window):
+        unique = len(rels) == 1 and _PAIRS[rels[0].name][1]
+        for rel in rels:
+            parts.append(_PAIRS[rel.name][0].format(ids=in_list(sources)))
+            params += list(sources)
+        count = "COUNT(*)" if unique else "COUNT(DISTINCT u.b)"
+        sql = f"SELECT u.a, {count} AS n FROM ({' UNION ALL '.join(parts)}) u GROUP BY u.a"
+        return {int(r["a"]): int(r["n"]) for r in await fetch(sql, params)}
     for rel in rels:
         inner, p = rel.sql(sources, window)
         parts.append(f"SELECT q.a, q.b FROM ({inner}) q")
