@@ -221,7 +221,7 @@ async def _main(args: argparse.Namespace) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(
-        prog="python -m bench.importing", description=__doc__.splitlines()[0]
+        prog="python -m bench.importing", description=" ".join(__doc__.split("\n\n")[0].split())
     )
     p.add_argument("--works", type=int, default=100_000)
     p.add_argument("--seed", type=int, default=1)
