@@ -29,6 +29,7 @@ from schema.context import Context, Principal
 from schema.execution import Executor, format_error
 from schema.http import handle, negotiate
 from schema.limits import BodyLimitMiddleware
+from workers.runtime import ensure_redis
 
 log = logging.getLogger("peergraph.app")
 
@@ -83,6 +84,7 @@ async def graphql_http(request: Request) -> Response:
             media_type=media,
             headers={"WWW-Authenticate": "Bearer"},
         )
+    await ensure_redis(services)
     ctx = Context(
         loaders=Loaders(),
         principal=principal,
@@ -107,6 +109,7 @@ async def readyz(request: Request) -> Response:
         checks["database"] = "ok"
     except Exception as error:
         checks["database"] = f"error: {type(error).__name__}"
+    await ensure_redis(services)
     if services.redis is None:
         checks["redis"] = services.extra.get("redis_error", "not configured")
     else:
@@ -193,6 +196,10 @@ def create_app(
             if services.redis is None:
                 services.extra["redis_error"] = "error: did not answer at startup"
         worker = run_worker if run_worker is not None else (embedded or settings.INPROCESS_WORKER)
+        if url:
+            from workers.runtime import remember_redis
+
+            remember_redis(services, url, worker)
         if worker and services.arq is not None:
             from workers.runtime import start_inprocess_worker
 

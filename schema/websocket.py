@@ -31,7 +31,10 @@ class SubscriptionApp(GraphQL[Context, None]):
         return ack
 
     async def get_context(self, request: Request | WebSocket, response: Any = None) -> Context:
+        from workers.runtime import ensure_redis
+
         services = request.app.state.services
+        await ensure_redis(services)
         client_ip = request.client.host if request.client else "unknown"
         return WsContext(
             loaders=Loaders(),

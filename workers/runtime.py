@@ -38,6 +38,47 @@ async def open_redis(url: str) -> tuple[Redis | None, ArqRedis | None]:
     return client, pool
 
 
+#: At most one attempt this often to reopen Redis (or restart the in-process worker) after it
+#: did not answer, at startup or since; requests meanwhile get SERVICE_UNAVAILABLE at once.
+RECONNECT_EVERY_SECONDS = 3.0
+
+
+def remember_redis(services: Services, url: str, run_worker: bool) -> None:
+    """Note what the app opened at startup, so `ensure_redis` can open it again later."""
+    services.extra["redis_url"] = url
+    services.extra["redis_worker"] = run_worker
+
+
+async def ensure_redis(services: Services) -> None:
+    """Reopen Redis and the arq pool if they were not available (down when the app started or
+    dropped since), and restart the in-process worker if its task ended (arq's loop stops on a
+    Redis error). Throttled: one attempt per `RECONNECT_EVERY_SECONDS`, none while one runs.
+    Cheap when all is well: two attribute checks."""
+    url = services.extra.get("redis_url")
+    task = services.worker_task
+    wants_worker = bool(services.extra.get("redis_worker"))
+    if not url or (
+        services.redis is not None and (not wants_worker or (task is not None and not task.done()))
+    ):
+        return
+    loop = asyncio.get_running_loop()
+    if loop.time() < services.extra.get("redis_retry_at", 0.0):
+        return
+    services.extra["redis_retry_at"] = loop.time() + RECONNECT_EVERY_SECONDS
+    if services.redis is None:
+        redis, pool = await open_redis(url)
+        if redis is None:
+            return
+        services.redis, services.arq = redis, pool
+        services.extra.pop("redis_error", None)
+        log.info("Redis at %s answers again; slices are available", url)
+    if wants_worker and (services.worker_task is None or services.worker_task.done()):
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            if services.worker_task is not None:
+                await services.worker_task
+        services.worker_task = await start_inprocess_worker(url)
+
+
 async def start_inprocess_worker(url: str) -> asyncio.Task[Any] | None:
     """Run the arq worker inside this process (the embedded default)."""
     from arq.worker import Worker

@@ -141,6 +141,59 @@ async def test_redis_stopped_gives_a_typed_error_and_recovers_by_itself(
             await task
 
 
+async def _until_available(gql: GraphQLClient, variables: dict[str, Any]) -> dict[str, Any]:
+    """Ask for the slice until Redis answers again (the app retries it every few ticks)."""
+    for _ in range(400):
+        body = await gql(SLICE_QUERY, variables)
+        assert gql.last_status < 500, body
+        if "errors" not in body:
+            return body
+        assert body["errors"][0]["extensions"]["code"] == "SERVICE_UNAVAILABLE", body
+        await asyncio.sleep(0.025)
+    raise AssertionError("slices stayed unavailable after Redis returned")
+
+
+async def test_redis_down_at_startup_then_back_brings_slices_and_the_worker_back(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app import create_app
+    from workers import runtime
+
+    monkeypatch.setattr(runtime, "RECONNECT_EVERY_SECONDS", 0.1)
+    ada, bob, cy = await make_author(), await make_author(), await make_author()
+    await make_work(authors=[ada, bob])
+    await make_work(authors=[bob, cy])
+    await refresh_aggregates()
+    server = RedisServer()  # not started: Redis is down when the app starts
+    application = create_app(manage_db=False, redis_url=server.url, run_worker=True)
+    try:
+        async with application.router.lifespan_context(application):
+            services = application.state.services
+            assert services.redis is None and services.worker_task is None
+            transport = httpx.ASGITransport(app=application)
+            async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+                gql = GraphQLClient(http)
+                first = {"input": {"center": gid("Author", ada.id)}}
+                # given an API that started without Redis: slices fail with a typed error
+                down = await gql(SLICE_QUERY, first)
+                assert down["errors"][0]["extensions"]["code"] == "SERVICE_UNAVAILABLE"
+                # when Redis starts, slices (and the in-process worker) come back by themselves
+                server.start()
+                await _until_available(gql, first)
+                assert services.worker_task is not None and not services.worker_task.done()
+                assert (await until_done(gql, first))["status"] == "READY"
+                # and when Redis goes away later and returns, they recover again
+                server.stop()
+                down = await gql(SLICE_QUERY, first)
+                assert down["errors"][0]["extensions"]["code"] == "SERVICE_UNAVAILABLE"
+                server.start()  # an empty server: the slice is cold again
+                second = {"input": {"center": gid("Author", cy.id), "radius": 2}}
+                await _until_available(gql, second)
+                assert (await until_done(gql, second))["status"] == "READY"
+    finally:
+        server.stop()
+
+
 @pytest.fixture
 def worker_factory(redis_url: str) -> Any:
     """Start a real in-process arq worker on the test Redis when the test says so."""
