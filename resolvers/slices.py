@@ -44,6 +44,12 @@ UNAVAILABLE = (
 )
 #: How often a subscription re-checks Redis while it waits for the worker's message.
 RECHECK_SECONDS = 5.0
+#: Budget points (docs/partners.md): `Query.graphSlice` declares POLL_POINTS, what a cached read
+#: or a poll of a slice already being computed costs; a request that starts a computation pays
+#: the rest of COMPUTE_POINTS on top, charged before the job is enqueued.
+POLL_POINTS = 1
+COMPUTE_POINTS = 10
+COMPUTE_SURCHARGE = COMPUTE_POINTS - POLL_POINTS
 
 
 @dataclass
@@ -133,20 +139,42 @@ def _clients(ctx: Context) -> tuple[Any, Any]:
     return ctx.redis, ctx.arq
 
 
-async def _lookup(ctx: Context, spec_raw: bytes, digest: str, count: bool) -> SliceState:
+async def _charge_compute(ctx: Context, points: int) -> None:
+    """Spend `points` more of the caller's budget for starting a computation (RATE_LIMITED when
+    it cannot be covered: then nothing is enqueued). Only metered requests pay: the pre-execution
+    gate left `extensions.cost`, which is updated to the operation's total."""
+    before = ctx.response_extensions.get("cost")
+    if points <= 0 or before is None:
+        return
+    from resolvers.budget import spend
+
+    charge = await spend(ctx, points)
+    ctx.response_extensions["cost"] = {
+        **charge.extensions(),
+        "requested": before["requested"] + points,
+        "nodeCount": before["nodeCount"],
+    }
+
+
+async def _lookup(
+    ctx: Context, spec_raw: bytes, digest: str, count: bool, surcharge: int
+) -> SliceState:
     redis, arq = _clients(ctx)
     version = await keys.data_version(redis)
     key = keys.slice_key(digest, version)
     async with redis.pipeline(transaction=False) as pipe:
         pipe.get(key)
+        pipe.exists(job_key_prefix + key)
         if count:
             pipe.zincrby(keys.POPULAR_KEY, 1, digest)
             pipe.set(keys.spec_key(digest), spec_raw, ex=keys.SPEC_TTL_SECONDS)
-        raw = (await pipe.execute())[0]
+        raw, queued = (await pipe.execute())[:2]
     center = orjson.loads(spec_raw)["center"]
     if raw is not None:
         data: dict[str, Any] = orjson.loads(raw)
         return SliceState(digest, data["status"], center, None, data, key)
+    if not queued:
+        await _charge_compute(ctx, surcharge)
     job = await arq.enqueue_job(
         keys.COMPUTE_JOB, key, spec_raw.decode(), _job_id=key, _queue_name=keys.QUEUE_NAME
     )
@@ -167,11 +195,14 @@ async def _stuck(redis: Any, key: str) -> bool:
     return time.time() * 1000 - enqueued_ms > keys.pending_limit_seconds() * 1000
 
 
-async def request_slice(ctx: Context, spec: SliceSpec, *, count: bool = True) -> SliceState:
-    """The slice if cached, else PENDING after making sure one job computes it."""
+async def request_slice(
+    ctx: Context, spec: SliceSpec, *, count: bool = True, surcharge: int = COMPUTE_SURCHARGE
+) -> SliceState:
+    """The slice if cached, else PENDING after making sure one job computes it (charging
+    `surcharge` points when this request is the one that enqueues it)."""
     spec_raw = keys.spec_json(spec.to_dict())
     try:
-        return await _lookup(ctx, spec_raw, keys.spec_digest(spec.to_dict()), count)
+        return await _lookup(ctx, spec_raw, keys.spec_digest(spec.to_dict()), count, surcharge)
     except REDIS_ERRORS as error:
         raise ServiceUnavailable(UNAVAILABLE, retryAfterMs=1000) from error
 

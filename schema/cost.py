@@ -73,7 +73,8 @@ def cost(weight: int = 0, *, list_size: int | None = None, free: bool = False) -
 
 #: Declarations for fields whose module does not declare them itself, keyed "Type.field".
 DECLARED: dict[str, Cost] = {
-    "Query.graphSlice": Cost(weight=10),
+    # Query.graphSlice declares its own (schema/slices.py); this one is the full price of a
+    # computation up front, since a list of authors multiplies it
     "Author.graphSlice": Cost(weight=10),
 }
 

@@ -12,9 +12,18 @@ from typing import Any
 import strawberry
 
 from resolvers.ids import GlobalId, to_global_id
-from resolvers.slices import SliceState, build_spec, request_slice, slice_by_digest, watch
+from resolvers.slices import (
+    COMPUTE_SURCHARGE,
+    POLL_POINTS,
+    SliceState,
+    build_spec,
+    request_slice,
+    slice_by_digest,
+    watch,
+)
 from schema.common import Node, NodeKind
 from schema.context import Context, Info
+from schema.cost import cost
 from schema.nodes import NODE_RESOLVERS, resolve_node
 
 
@@ -148,11 +157,13 @@ async def _spec(ctx: Context, slice_input: GraphSliceInput) -> Any:
     )
 
 
-async def graph_slice(ctx: Context, slice_input: GraphSliceInput) -> GraphSlice:
+async def graph_slice(
+    ctx: Context, slice_input: GraphSliceInput, surcharge: int = COMPUTE_SURCHARGE
+) -> GraphSlice:
     spec = await _spec(ctx, slice_input)
     if isinstance(spec, SliceState):
         return GraphSlice.of(spec)
-    return GraphSlice.of(await request_slice(ctx, spec))
+    return GraphSlice.of(await request_slice(ctx, spec, surcharge=surcharge))
 
 
 async def author_graph_slice(
@@ -166,7 +177,8 @@ async def author_graph_slice(
     slice_input = GraphSliceInput(
         center=strawberry.ID(author_id), radius=radius, edge_kinds=edge_kinds, max_nodes=max_nodes
     )
-    return await graph_slice(info.context, slice_input)
+    # declared at the full COMPUTE_POINTS (schema/cost.py: a list of authors multiplies it)
+    return await graph_slice(info.context, slice_input, surcharge=0)
 
 
 async def _slice_node(ctx: Context, gid: GlobalId) -> GraphSlice | None:
@@ -181,7 +193,10 @@ NODE_RESOLVERS["GraphSlice"] = _slice_node
 class SliceQueries:
     @strawberry.field(
         description="The papers, people, topics and institutions near an entity. PENDING while "
-        "a worker builds it (poll after `retryAfterMs`, or subscribe), then READY or FAILED."
+        "a worker builds it (poll after `retryAfterMs`, or subscribe), then READY or FAILED. "
+        f"Costs {POLL_POINTS} point, plus {COMPUTE_SURCHARGE} when the request starts a "
+        "computation.",
+        metadata=cost(weight=POLL_POINTS),
     )
     async def graph_slice(self, info: Info, input: GraphSliceInput) -> GraphSlice:
         return await graph_slice(info.context, input)

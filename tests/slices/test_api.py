@@ -4,6 +4,7 @@ node(id), Author.graphSlice, input limits, and the read-through cache."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 from typing import Any
 
 import pytest
@@ -203,3 +204,53 @@ async def test_slices_expire_after_their_ttl(
     await asyncio.sleep(1.1)
     assert await redis.exists(key) == 0
     assert (await gql(SLICE_QUERY, variables))["data"]["graphSlice"]["status"] == "PENDING"
+
+
+async def test_only_the_request_that_starts_a_computation_pays_its_full_price(
+    gql: Any, redis: Any
+) -> None:
+    from resolvers.slices import COMPUTE_POINTS, POLL_POINTS
+
+    # given a cold slice and no worker yet (it stays PENDING while the explorer polls)
+    ada, bob = await make_author(), await make_author()
+    await make_work(authors=[ada, bob])
+    await refresh_aggregates()
+    variables = {"input": {"center": gid("Author", ada.id), "maxNodes": 20}}
+    # when the explorer asks for it, then polls it three times
+    first = await gql(SLICE_QUERY, variables)
+    polls = [await gql(SLICE_QUERY, variables) for _ in range(3)]
+    # then the first request paid for the computation, and each poll one point
+    assert first["data"]["graphSlice"]["status"] == "PENDING"
+    assert first["extensions"]["cost"]["requested"] == COMPUTE_POINTS
+    assert [p["data"]["graphSlice"]["status"] for p in polls] == ["PENDING"] * 3
+    assert [p["extensions"]["cost"]["requested"] for p in polls] == [POLL_POINTS] * 3
+    used = [b["extensions"]["cost"]["used"] for b in [first, *polls]]
+    assert [b - a for a, b in itertools.pairwise(used)] == [POLL_POINTS] * 3
+    # and once computed, a cached read costs one point too
+    from workers.slices import compute_slice
+
+    digest = from_global_id(first["data"]["graphSlice"]["id"]).key
+    key = keys.slice_key(digest, await keys.data_version(redis))
+    spec = await redis.get(keys.spec_key(digest))
+    await redis.delete("arq:job:" + key)
+    await compute_slice({"redis": redis, "job_try": 1}, key, spec.decode())
+    cached = await gql(SLICE_QUERY, variables)
+    assert cached["data"]["graphSlice"]["status"] == "READY"
+    assert cached["extensions"]["cost"]["requested"] == POLL_POINTS
+
+
+async def test_a_caller_without_points_for_a_computation_starts_none(
+    gql: Any, redis: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import settings
+
+    # given an anonymous budget that covers a poll but not a computation
+    monkeypatch.setattr(settings, "BUDGET_ANONYMOUS", 5)
+    ada = await make_author()
+    await make_work(authors=[ada])
+    await refresh_aggregates()
+    # when it asks for a cold slice
+    body = await gql(SLICE_QUERY, {"input": {"center": gid("Author", ada.id)}})
+    # then the slice is refused as RATE_LIMITED and no job was enqueued
+    assert "errors" in body and body["errors"][0]["extensions"]["code"] == "RATE_LIMITED", body
+    assert not await redis.keys("arq:job:*"), body
