@@ -26,6 +26,8 @@ def _log_setup(level: str = settings.LOG_LEVEL) -> None:
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    # Tortoise announces every start and shutdown at INFO; keep the console for what matters.
+    logging.getLogger("tortoise").setLevel(max(logging.WARNING, logging.getLogger().level))
 
 
 def _run(coro: Coroutine[Any, Any, int]) -> int:
@@ -139,14 +141,55 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from importers.demo import load_demo
 
     async def body() -> int:
-        await load_demo(generated_works=args.works, seed=args.seed, progress=True)
-        print(f"peergraph: demo data loaded into {_db_label()}", file=sys.stderr)
+        from resolvers.sql import fetch_one
+
+        profile = await _demo_profile_id()
+        works = await fetch_one("SELECT COUNT(*) AS n FROM work")
+        if profile and works and int(works["n"]) > args.works and not args.reload:
+            print(
+                f"peergraph: demo data already in {_db_label()} ({works['n']} works);"
+                " `peergraph demo --reload` loads it again",
+                file=sys.stderr,
+            )
+        else:
+            print(
+                f"peergraph: loading the demo data ({args.works} generated works)…",
+                file=sys.stderr,
+            )
+            await load_demo(generated_works=args.works, seed=args.seed, progress=True)
+            profile = await _demo_profile_id()
+            print(f"peergraph: demo data loaded into {_db_label()}", file=sys.stderr)
+        print(_demo_hint(args.host, args.port, profile), file=sys.stderr)
         return 0
 
     code = _run(_with_db(body))
     if code == 0 and args.serve:
         return cmd_serve(args)
     return code
+
+
+async def _demo_profile_id() -> str | None:
+    """The global id of the reference profile (Mimi Xie), if the demo data is loaded."""
+    from resolvers.ids import to_global_id
+    from resolvers.sql import fetch_one
+
+    row = await fetch_one("SELECT id FROM author WHERE arxiv_key = ?", ["arxiv:mimi xie"])
+    return to_global_id("Author", row["id"]) if row else None
+
+
+def _demo_hint(host: str, port: int, profile: str | None) -> str:
+    url = f"http://{host}:{port}/graphql"
+    lines = [
+        f"peergraph: open {url} in a browser for GraphiQL, or try:",
+        f"  curl -s {url} -H 'Content-Type: application/json' \\",
+        """    -d '{"query": "{ search(text: \\"mimi xie\\") { label node { id } } }"}'""",
+    ]
+    if profile:
+        lines.append(
+            f"  The reference profile (Mimi Xie) is author {profile}:"
+            ' run docs/queries/profile.graphql with {"id": "' + profile + '"}'
+        )
+    return "\n".join(lines)
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
@@ -169,45 +212,58 @@ def _db_label() -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="peergraph", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="peergraph",
+        description="peergraph: a GraphQL API over a scholarly research graph. With no"
+        " DATABASE_URL and REDIS_URL it runs on an embedded SQLite file and Redis under ./var.",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
+    def command(name: str, text: str) -> argparse.ArgumentParser:
+        return sub.add_parser(
+            name,
+            help=text,
+            description=text,
+            formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        )
+
     def serve_args(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--host", default=settings.HOST)
-        p.add_argument("--port", type=int, default=settings.PORT)
+        p.add_argument("--host", default=settings.HOST, help="address (PEERGRAPH_HOST)")
+        p.add_argument("--port", type=int, default=settings.PORT, help="port (PEERGRAPH_PORT)")
         p.add_argument("--workers", type=int, default=1, help="API processes (uvicorn workers)")
 
-    p = sub.add_parser("serve", help="run the API (embedded SQLite and Redis by default)")
+    p = command("serve", "run the API (embedded SQLite and Redis by default)")
     serve_args(p)
     p.set_defaults(handler=cmd_serve)
 
-    p = sub.add_parser("worker", help="run the arq worker against REDIS_URL")
+    p = command("worker", "run the arq worker against REDIS_URL")
     p.set_defaults(handler=cmd_worker)
 
-    p = sub.add_parser("migrate", help="apply the database migrations")
+    p = command("migrate", "apply the database migrations")
     p.set_defaults(handler=cmd_migrate)
 
-    p = sub.add_parser("import", help="import OpenAlex or arXiv JSONL files")
+    p = command("import", "import OpenAlex or arXiv JSONL files")
     p.add_argument("kind", choices=["openalex", "arxiv"])
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument("--rejects-dir", help="where bad lines go (default ./var/rejects)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(handler=cmd_import)
 
-    p = sub.add_parser("demo", help="load the demo data (the reference profile and more)")
+    p = command("demo", "load the demo data (the reference profile and more)")
     p.add_argument("--works", type=int, default=3000, help="generated works around it")
-    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--seed", type=int, default=7, help="generator seed")
     p.add_argument("--serve", action="store_true", help="then start the API")
+    p.add_argument("--reload", action="store_true", help="load again even if already loaded")
     serve_args(p)
     p.set_defaults(handler=cmd_demo)
 
-    p = sub.add_parser("generate", help="write synthetic OpenAlex-shaped JSONL")
-    p.add_argument("--works", type=int, required=True)
-    p.add_argument("--seed", type=int, default=1)
+    p = command("generate", "write synthetic OpenAlex-shaped JSONL")
+    p.add_argument("--works", type=int, required=True, help="how many works (10^4 to 10^6)")
+    p.add_argument("--seed", type=int, default=1, help="the same seed writes the same files")
     p.add_argument("--out", required=True, help="output directory")
     p.set_defaults(handler=cmd_generate)
 
-    p = sub.add_parser("export-schema", help="print the GraphQL SDL (schema.graphql)")
+    p = command("export-schema", "print the GraphQL SDL (schema.graphql)")
     p.set_defaults(handler=cmd_export_schema)
 
     for register in EXTRA_COMMANDS:

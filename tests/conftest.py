@@ -161,9 +161,14 @@ async def redis(redis_url: str) -> AsyncIterator[Any]:
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
-    if _exercised:
-        used = ", ".join(f"{k} ({v} tests)" if v > 1 else k for k, v in sorted(_exercised.items()))
-        terminalreporter.write_line(f"peergraph backends exercised: {used}")
+    databases = [f"{k} ({v} database tests)" for k, v in sorted(_exercised.items()) if ":" not in k]
+    redis = [k.split(":")[1] for k in sorted(_exercised) if k.startswith("redis:")]
+    missing = [b for b in BACKENDS if b not in _exercised]
+    line = f"peergraph backends exercised: {', '.join(databases) or 'no database'}"
+    line += f"; Redis: {', '.join(redis) or 'not used'}"
+    if missing:
+        line += f"; not exercised: {', '.join(missing)}"
+    terminalreporter.write_line(line)
 
 
 @pytest.fixture
