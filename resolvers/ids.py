@@ -17,6 +17,7 @@ NodeType = Literal["Author", "Work", "Topic", "Institution", "GraphSlice", "Clai
 NODE_TYPES: frozenset[str] = frozenset(
     {"Author", "Work", "Topic", "Institution", "GraphSlice", "Claim", "Invitation"}
 )
+MAX_ROW_ID = 2**31 - 1
 EXTERNAL_SCHEMES = ("orcid", "doi", "arxiv", "openalex", "ror")
 
 _ORCID = re.compile(r"^\d{4}-\d{4}-\d{4}-\d{3}[\dX]$")
@@ -31,6 +32,11 @@ class GlobalId:
     @property
     def int_id(self) -> int:
         return int(self.key)
+
+    @property
+    def in_range(self) -> bool:
+        """Whether the id can name a row at all (ids are 32-bit integers in the database)."""
+        return self.type == "GraphSlice" or int(self.key) <= MAX_ROW_ID
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +59,7 @@ def from_global_id(value: str) -> GlobalId:
     type_name, sep, key = raw.partition(":")
     if not sep or type_name not in NODE_TYPES or not key:
         raise InvalidId(f"'{_clip(value)}' is not a valid id")
-    if type_name != "GraphSlice" and not key.isdigit():
+    if type_name != "GraphSlice" and not (key.isascii() and key.isdigit() and len(key) <= 18):
         raise InvalidId(f"'{_clip(value)}' is not a valid id")
     return GlobalId(type_name, key)
 

@@ -148,47 +148,56 @@ async def _topics_run(first: int, ids: list[int]) -> dict[int, list[Row]]:
     return await author_sql.topics_by_authors(ids, first)
 
 
+#: Keys per statement: bounds the IN lists (PostgreSQL takes at most 32,767 parameters).
+MAX_BATCH = 1000
+
+LK = TypeVar("LK", bound=Hashable)
+LV = TypeVar("LV")
+
+
+def _loader(load: Callable[[list[LK]], Awaitable[Sequence[LV]]]) -> DataLoader[LK, LV]:
+    return DataLoader(load, max_batch_size=MAX_BATCH)
+
+
 @dataclass
 class Loaders:
     author: DataLoader[int, Row | None] = field(
-        default_factory=lambda: DataLoader(_by_id("author a", AUTHOR_COLUMNS))
+        default_factory=lambda: _loader(_by_id("author a", AUTHOR_COLUMNS))
     )
     work: DataLoader[int, Row | None] = field(
-        default_factory=lambda: DataLoader(_by_id("work w", WORK_COLUMNS))
+        default_factory=lambda: _loader(_by_id("work w", WORK_COLUMNS))
     )
-    topic: DataLoader[int, Row | None] = field(default_factory=lambda: DataLoader(_by_id("topic")))
+    topic: DataLoader[int, Row | None] = field(default_factory=lambda: _loader(_by_id("topic")))
     institution: DataLoader[int, Row | None] = field(
-        default_factory=lambda: DataLoader(_by_id("institution"))
+        default_factory=lambda: _loader(_by_id("institution"))
     )
-    source: DataLoader[int, Row | None] = field(
-        default_factory=lambda: DataLoader(_by_id("source"))
-    )
+    source: DataLoader[int, Row | None] = field(default_factory=lambda: _loader(_by_id("source")))
     external: DataLoader[ExternalRef, tuple[str, int] | None] = field(
-        default_factory=lambda: DataLoader(_external)
+        default_factory=lambda: _loader(_external)
     )
     affiliations: DataLoader[int, list[Row]] = field(
-        default_factory=lambda: DataLoader(_many(author_sql.affiliations_by_authors))
+        default_factory=lambda: _loader(_many(author_sql.affiliations_by_authors))
     )
     author_topics: DataLoader[TopicsKey, list[Row]] = field(
-        default_factory=lambda: DataLoader(_grouped(_topics_run))
+        default_factory=lambda: _loader(_grouped(_topics_run))
     )
     author_works: DataLoader[WorksKey, list[Row]] = field(
-        default_factory=lambda: DataLoader(_grouped(_works_run))
+        default_factory=lambda: _loader(_grouped(_works_run))
     )
     collaborators: DataLoader[CollaboratorsKey, list[Row]] = field(
-        default_factory=lambda: DataLoader(_grouped(_collaborators_run))
+        default_factory=lambda: _loader(_grouped(_collaborators_run))
     )
     collaborator_counts: DataLoader[int, int] = field(
-        default_factory=lambda: DataLoader(_collaborator_counts)
+        default_factory=lambda: _loader(_collaborator_counts)
     )
     authorships: DataLoader[int, list[Row]] = field(
-        default_factory=lambda: DataLoader(_many(_authorships_by_works))
+        default_factory=lambda: _loader(_many(_authorships_by_works))
     )
     work_topics: DataLoader[int, list[Row]] = field(
-        default_factory=lambda: DataLoader(_many(_topics_by_works))
+        default_factory=lambda: _loader(_many(_topics_by_works))
     )
     authorship_institutions: DataLoader[int, list[Row]] = field(
-        default_factory=lambda: DataLoader(_many(_institutions_by_authorships))
+        default_factory=lambda: _loader(_many(_institutions_by_authorships))
     )
 
     def prime_authors(self, rows: Sequence[Row]) -> None:

@@ -61,6 +61,8 @@ def require_admin(ctx: Context) -> User:
 def check_text(value: str, field: str, *, minimum: int, maximum: int) -> str:
     """`value` stripped, between `minimum` and `maximum` characters, else INVALID_INPUT."""
     text = value.strip()
+    if any(ord(c) < 32 and c not in "\n\t\r" for c in text):
+        raise Refused(Code.INVALID_INPUT, f"`{field}` must not contain control characters", field)
     if len(text) < minimum:
         raise Refused(Code.INVALID_INPUT, f"`{field}` must not be empty", field)
     if len(text) > maximum:

@@ -11,6 +11,10 @@ import strawberry
 from resolvers import authors as data
 from resolvers.errors import BadUserInput
 from resolvers.sql import Row
+from schema.cost import cost
+
+#: Longest `countsByYear` range; declared as the field's list size, so the cost analysis counts it.
+MAX_YEAR_SPAN = 100
 
 if TYPE_CHECKING:
     from schema.institutions import Institution
@@ -114,12 +118,20 @@ class AuthorMetrics:
     cited_by_count: int
     _by_year: strawberry.Private[dict[str, list[int]]]
 
-    @strawberry.field(description="Works and citations per year, with zeros for missing years.")
+    @strawberry.field(
+        description="Works and citations per year, with zeros for missing years"
+        f" (at most {MAX_YEAR_SPAN} years).",
+        metadata=cost(list_size=MAX_YEAR_SPAN),
+    )
     def counts_by_year(
         self, from_: Annotated[int, strawberry.argument(name="from")], to: int
     ) -> list[YearCount]:
-        if to < from_ or to - from_ > 200:
-            raise BadUserInput("`from` must be ≤ `to`, spanning at most 200 years")
+        if to < from_ or to - from_ >= MAX_YEAR_SPAN:
+            raise BadUserInput(
+                f"`from` must be ≤ `to`, spanning at most {MAX_YEAR_SPAN} years",
+                argument="to",
+                maximum=MAX_YEAR_SPAN,
+            )
         out = []
         for year in range(from_, to + 1):
             works, citations = (self._by_year.get(str(year)) or [0, 0])[:2]

@@ -30,6 +30,7 @@ from schema.author_profile import (
 from schema.common import ExternalId, ExternalIdScheme, Node
 from schema.connections import Connection
 from schema.context import Info
+from schema.cost import cost
 
 if TYPE_CHECKING:
     from schema.slices import EdgeKind, GraphSlice
@@ -98,7 +99,7 @@ class Author(Node):
         rows = await info.context.loaders.affiliations.load(self._row["id"])
         return Affiliation.of(rows[0] if rows else None)
 
-    @strawberry.field
+    @strawberry.field(metadata=cost(list_size=5))
     async def affiliations(self, info: Info) -> list[Affiliation]:
         rows = await info.context.loaders.affiliations.load(self._row["id"])
         return [Affiliation.of(r) for r in rows]

@@ -32,6 +32,7 @@ from graphql.language import DefinitionNode
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.utils.await_maybe import AwaitableOrValue
 
+import settings
 from resolvers.errors import ApiError
 from schema.compiled import run_compiled
 from schema.context import Context
@@ -139,14 +140,18 @@ class Executor:
         if cached is not None:
             return cached
         try:
-            document = parse(query)
+            # the token limit bounds the parser itself, before an AST is built for a huge document
+            document = parse(query, max_tokens=settings.MAX_TOKENS)
         except GraphQLError as error:
-            prepared = Prepared(None, (with_code(error, PARSE_FAILED),))
+            too_long = "tokens. Parsing aborted" in error.message
+            code = "MAX_TOKENS_EXCEEDED" if too_long else PARSE_FAILED
+            prepared = Prepared(None, (with_code(error, code),))
         else:
             rules = [*specified_rules, *EXTRA_RULES]
             errors = validate(self.schema, document, rules)
             prepared = Prepared(
-                document,
+                # a document that failed validation is never executed: cache only its errors
+                None if errors else document,
                 tuple(e if _has_code(e) else with_code(e, VALIDATION_FAILED) for e in errors),
             )
         self.cache.put(query, prepared)

@@ -61,7 +61,7 @@ async def resolve_node(ctx: Context, value: str, expect: str | None = None) -> A
     if expect is not None and gid.type != expect:
         raise InvalidId(f"Expected the id of {article(expect)}, got the id of {article(gid.type)}")
     resolver = NODE_RESOLVERS.get(gid.type)
-    if resolver is None:
+    if resolver is None or not gid.in_range:
         return None
     return await resolver(ctx, gid)
 
@@ -121,7 +121,9 @@ class NodeQueries:
             raise BadUserInput(
                 "`text` must be at most 200 characters", argument="text", maximum=200
             )
-        wanted = [SearchKind(k.value) for k in kinds] if kinds else list(SearchKind)
+        wanted = (
+            list(dict.fromkeys(SearchKind(k.value) for k in kinds)) if kinds else list(SearchKind)
+        )
         wrap = {
             SearchKind.AUTHOR: Author.of,
             SearchKind.WORK: Work.of,

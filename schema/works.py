@@ -14,6 +14,7 @@ from resolvers.works import WorkOrderKey, WorkQuery, list_works
 from schema.common import ExternalId, ExternalIdScheme, Node
 from schema.connections import Connection
 from schema.context import Info
+from schema.cost import cost
 
 if TYPE_CHECKING:
     from schema.authors import Author
@@ -87,7 +88,7 @@ class Authorship:
         row = await info.context.loaders.author.load(author_id)
         return Author.of(row) if row else None
 
-    @strawberry.field
+    @strawberry.field(metadata=cost(list_size=2))
     async def institutions(
         self, info: Info
     ) -> list[Annotated[Institution, strawberry.lazy("schema.institutions")]]:
@@ -176,7 +177,7 @@ class Work(Node):
     def cited_by_count(self) -> int:
         return int(self._row["cited_by_count"])
 
-    @strawberry.field(description="Authors in byline order.")
+    @strawberry.field(description="Authors in byline order.", metadata=cost(list_size=25))
     async def authorships(self, info: Info) -> list[Authorship]:
         rows = await info.context.loaders.authorships.load(self._row["id"])
         return [
@@ -189,7 +190,7 @@ class Work(Node):
             for r in rows
         ]
 
-    @strawberry.field
+    @strawberry.field(metadata=cost(list_size=5))
     async def topics(self, info: Info) -> list[WorkTopic]:
         from schema.topics import Topic
 
