@@ -5,6 +5,7 @@ the compiled builder reads. PostgreSQL only (json aggregation); the plans stand 
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -168,5 +169,11 @@ async def fetch_row(sql: str, key: int) -> Row | None:
     from tortoise import connections
 
     async with connections.get("default").acquire_connection() as connection:
+        if _db_log.isEnabledFor(logging.DEBUG):
+            # the statement shows in Tortoise's query log like every other (tests count them)
+            _db_log.debug("%s: %s", sql, [key])
         record = await connection.fetchrow(prepare(sql), key)
     return dict(record) if record is not None else None
+
+
+_db_log = logging.getLogger("tortoise.db_client")
