@@ -14,6 +14,7 @@ from schema.slices import GraphSlice, SliceQueries, SliceSubscription
 from schema.social import Claim, Invitation, ViewerQueries
 from schema.social_mutations import SocialMutations
 from schema.topics import Topic, TopicQueries
+from schema.websocket import CodedMaskErrors, unexpected_error
 from schema.works import Work, WorkQueries
 
 
@@ -48,6 +49,8 @@ def build_schema() -> strawberry.Schema:
         subscription=Subscription,
         types=[Author, Work, Topic, Institution, Claim, Invitation, GraphSlice],
         config=StrawberryConfig(auto_camel_case=True),
+        # HTTP runs its own pipeline (schema/execution.py); this masks subscription errors
+        extensions=[lambda: CodedMaskErrors(should_mask_error=unexpected_error)],
     )
 
 

@@ -1,18 +1,37 @@
-"""GraphQL over WebSocket (graphql-transport-ws) at /graphql, for subscriptions."""
+"""GraphQL over WebSocket (graphql-transport-ws) at /graphql, for subscriptions.
+
+Strawberry's protocol handler runs each operation itself, so `GuardedSchema` puts peergraph's
+checks in front of it, for subscriptions and for the queries and mutations some clients send
+over the socket too: the same validation rules and limits, the cost and rate-limit hooks, and
+errors with codes, masked when unexpected.
+"""
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 from typing import Any
 
+from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.extensions import MaskErrors
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types.execution import PreExecutionError
 from strawberry.types.unset import UNSET, UnsetType
 
+from resolvers.errors import ApiError
 from resolvers.loaders import Loaders
 from schema.context import Context, Principal
+from schema.execution import (
+    PRE_EXECUTION_HOOKS,
+    Executor,
+    Operation,
+    RequestError,
+    _select_operation,
+    format_error,
+)
 
 
 @dataclass
@@ -45,11 +64,85 @@ class SubscriptionApp(GraphQL[Context, None]):
         )
 
 
+class GuardedSchema:
+    """The Strawberry schema, with `stream` (what the WebSocket handler calls) checked first."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+    async def stream(
+        self,
+        query: str,
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any = None,
+        root_value: Any = None,
+        operation_name: str | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        errors = await _refusals(query, variable_values, context_value, operation_name)
+        if errors:
+            return _once(PreExecutionError(data=None, errors=errors))
+        return await self._inner.stream(
+            query,
+            variable_values=variable_values,
+            context_value=context_value,
+            root_value=root_value,
+            operation_name=operation_name,
+            **kwargs,
+        )
+
+
+async def _once(result: Any) -> AsyncGenerator[Any, None]:
+    yield result
+
+
+async def _refusals(
+    query: str, variables: dict[str, Any] | None, ctx: Context, name: str | None
+) -> list[GraphQLError]:
+    """Why this operation may not run over the socket, or [] when it may."""
+    executor: Executor = ctx.request.app.state.services.executor
+    prepared = executor.prepare(query)
+    if prepared.errors or prepared.document is None:
+        return list(prepared.errors)
+    op = Operation(query, variables, name, None, document=prepared.document)
+    try:
+        op.definition = _select_operation(prepared.document.definitions, name)
+        for hook in PRE_EXECUTION_HOOKS:
+            await hook(op, ctx)
+    except RequestError as error:
+        return error.errors
+    except ApiError as error:
+        return [error]
+    return []
+
+
+def unexpected_error(error: GraphQLError) -> bool:
+    original = error.original_error
+    return original is not None and not isinstance(original, GraphQLError)
+
+
+class CodedMaskErrors(MaskErrors):
+    """Unexpected errors in a subscription: masked, logged with an errorId, code INTERNAL."""
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        formatted = format_error(error)
+        return GraphQLError(
+            formatted["message"],
+            nodes=error.nodes,
+            path=error.path,
+            extensions=formatted.get("extensions"),
+        )
+
+
 def websocket_app() -> SubscriptionApp:
     from schema import schema
 
+    guarded: Any = GuardedSchema(schema)
     return SubscriptionApp(
-        schema,
+        guarded,
         graphql_ide=None,
         subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
     )
