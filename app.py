@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
@@ -221,6 +222,7 @@ def create_app(
                 await database.close_db()
 
     app = Starlette(
+        exception_handlers={HTTPException: _http_error},
         routes=[
             Route("/graphql", graphql_http, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", _websocket_app()),
@@ -250,6 +252,17 @@ def create_app(
     app.state.services = Services()
     app.state.services.executor.timeout = settings.EXECUTION_TIMEOUT or None
     return app
+
+
+async def _http_error(_request: Request, exc: Exception) -> Response:
+    """Routing errors (404, 405) as coded JSON errors, like every other answer."""
+    assert isinstance(exc, HTTPException)
+    code = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}.get(exc.status_code, "BAD_REQUEST")
+    return JSONResponse(
+        {"errors": [{"message": str(exc.detail), "extensions": {"code": code}}]},
+        status_code=exc.status_code,
+        headers=exc.headers,
+    )
 
 
 def _websocket_app() -> ASGIApp:

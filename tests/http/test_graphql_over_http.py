@@ -480,3 +480,14 @@ async def test_readyz_is_503_when_redis_did_not_answer_at_startup(
             assert response.status_code == 503
             assert response.json()["checks"]["redis"] == "error: did not answer at startup"
             assert (await http.get("/healthz")).status_code == 200
+
+
+async def test_routing_errors_are_coded_json(client: Any) -> None:
+    # when a method or a path the app does not serve is asked for
+    put = await client.put("/graphql")
+    missing = await client.get("/nowhere")
+    # then each answer is a coded JSON error, and 405 names the allowed methods
+    assert put.status_code == 405 and "POST" in put.headers["allow"]
+    assert put.json()["errors"][0]["extensions"]["code"] == "METHOD_NOT_ALLOWED"
+    assert missing.status_code == 404
+    assert missing.json()["errors"][0]["extensions"]["code"] == "NOT_FOUND"
