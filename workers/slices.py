@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -286,12 +287,16 @@ async def compute_slice(ctx: dict[str, Any], key: str, spec_raw: str) -> str:
         await record_failure(redis, key, str(error))
         return "failed"
     except Exception as error:
+        # clients see the cause only as an errorId; the details (SQL, tables) stay in the log
+        error_id = uuid.uuid4().hex[:16]
         reason = (
             f"it took longer than {keys.COMPUTE_TIMEOUT_SECONDS:g} s"
             if isinstance(error, TimeoutError)
-            else f"{type(error).__name__}: {str(error)[:200]}"
+            else f"an internal error (errorId {error_id}, logged)"
         )
-        log.warning("slice %s try %d failed: %s", key, tries, reason, exc_info=error)
+        log.warning(
+            "slice %s try %d failed (errorId %s): %r", key, tries, error_id, error, exc_info=error
+        )
         if tries < keys.MAX_TRIES:
             raise Retry(defer=keys.RETRY_DELAY_MS * tries / 1000) from error
         await record_failure(
