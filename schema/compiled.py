@@ -358,6 +358,9 @@ def compile_document(document: DocumentNode) -> Plan:
 
 _PLANS: dict[str, Plan | None] = {}
 _TRUSTED: dict[int, frozenset[str]] = {}
+#: Compilers for other root fields, tried before `compile_document` (schema/slice_plan.py for
+#: `graphSlice`): each returns a plan (anything with `async run(variables, ctx)`) or None.
+OTHER_COMPILERS: list[Callable[[DocumentNode], Any]] = []
 
 
 def trusted_documents() -> frozenset[str]:
@@ -379,7 +382,8 @@ def plan_for(query: str, document: DocumentNode) -> Plan | None:
         return None
     if query not in _PLANS:
         try:
-            _PLANS[query] = compile_document(document)
+            other = next(filter(None, (c(document) for c in OTHER_COMPILERS)), None)
+            _PLANS[query] = other or compile_document(document)
         except NotCompilable as reason:
             log.info("trusted document not compiled: %s", reason)
             _PLANS[query] = None
