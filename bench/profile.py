@@ -151,7 +151,8 @@ def interleaved(
     warmup: float,
     cpu: str,
 ) -> dict[str, dict[int, list[dict[str, Any]]]]:
-    """Every (server, concurrency) `rounds` times; within a round the server order rotates."""
+    """Every (server, concurrency) `rounds` times; within a round the server order rotates.
+    A run whose wrk fails is dropped (and logged), and its server restarted."""
     runs: dict[str, dict[int, list[dict[str, Any]]]] = {
         s.name: {c: [] for c in concurrency} for s in servers
     }
@@ -159,9 +160,17 @@ def interleaved(
         for r in range(rounds):
             order = servers[r % len(servers) :] + servers[: r % len(servers)]
             for server in order:
-                if warmup > 0:
-                    wrk(server, c, warmup, cpu)
-                result = wrk(server, c, seconds, cpu)
+                try:
+                    if warmup > 0:
+                        wrk(server, c, warmup, cpu)
+                    result = wrk(server, c, seconds, cpu)
+                except subprocess.CalledProcessError as error:
+                    # a server that died (or was killed from outside) is restarted, the run lost
+                    log(f"{server.name}: wrk failed ({error.stderr.strip()[:200]}); restarting")
+                    server.stop()
+                    server.start()
+                    server.wait_ready()
+                    continue
                 runs[server.name][c].append(result)
                 log(
                     f"c={c:<3} round {r + 1}/{rounds} {server.name:<16} {result['rps']:8.1f} req/s"
@@ -175,6 +184,8 @@ def interleaved(
 def medians(runs: list[dict[str, Any]]) -> dict[str, float]:
     keys = ["rps", "p50_ms", "p99_ms", "server_cpu_ms", "wrk_cpu_share", "loadavg", "errors"]
     keys.append("busiest_share")
+    if not runs:  # every run of this server and concurrency failed
+        return {k: float("nan") for k in [*keys, "rps_min", "rps_max"]}
     return {k: statistics.median(r[k] for r in runs) for k in keys} | {
         "rps_min": min(r["rps"] for r in runs),
         "rps_max": max(r["rps"] for r in runs),
