@@ -7,6 +7,7 @@ On CI (`CI=true`) a missing PostgreSQL or Redis fails the run instead of skippin
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import uuid
@@ -107,11 +108,11 @@ async def _templates(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[
     await templates.drop_all()
 
 
-@pytest.fixture(params=BACKENDS)
-async def db(request: pytest.FixtureRequest, _templates: _Templates) -> AsyncIterator[str]:
-    """A fresh, migrated database opened as Tortoise's default connection; yields the backend."""
-    backend: str = request.param
-    url = await (_templates.sqlite_url() if backend == "sqlite" else _templates.pg_url())
+@contextlib.asynccontextmanager
+async def fresh_database(templates: _Templates, backend: str) -> AsyncIterator[str]:
+    """A fresh, migrated database of `backend`, opened as Tortoise's default connection, and
+    dropped afterwards; yields the backend."""
+    url = await (templates.sqlite_url() if backend == "sqlite" else templates.pg_url())
     await database.open_db(url, run_migrations=False)
     _exercised[backend] = _exercised.get(backend, 0) + 1
     try:
@@ -123,6 +124,13 @@ async def db(request: pytest.FixtureRequest, _templates: _Templates) -> AsyncIte
             await _pg_exec(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         else:
             Path(url.removeprefix("sqlite://")).unlink(missing_ok=True)
+
+
+@pytest.fixture(params=BACKENDS)
+async def db(request: pytest.FixtureRequest, _templates: _Templates) -> AsyncIterator[str]:
+    """A fresh, migrated database for one test; each test runs once per backend."""
+    async with fresh_database(_templates, request.param) as backend:
+        yield backend
 
 
 @pytest.fixture(scope="session")

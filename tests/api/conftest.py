@@ -11,31 +11,18 @@ kinds in one module (they share Tortoise's one default connection).
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from tortoise import Tortoise
 
-from models import database
-from tests.conftest import BACKENDS, GraphQLClient, _exercised, _pg_exec, _Templates
+from tests.conftest import BACKENDS, GraphQLClient, _Templates, fresh_database
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
 async def api_db(request: pytest.FixtureRequest, _templates: _Templates) -> AsyncIterator[str]:
     """A fresh migrated database for the whole module, opened as Tortoise's default."""
-    backend: str = request.param
-    url = await (_templates.sqlite_url() if backend == "sqlite" else _templates.pg_url())
-    await database.open_db(url, run_migrations=False)
-    _exercised[backend] = _exercised.get(backend, 0) + 1
-    try:
+    async with fresh_database(_templates, request.param) as backend:
         yield backend
-    finally:
-        await Tortoise.close_connections()
-        if backend == "postgres":
-            await _pg_exec(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
-        else:
-            Path(url.removeprefix("sqlite://")).unlink(missing_ok=True)
 
 
 class ApiClient(GraphQLClient):
