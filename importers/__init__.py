@@ -43,6 +43,7 @@ from importers.openalex import OpenAlexImporter
 from importers.refresh import refresh_aggregates
 from importers.sql import Sql
 from models.database import dialect
+from resolvers.sql import execute, is_postgres
 
 __all__ = ["ImportSummary", "refresh_aggregates", "run_import"]
 
@@ -235,6 +236,11 @@ async def run_import(
                 bar.update(task, completed=read)
             bar.update(task, description="refresh aggregates")
             await refresh_aggregates(run.touched)
+            if run.touched and is_postgres():
+                # fresh statistics: without them the planner seq-scanned citation for slices
+                # after a bulk import (docs/benchmarks.md); autovacuum may be off or late
+                bar.update(task, description="analyze")
+                await execute("ANALYZE")
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
