@@ -151,7 +151,22 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         server.shutdown()
         return
     _exercised["redis:server"] = 1
-    yield REDIS_URL.rsplit("/", 1)[0] + "/9"
+    base = REDIS_URL.rsplit("/", 1)[0]
+    number = _claim_redis_db(base)
+    yield f"{base}/{number}"
+    redis_sync.Redis.from_url(f"{base}/0").delete(f"peergraph:test-db:{number}")
+
+
+def _claim_redis_db(base: str) -> int:
+    """An odd database number no other test run on this machine holds (its even neighbour is
+    for suites that need a database of their own); claims expire if a run dies."""
+    import redis as redis_sync
+
+    claims = redis_sync.Redis.from_url(f"{base}/0")
+    for number in (9, 11, 13, 1, 3, 5, 7):
+        if claims.set(f"peergraph:test-db:{number}", os.getpid(), nx=True, ex=3 * 3600):
+            return number
+    pytest.fail("every test Redis database is held by another test run on this machine")
 
 
 @pytest.fixture

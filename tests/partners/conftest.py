@@ -32,5 +32,6 @@ def redis_url(redis_url: str) -> str:
     """A Redis database of their own on a server (other suites flush theirs between tests,
     which would reset the budgets these tests count)."""
     if redis_url.startswith("redis://"):
-        return redis_url.rsplit("/", 1)[0] + "/10"
+        base, number = redis_url.rsplit("/", 1)
+        return f"{base}/{int(number) + 1}"
     return redis_url
