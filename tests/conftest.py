@@ -247,30 +247,7 @@ def gql(client: Any) -> GraphQLClient:
 async def worker(db: str, redis_url: str, redis: Any) -> AsyncIterator[Any]:
     """A real arq worker (workers.settings.WorkerSettings' functions and queue, no cron) running
     in this process on the test Redis and database; yields arq's Worker (jobs_complete, …)."""
-    import asyncio
-    import contextlib
+    from workers.runtime import running_worker
 
-    from arq.worker import Worker
-
-    from workers.runtime import redis_settings
-    from workers.settings import WorkerSettings
-
-    arq_worker = Worker(
-        functions=WorkerSettings.functions,
-        redis_settings=redis_settings(redis_url),
-        queue_name=WorkerSettings.queue_name,
-        max_jobs=WorkerSettings.max_jobs,
-        job_timeout=WorkerSettings.job_timeout,
-        max_tries=WorkerSettings.max_tries,
-        keep_result=0,
-        poll_delay=0.05,
-        handle_signals=False,
-    )
-    task = asyncio.create_task(arq_worker.async_run())
-    try:
-        yield arq_worker
-    finally:
-        await arq_worker.close()
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await task
+    async with running_worker(redis_url, cron_jobs=None, keep_result=0, poll_delay=0.05) as arq:
+        yield arq

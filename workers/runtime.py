@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
 from arq.connections import ArqRedis, RedisSettings, create_pool
@@ -79,30 +80,53 @@ async def ensure_redis(services: Services) -> None:
         services.worker_task = await start_inprocess_worker(url)
 
 
-async def start_inprocess_worker(url: str) -> asyncio.Task[Any] | None:
-    """Run the arq worker inside this process (the embedded default)."""
+def build_worker(url: str, **overrides: Any) -> Any:
+    """An arq Worker from `WorkerSettings` on the Redis at `url`, for running inside this
+    process (the embedded default, and the tests, which override a few options)."""
     from arq.worker import Worker
 
     from workers.settings import WorkerSettings
 
+    options: dict[str, Any] = {
+        "functions": WorkerSettings.functions,
+        "cron_jobs": getattr(WorkerSettings, "cron_jobs", None),
+        "redis_settings": redis_settings(url),
+        "on_startup": getattr(WorkerSettings, "on_startup_inprocess", None),
+        "on_shutdown": getattr(WorkerSettings, "on_shutdown_inprocess", None),
+        "max_jobs": getattr(WorkerSettings, "max_jobs", 4),
+        "job_timeout": getattr(WorkerSettings, "job_timeout", 60),
+        "max_tries": getattr(WorkerSettings, "max_tries", 3),
+        "keep_result": getattr(WorkerSettings, "keep_result", 3600),
+        "poll_delay": getattr(WorkerSettings, "poll_delay", 0.5),
+        "queue_name": getattr(WorkerSettings, "queue_name", None),
+        "handle_signals": False,
+    }
+    options.update(overrides)
+    return Worker(**options)
+
+
+@contextlib.asynccontextmanager
+async def running_worker(url: str, **overrides: Any) -> AsyncIterator[Any]:
+    """`build_worker` running as a task until the block ends."""
+    worker = build_worker(url, **overrides)
+    task = asyncio.create_task(worker.async_run())
+    try:
+        yield worker
+    finally:
+        await worker.close()
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
+
+
+async def start_inprocess_worker(url: str) -> asyncio.Task[Any] | None:
+    """Run the arq worker inside this process (the embedded default)."""
+    from workers.settings import WorkerSettings
+
     if not getattr(WorkerSettings, "functions", None):
         return None
-    worker = Worker(
-        functions=WorkerSettings.functions,
-        cron_jobs=getattr(WorkerSettings, "cron_jobs", None),
-        redis_settings=redis_settings(url),
-        on_startup=getattr(WorkerSettings, "on_startup_inprocess", None),
-        on_shutdown=getattr(WorkerSettings, "on_shutdown_inprocess", None),
-        max_jobs=getattr(WorkerSettings, "max_jobs", 4),
-        job_timeout=getattr(WorkerSettings, "job_timeout", 60),
-        max_tries=getattr(WorkerSettings, "max_tries", 3),
-        keep_result=getattr(WorkerSettings, "keep_result", 3600),
-        poll_delay=getattr(WorkerSettings, "poll_delay", 0.5),
-        queue_name=getattr(WorkerSettings, "queue_name", None),
-        handle_signals=False,
-    )
+    worker = build_worker(url)
     task = asyncio.create_task(worker.async_run(), name="arq-inprocess-worker")
-    task.add_done_callback(lambda t: None)
     setattr(task, "_peergraph_worker", worker)  # noqa: B010
     return task
 

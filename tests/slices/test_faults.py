@@ -197,30 +197,13 @@ async def test_redis_down_at_startup_then_back_brings_slices_and_the_worker_back
 @pytest.fixture
 def worker_factory(redis_url: str) -> Any:
     """Start a real in-process arq worker on the test Redis when the test says so."""
-    from arq.worker import Worker
-
-    from workers.runtime import redis_settings
-    from workers.settings import WorkerSettings
+    from workers.runtime import running_worker
 
     @contextlib.asynccontextmanager
     async def run() -> AsyncIterator[Any]:
-        arq_worker = Worker(
-            functions=WorkerSettings.functions,
-            redis_settings=redis_settings(redis_url),
-            queue_name=keys.QUEUE_NAME,
-            max_tries=WorkerSettings.max_tries,
-            keep_result=0,
-            poll_delay=0.05,
-            handle_signals=False,
-        )
-        task = asyncio.create_task(arq_worker.async_run())
-        try:
-            yield arq_worker
-        finally:
-            await arq_worker.close()
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        options = {"cron_jobs": None, "max_jobs": 10, "job_timeout": 300, "keep_result": 0}
+        async with running_worker(redis_url, **options, poll_delay=0.05) as arq:
+            yield arq
 
     return run
 
