@@ -5,7 +5,6 @@ foreign key in place."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -16,7 +15,7 @@ from tests.importers.helpers import digest, scalar, table_counts
 from tests.importers.test_openalex_data import (
     test_every_openalex_folder_imports_cleanly_and_matches_the_raw_files as imports_cleanly,
 )
-from tests.importers.test_robustness import work, write_lines
+from tests.importers.test_robustness import mixed_file
 
 FOREIGN_KEYS = "SELECT COUNT(*) AS n FROM pg_constraint WHERE contype = 'f'"
 
@@ -55,17 +54,7 @@ async def test_bulk_paths_import_what_the_raw_files_hold_and_a_second_run_change
 
 async def test_a_worker_process_keeps_rejects_in_file_order(db: str, tmp_path: Path) -> None:
     # given bad lines spread over several batches
-    path = write_lines(
-        tmp_path / "mixed.jsonl",
-        [
-            json.dumps(work(1)),
-            '{"id": "https://openalex.org/W102", "title": ',
-            json.dumps(work(3)),
-            json.dumps({"title": "no id"}),
-            json.dumps(work(5, authorships="not a list")),
-            json.dumps(work(6)),
-        ],
-    )
+    path = mixed_file(tmp_path)
     # when it is parsed in a worker process, two lines per batch
     summary = await run_import(
         "openalex",

@@ -45,11 +45,9 @@ def write_lines(path: Path, lines: list[str]) -> Path:
     return path
 
 
-async def test_bad_lines_go_to_rejects_with_file_and_line_and_the_rest_imports(
-    db: str, tmp_path: Path
-) -> None:
-    # given a file whose 2nd line is malformed JSON, 4th lacks an id, 5th has a wrong type
-    path = write_lines(
+def mixed_file(tmp_path: Path) -> Path:
+    """Works 1, 3 and 6 are good; line 2 is malformed JSON, 4 lacks an id, 5 has a wrong type."""
+    return write_lines(
         tmp_path / "mixed.jsonl",
         [
             json.dumps(work(1)),
@@ -60,6 +58,13 @@ async def test_bad_lines_go_to_rejects_with_file_and_line_and_the_rest_imports(
             json.dumps(work(6)),
         ],
     )
+
+
+async def test_bad_lines_go_to_rejects_with_file_and_line_and_the_rest_imports(
+    db: str, tmp_path: Path
+) -> None:
+    # given a file whose 2nd line is malformed JSON, 4th lacks an id, 5th has a wrong type
+    path = mixed_file(tmp_path)
     rejects = tmp_path / "rejects"
     # when it is imported
     summary = await run_import("openalex", [path], rejects_dir=rejects, progress=False)
