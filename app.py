@@ -196,6 +196,11 @@ def create_app(
             services.redis, services.arq = await open_redis(url)
             if services.redis is None:
                 services.extra["redis_error"] = "error: did not answer at startup"
+            elif embedded:
+                from workers.keys import bump_data_version
+
+                # imports made while it was stopped could not reach it: its slices may be stale
+                await bump_data_version(services.redis)
         worker = run_worker if run_worker is not None else (embedded or settings.INPROCESS_WORKER)
         if url:
             from workers.runtime import remember_redis

@@ -111,30 +111,10 @@ def cmd_import(args: argparse.Namespace) -> int:
             rejects_dir=Path(args.rejects_dir) if args.rejects_dir else None,
             progress=not args.quiet,
         )
-        await _bump_data_version()
         print(str(summary), file=sys.stderr)
         return 0
 
     return _run(_with_db(body))
-
-
-async def _bump_data_version() -> None:
-    """Tell cached graph slices the data changed (a no-op when no Redis is reachable)."""
-    try:
-        from workers.keys import bump_data_version
-    except ImportError:
-        return
-    url = settings.REDIS_URL
-    if not url:
-        return
-    from workers.runtime import open_redis
-
-    client, pool = await open_redis(url)
-    if client is not None:
-        await bump_data_version(client)
-        await client.aclose()
-    if pool is not None:
-        await pool.aclose()
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -200,6 +180,21 @@ def cmd_generate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_invalidate_slices(_args: argparse.Namespace) -> int:
+    from workers.runtime import announce_data_change
+
+    async def body() -> int:
+        if not await announce_data_change():
+            return 1
+        print(
+            "peergraph: cached graph slices are stale; the next request recomputes them",
+            file=sys.stderr,
+        )
+        return 0
+
+    return _run(body())
+
+
 def cmd_export_schema(_args: argparse.Namespace) -> int:
     from schema import schema
 
@@ -262,6 +257,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=1, help="the same seed writes the same files")
     p.add_argument("--out", required=True, help="output directory")
     p.set_defaults(handler=cmd_generate)
+
+    p = command(
+        "invalidate-slices",
+        "make every cached graph slice stale (imports do this themselves; use it after"
+        " changing the database by other means)",
+    )
+    p.set_defaults(handler=cmd_invalidate_slices)
 
     p = command("export-schema", "print the GraphQL SDL (schema.graphql)")
     p.set_defaults(handler=cmd_export_schema)

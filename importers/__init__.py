@@ -7,7 +7,8 @@ Tortoise must already be open (`models.database.open_db`). Records are written i
 `settings.IMPORT_BATCH_SIZE`, one transaction each; a line that cannot be imported is reported as
 `file:line: reason` and written to `<rejects_dir>/<file stem>.rejects.jsonl`, and the rest goes
 on. After the files, `refresh_aggregates` recomputes collaborations and counters for the authors
-the import touched. Importing the same files again changes nothing.
+the import touched, and an import that changed anything bumps the graph slices' data version
+(`workers.runtime.announce_data_change`). Importing the same files again changes nothing.
 """
 
 from __future__ import annotations
@@ -245,5 +246,9 @@ async def run_import(
         if pool is not None:
             pool.shutdown(cancel_futures=True)
         rejects.close()
+    if summary.changed:
+        from workers.runtime import announce_data_change
+
+        await announce_data_change()  # cached graph slices of the old data become stale
     summary.seconds = time.perf_counter() - started
     return summary

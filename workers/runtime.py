@@ -147,3 +147,36 @@ async def close_services(services: Services) -> None:
     if services.redis is not None:
         await services.redis.aclose()
         services.redis = None
+
+
+async def announce_data_change() -> bool:
+    """Bump the slice data version in the Redis the API reads: `REDIS_URL`, else the embedded
+    Redis of a `peergraph serve` running on this var directory. With neither there is nothing
+    to tell (the embedded Redis bumps the version when it starts: it cannot see what changed
+    while it was down). False, with a warning that says what follows, when that Redis did not
+    answer: slices cached there stay current until their TTL."""
+    import settings
+    from workers import keys
+    from workers.embedded import running_embedded_url
+
+    url = settings.REDIS_URL or running_embedded_url()
+    if not url:
+        return True
+    client: Redis = Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5)
+    try:
+        await keys.bump_data_version(client)
+    except Exception as error:
+        if settings.REDIS_URL:
+            log.warning(
+                "Redis at %s did not answer (%s), so graph slices cached there before this"
+                " change can be served for up to %d s more (PEERGRAPH_SLICE_TTL_SECONDS);"
+                " run `peergraph invalidate-slices` once Redis is back to make them stale now",
+                url,
+                error,
+                keys.SLICE_TTL_SECONDS,
+            )
+            return False
+        return True  # a leftover URL of a stopped embedded server: it bumps when it starts
+    finally:
+        await client.aclose()
+    return True

@@ -11,21 +11,17 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
+
+from tests.serving import Server, command_env, run_command, serving
 
 HERE = Path(__file__).resolve().parent
 ON_CI = os.environ.get("CI") == "true"
-START_TIMEOUT_S = 60.0
 AUDIT_TIMEOUT_S = 180.0
 
 
@@ -62,86 +58,18 @@ def _ensure_node_modules() -> None:
         _unavailable(f"`npm ci` in {HERE} failed: {done.stderr.strip()[-2000:]}")
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _peergraph(*args: str) -> list[str]:
-    """The `peergraph` command of this interpreter (the same code as the entry point)."""
-    return [sys.executable, "-c", "import sys, cli; sys.exit(cli.main())", *args]
-
-
-@dataclass(frozen=True)
-class Server:
-    url: str
-    log: Path
-
-    def log_tail(self, chars: int = 6000) -> str:
-        return self.log.read_text(errors="replace")[-chars:]
-
-
 @pytest.fixture
 def server(tmp_path: Path, redis_url: str) -> Iterator[Server]:
     """`peergraph serve` in a subprocess, on a migrated temporary SQLite file and the test Redis."""
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite://{tmp_path / 'audit.sqlite3'}",
-        "REDIS_URL": redis_url,
-        "PEERGRAPH_VAR_DIR": str(tmp_path / "var"),
-        "PEERGRAPH_INPROCESS_WORKER": "false",
-        "PEERGRAPH_LOG_LEVEL": "warning",
-        "PYTHONPATH": str(HERE.parent.parent),
-    }
-    migrate = subprocess.run(
-        _peergraph("migrate"),
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+    env = command_env(
+        DATABASE_URL=f"sqlite://{tmp_path / 'audit.sqlite3'}",
+        REDIS_URL=redis_url,
+        PEERGRAPH_VAR_DIR=str(tmp_path / "var"),
+        PEERGRAPH_INPROCESS_WORKER="false",
     )
-    assert migrate.returncode == 0, migrate.stderr
-    port = _free_port()
-    log_path = tmp_path / "serve.log"
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            _peergraph("serve", "--host", "127.0.0.1", "--port", str(port)),
-            cwd=tmp_path,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_ready(process, base, log_path)
-        yield Server(f"{base}/graphql", log_path)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=15)
-
-
-def _wait_until_ready(process: subprocess.Popen[bytes], base: str, log_path: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(
-                f"peergraph serve exited with {process.returncode}:\n{log_path.read_text()}"
-            )
-        try:
-            if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    pytest.fail(f"peergraph serve was not ready in {START_TIMEOUT_S:g}s:\n{log_path.read_text()}")
+    run_command(tmp_path, env, "migrate")
+    with serving(tmp_path, env) as server:
+        yield server
 
 
 def _run_audit(url: str) -> dict[str, Any]:
