@@ -26,11 +26,10 @@ from resolvers.ids import from_global_id, parse_external
 from workers import keys
 from workers.slices import (
     EDGE_KINDS,
-    MAX_EXCLUDE,
-    MAX_NODES,
-    MAX_RADIUS,
     NODE_KINDS,
+    OutOfLimits,
     SliceSpec,
+    check_limits,
     record_failure,
 )
 
@@ -92,30 +91,18 @@ async def build_spec(
     year_to: int | None = None,
 ) -> SliceSpec | SliceState:
     """Validate and normalize a slice input (a FAILED state when the center names nothing)."""
-    if not 1 <= radius <= MAX_RADIUS:
-        raise BadUserInput(
-            f"`radius` must be between 1 and {MAX_RADIUS}, got {radius}",
-            argument="radius",
-            maximum=MAX_RADIUS,
+    try:
+        check_limits(
+            radius=radius,
+            max_nodes=max_nodes,
+            exclude=len(exclude or ()),
+            edge_kinds=None if edge_kinds is None else tuple(edge_kinds),
+            year_from=year_from,
+            year_to=year_to,
         )
-    if not 1 <= max_nodes <= MAX_NODES:
-        raise BadUserInput(
-            f"`maxNodes` must be between 1 and {MAX_NODES}, got {max_nodes}",
-            argument="maxNodes",
-            maximum=MAX_NODES,
-        )
-    if exclude is not None and len(exclude) > MAX_EXCLUDE:
-        raise BadUserInput(
-            f"`exclude` takes at most {MAX_EXCLUDE} ids, got {len(exclude)}",
-            argument="exclude",
-            maximum=MAX_EXCLUDE,
-        )
-    if year_from is not None and year_to is not None and year_from > year_to:
-        raise BadUserInput(
-            f"`yearFrom` ({year_from}) must not be after `yearTo` ({year_to})", argument="yearFrom"
-        )
-    if edge_kinds is not None and not edge_kinds:
-        raise BadUserInput("`edgeKinds` must name at least one edge kind", argument="edgeKinds")
+    except OutOfLimits as error:
+        limit: dict[str, Any] = {} if error.maximum is None else {"maximum": error.maximum}
+        raise BadUserInput(error.message, argument=error.argument, **limit) from None
     node = await _node_key(ctx, center, "center")
     if node is None:
         return SliceState(

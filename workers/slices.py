@@ -47,9 +47,55 @@ class CenterNotFound(Exception):
     """The center names nothing: FAILED at once, no retry."""
 
 
+class OutOfLimits(ValueError):
+    """A slice input outside the limits; `argument` is its GraphQL input field."""
+
+    def __init__(self, argument: str, message: str, maximum: int | None = None) -> None:
+        super().__init__(message)
+        self.argument = argument
+        self.message = message
+        self.maximum = maximum
+
+
+def check_limits(
+    *,
+    radius: int,
+    max_nodes: int,
+    exclude: int,
+    edge_kinds: tuple[str, ...] | None,
+    year_from: int | None,
+    year_to: int | None,
+) -> None:
+    """Raise `OutOfLimits` for input a slice may not have. The API checks before it enqueues
+    (BAD_USER_INPUT); `SliceSpec` checks again, so no job computes an input the API would refuse
+    (a spec read back from Redis by the warm-up cron, or a job enqueued by other code)."""
+    if not 1 <= radius <= MAX_RADIUS:
+        raise OutOfLimits(
+            "radius", f"`radius` must be between 1 and {MAX_RADIUS}, got {radius}", MAX_RADIUS
+        )
+    if not 1 <= max_nodes <= MAX_NODES:
+        raise OutOfLimits(
+            "maxNodes", f"`maxNodes` must be between 1 and {MAX_NODES}, got {max_nodes}", MAX_NODES
+        )
+    if exclude > MAX_EXCLUDE:
+        raise OutOfLimits(
+            "exclude", f"`exclude` takes at most {MAX_EXCLUDE} ids, got {exclude}", MAX_EXCLUDE
+        )
+    if year_from is not None and year_to is not None and year_from > year_to:
+        raise OutOfLimits(
+            "yearFrom", f"`yearFrom` ({year_from}) must not be after `yearTo` ({year_to})"
+        )
+    if edge_kinds is not None and not edge_kinds:
+        raise OutOfLimits("edgeKinds", "`edgeKinds` must name at least one edge kind")
+    unknown = sorted(set(edge_kinds or ()) - set(EDGE_KINDS))
+    if unknown:
+        raise OutOfLimits("edgeKinds", f"`edgeKinds` has unknown kinds {unknown}")
+
+
 @dataclass(frozen=True)
 class SliceSpec:
-    """A normalized slice input: ids as (type, int id), edge kinds and exclusions sorted."""
+    """A normalized slice input: ids as (type, int id), edge kinds and exclusions sorted.
+    Constructing one outside the limits raises `OutOfLimits`."""
 
     center: NodeKey
     radius: int = 1
@@ -58,6 +104,18 @@ class SliceSpec:
     exclude: tuple[NodeKey, ...] = ()
     year_from: int | None = None
     year_to: int | None = None
+
+    def __post_init__(self) -> None:
+        check_limits(
+            radius=self.radius,
+            max_nodes=self.max_nodes,
+            exclude=len(self.exclude),
+            edge_kinds=self.edge_kinds,
+            year_from=self.year_from,
+            year_to=self.year_to,
+        )
+        if self.center[0] not in NODE_KINDS:
+            raise OutOfLimits("center", f"a slice center is one of {list(NODE_KINDS)}")
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -279,7 +337,11 @@ async def compute_slice(ctx: dict[str, Any], key: str, spec_raw: str) -> str:
             f"{keys.MAX_TRIES} tries",
         )
         return "failed"
-    spec = SliceSpec.from_dict(orjson.loads(spec_raw))
+    try:
+        spec = SliceSpec.from_dict(orjson.loads(spec_raw))
+    except (ValueError, KeyError, TypeError) as error:  # OutOfLimits is a ValueError
+        await record_failure(redis, key, f"The slice input is invalid: {error}")
+        return "failed"
     started = time.perf_counter()
     try:
         body = await asyncio.wait_for(compute(spec), keys.COMPUTE_TIMEOUT_SECONDS)

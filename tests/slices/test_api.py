@@ -134,12 +134,15 @@ async def test_limits_are_bad_user_input_naming_the_limit(
     body = await gql(SLICE_QUERY, {"input": {"center": gid("Author", author.id), field: given}})
     error = body["errors"][0]
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert error["extensions"]["argument"] == field
     assert error["extensions"]["maximum"] == maximum and str(maximum) in error["message"]
     bad_years = await gql(
         SLICE_QUERY,
         {"input": {"center": gid("Author", author.id), "yearFrom": 2020, "yearTo": 2019}},
     )
     assert bad_years["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert bad_years["errors"][0]["extensions"]["argument"] == "yearFrom"
+    assert "yearTo" in bad_years["errors"][0]["message"]
 
 
 async def test_a_cached_slice_is_read_without_touching_the_database(

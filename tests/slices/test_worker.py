@@ -6,6 +6,9 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import orjson
+import pytest
+
 from importers.refresh import refresh_aggregates
 from models.authors import Collaboration
 from resolvers.ids import from_global_id
@@ -21,7 +24,7 @@ from tests.slices.helpers import (
 )
 from workers import keys
 from workers.settings import refresh_collaborations, warm_popular_slices
-from workers.slices import SliceSpec
+from workers.slices import OutOfLimits, SliceSpec, compute_slice
 
 
 async def test_fifty_concurrent_requests_compute_the_slice_once(
@@ -149,3 +152,39 @@ async def test_cron_warms_popular_slices_and_refreshes_aggregates_idempotently(
     await refresh_collaborations(ctx)
     again = await Collaboration.all().values_list("author_id", "coauthor_id", "shared_works")
     assert sorted(rows) == sorted(again) == sorted([(ada.id, bob.id, 1), (bob.id, ada.id, 1)])
+
+
+async def test_a_job_with_input_outside_the_limits_fails_without_computing(
+    db: str, redis: Any
+) -> None:
+    # given a job whose spec the API would refuse (enqueued by other code, or read back from Redis)
+    author = await make_author()
+    spec = SliceSpec(center=("Author", author.id)).to_dict() | {"radius": 5, "maxNodes": 900}
+    key = keys.slice_key(keys.spec_digest(spec), 0)
+    # when the worker runs it
+    outcome = await compute_slice(
+        {"redis": redis, "job_try": 1}, key, keys.spec_json(spec).decode()
+    )
+    # then it is FAILED at once, naming the limit, and nothing was computed
+    assert outcome == "failed"
+    stored = orjson.loads(await redis.get(key))
+    assert stored["status"] == "FAILED"
+    assert "`radius` must be between 1 and 2" in stored["error"]
+    assert await redis.get(keys.COMPUTED_KEY) is None
+
+
+def test_a_spec_outside_the_limits_cannot_be_built() -> None:
+    # given / when / then: every limit holds for specs made in code too, naming the field
+    cases: list[tuple[dict[str, Any], str]] = [
+        ({"radius": 3}, "radius"),
+        ({"max_nodes": 201}, "maxNodes"),
+        ({"max_nodes": 0}, "maxNodes"),
+        ({"exclude": tuple(("Work", i) for i in range(501))}, "exclude"),
+        ({"year_from": 2021, "year_to": 2020}, "yearFrom"),
+        ({"edge_kinds": ()}, "edgeKinds"),
+        ({"edge_kinds": ("FOLLOWS",)}, "edgeKinds"),
+    ]
+    for bad, field in cases:
+        with pytest.raises(OutOfLimits) as raised:
+            SliceSpec(center=("Author", 1), **bad)
+        assert raised.value.argument == field
