@@ -249,14 +249,16 @@ async def _database_locked(backend: str) -> AsyncIterator[None]:
         await pg.close()
 
 
-async def test_a_worker_killed_mid_job_leaves_the_slice_ready_after_a_retry(
-    db: str, gql: GraphQLClient, redis: Any, redis_url: str, worker_factory: Any
+async def _kill_a_worker_mid_job(
+    backend: str,
+    gql: GraphQLClient,
+    redis: Any,
+    redis_url: str,
+    variables: dict[str, Any],
+    **env_overrides: str,
 ) -> None:
-    # given a cold slice and a worker process that starts it while the database is slow
-    ada, bob = await make_author(), await make_author()
-    await make_work(authors=[ada, bob])
-    await refresh_aggregates()
-    variables = {"input": {"center": gid("Author", ada.id)}}
+    """Request the cold slice, let a `peergraph worker` process start its job while the
+    database is slow, and SIGKILL that process in the middle of the job."""
     env = {
         **os.environ,
         "REDIS_URL": redis_url,
@@ -264,8 +266,9 @@ async def test_a_worker_killed_mid_job_leaves_the_slice_ready_after_a_retry(
         "PEERGRAPH_SLICE_TIMEOUT_SECONDS": "2",
         # arq holds a job "in progress" for its longest function timeout + 10 s
         "PEERGRAPH_REFRESH_TIMEOUT_SECONDS": "1",
+        **env_overrides,
     }
-    async with _database_locked(db):
+    async with _database_locked(backend):
         assert (await gql(SLICE_QUERY, variables))["data"]["graphSlice"]["status"] == "PENDING"
         proc = subprocess.Popen(  # noqa: ASYNC220 (started once, waited for below)
             [sys.executable, "-c", "import cli; raise SystemExit(cli.main(['worker']))"],
@@ -281,16 +284,68 @@ async def test_a_worker_killed_mid_job_leaves_the_slice_ready_after_a_retry(
                 await asyncio.sleep(0.025)
             else:
                 pytest.fail("the worker process never started the job")
-            # when the worker process is killed in the middle of the job
             proc.send_signal(signal.SIGKILL)
         finally:
             proc.wait(10)
+
+
+async def _cold_slice() -> dict[str, Any]:
+    ada, bob = await make_author(), await make_author()
+    await make_work(authors=[ada, bob])
+    await refresh_aggregates()
+    return {"input": {"center": gid("Author", ada.id)}}
+
+
+async def test_a_worker_killed_mid_job_leaves_the_slice_ready_after_a_retry(
+    db: str, gql: GraphQLClient, redis: Any, redis_url: str, worker_factory: Any
+) -> None:
+    # given a cold slice
+    variables = await _cold_slice()
+    # when the worker process running its job is killed in the middle of it
+    await _kill_a_worker_mid_job(db, gql, redis, redis_url, variables)
     # then the slice is still PENDING (not lost), and once arq's in-progress lock lapses
     # another worker runs it again and it ends READY
     assert (await gql(SLICE_QUERY, variables))["data"]["graphSlice"]["status"] == "PENDING"
     async with worker_factory():
         sl = await until_done(gql, variables, wait_s=30)
     assert sl["status"] == "READY"
+
+
+async def test_a_worker_killed_on_the_last_try_leaves_the_slice_failed_not_pending(
+    db: str,
+    gql: GraphQLClient,
+    redis: Any,
+    redis_url: str,
+    worker_factory: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # given slices that get one try
+    monkeypatch.setattr(keys, "MAX_TRIES", 1)
+    variables = await _cold_slice()
+    # when the worker process is killed in the middle of that one try
+    await _kill_a_worker_mid_job(
+        db, gql, redis, redis_url, variables, PEERGRAPH_SLICE_MAX_TRIES="1"
+    )
+    # then the next worker does not compute it again: it records FAILED, saying why
+    async with worker_factory():
+        sl = await until_done(gql, variables, wait_s=30)
+    assert sl["status"] == "FAILED"
+    assert "its worker stopped or timed out on all 1 tries" in sl["error"]
+
+
+async def test_a_slice_whose_worker_died_with_no_worker_left_ends_failed(
+    db: str, gql: GraphQLClient, redis: Any, redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given a slice may stay PENDING for at most a second (every try's timeout and delays)
+    monkeypatch.setattr(keys, "pending_limit_seconds", lambda: 1.0)
+    variables = await _cold_slice()
+    # when its worker is killed mid-job and no other worker ever comes
+    await _kill_a_worker_mid_job(db, gql, redis, redis_url, variables)
+    await asyncio.sleep(1.2)
+    # then the API stops answering PENDING: FAILED, telling the client what to do
+    sl = (await gql(SLICE_QUERY, variables))["data"]["graphSlice"]
+    assert sl["status"] == "FAILED"
+    assert "worker stopped" in sl["error"] and "request the slice again" in sl["error"]
 
 
 async def test_a_job_that_raises_is_retried_then_failed_with_a_clear_error(

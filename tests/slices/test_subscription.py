@@ -16,8 +16,9 @@ from gql.transport.websockets import WebsocketsTransport
 
 import resolvers.slices
 from importers.refresh import refresh_aggregates
-from tests.factories import make_author, make_work
+from tests.factories import make_author, make_institution, make_topic, make_work
 from tests.slices.helpers import gid
+from workers import keys
 
 SUBSCRIPTION = """subscription($input: GraphSliceInput!) {
   graphSlice(input: $input) { id status error retryAfterMs nodes { id hop } }
@@ -78,3 +79,34 @@ async def test_subscription_ends_with_failed_when_the_center_names_nothing(
     updates = await _statuses(ws_url, gid("Author", 987654))
     assert [u["status"] for u in updates] == ["PENDING", "FAILED"]
     assert "names no Author" in updates[1]["error"]
+
+
+async def test_subscription_ends_failed_when_no_worker_finishes_the_slice_in_time(
+    ws_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given no worker at all, and slices that may stay PENDING for half a second
+    monkeypatch.setattr(keys, "pending_limit_seconds", lambda: 0.5)
+    monkeypatch.setattr(resolvers.slices, "RECHECK_SECONDS", 0.2)
+    ada = await make_author()
+    await make_work(authors=[ada])
+    # when a client subscribes to the slice
+    updates = await _statuses(ws_url, gid("Author", ada.id))
+    # then it is told PENDING, then FAILED with what to do, and the subscription completes
+    assert [u["status"] for u in updates] == ["PENDING", "FAILED"]
+    assert "request the slice again" in updates[1]["error"]
+
+
+async def test_subscription_works_for_work_topic_and_institution_centers(
+    ws_url: str, worker: Any
+) -> None:
+    # given a work with an author, a topic and an institution
+    ada = await make_author()
+    topic, uni = await make_topic(), await make_institution()
+    work = await make_work(authors=[ada], topics=[topic], institutions=[uni])
+    await refresh_aggregates()
+    for center in (gid("Work", work.id), gid("Topic", topic.id), gid("Institution", uni.id)):
+        # when a client subscribes to a slice centred on it
+        updates = await _statuses(ws_url, center)
+        # then it ends READY with the center and at least one neighbour
+        assert [u["status"] for u in updates] == ["PENDING", "READY"], center
+        assert len(updates[1]["nodes"]) >= 2, (center, updates[1])
