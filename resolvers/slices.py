@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 from arq.constants import job_key_prefix
 from arq.jobs import deserialize_job
-from redis.exceptions import RedisError
+from redis.exceptions import NoScriptError, RedisError
 
 from resolvers.errors import BadUserInput, InvalidId, ServiceUnavailable
 from resolvers.ids import from_global_id, parse_external
@@ -149,13 +150,7 @@ async def _lookup(
     redis, arq = _clients(ctx)
     version = await keys.data_version(redis)
     key = keys.slice_key(digest, version)
-    async with redis.pipeline(transaction=False) as pipe:
-        pipe.get(key)
-        pipe.exists(job_key_prefix + key)
-        if count:
-            pipe.zincrby(keys.POPULAR_KEY, 1, digest)
-            pipe.set(keys.spec_key(digest), spec_raw, ex=keys.SPEC_TTL_SECONDS)
-        raw, queued = (await pipe.execute())[:2]
+    raw, queued = await _read(redis, key, digest, spec_raw if count else None)
     center = orjson.loads(spec_raw)["center"]
     if raw is not None:
         data: dict[str, Any] = orjson.loads(raw)
@@ -170,6 +165,33 @@ async def _lookup(
         await record_failure(redis, key, error)
         return SliceState(digest, "FAILED", center, None, {"error": error}, key)
     return SliceState(digest, "PENDING", center, keys.RETRY_AFTER_MS, None, key)
+
+
+#: GET the slice, see whether its job is queued, and count the request towards the slice's
+#: popularity (the warm-up cron's "most requested") unless it only polls a slice being computed:
+#: a slow slice would otherwise gain a point per poll. One round trip, as a pipeline was.
+_READ_LUA = """
+local raw = redis.call('GET', KEYS[1])
+local queued = redis.call('EXISTS', KEYS[2])
+if ARGV[1] ~= '' and (raw or queued == 0) then
+  redis.call('ZINCRBY', KEYS[3], 1, ARGV[2])
+  redis.call('SET', KEYS[4], ARGV[1], 'EX', ARGV[3])
+end
+return {queued, raw}
+"""
+_READ_SHA = hashlib.sha1(_READ_LUA.encode()).hexdigest()
+
+
+async def _read(redis: Any, key: str, digest: str, spec_raw: bytes | None) -> tuple[Any, bool]:
+    """(the stored slice or None, whether its job is queued); counts it when `spec_raw`."""
+    names = (key, job_key_prefix + key, keys.POPULAR_KEY, keys.spec_key(digest))
+    args = (spec_raw or b"", digest, keys.SPEC_TTL_SECONDS)
+    try:
+        result = await redis.evalsha(_READ_SHA, len(names), *names, *args)
+    except NoScriptError:
+        result = await redis.eval(_READ_LUA, len(names), *names, *args)
+    # a nil at the end of a Lua table is dropped: no second item means no stored slice
+    return (result[1] if len(result) > 1 else None), bool(result[0])
 
 
 async def _stuck(redis: Any, key: str) -> bool:

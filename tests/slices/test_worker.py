@@ -4,6 +4,7 @@ the year window, strongest-first ranking, and the cron jobs."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from typing import Any
 
 import orjson
@@ -23,7 +24,8 @@ from tests.slices.helpers import (
     until_done,
 )
 from workers import keys
-from workers.settings import refresh_collaborations, warm_popular_slices
+from workers.runtime import running_worker
+from workers.settings import WorkerSettings, refresh_collaborations, warm_popular_slices
 from workers.slices import OutOfLimits, SliceSpec, compute_slice
 
 
@@ -188,3 +190,55 @@ def test_a_spec_outside_the_limits_cannot_be_built() -> None:
         with pytest.raises(OutOfLimits) as raised:
             SliceSpec(center=("Author", 1), **bad)
         assert raised.value.argument == field
+
+
+def _digest(author_id: int) -> str:
+    return keys.spec_digest(SliceSpec(center=("Author", author_id)).to_dict())
+
+
+async def test_polls_of_a_slice_being_computed_do_not_count_as_requests(
+    gql: Any, redis: Any
+) -> None:
+    # given no worker, so the slice stays queued
+    ada = await make_author()
+    variables = {"input": {"center": gid("Author", ada.id)}}
+    # when a client requests it and then polls it four times
+    for _ in range(5):
+        assert (await gql(SLICE_QUERY, variables))["data"]["graphSlice"]["status"] == "PENDING"
+    # then its popularity is one request, not five
+    assert await redis.zscore(keys.POPULAR_KEY, _digest(ada.id)) == 1
+
+
+async def test_the_cron_jobs_run_through_arqs_scheduler_and_warm_only_the_most_requested(
+    gql: Any, redis: Any, redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given three slices asked for 3, 2 and 1 times once READY, all made stale by a data
+    # version bump, a warm-up of the top 2, and collaborations that went missing
+    monkeypatch.setattr(keys, "WARM_TOP_N", 2)
+    authors = [await make_author() for _ in range(3)]
+    for author in authors:
+        await make_work(authors=[author, await make_author()])
+    await refresh_aggregates()
+    async with running_worker(redis_url, cron_jobs=None, poll_delay=0.05):
+        for author, reads in zip(authors, (3, 2, 1), strict=True):
+            variables = {"input": {"center": gid("Author", author.id)}}
+            await until_done(gql, variables)  # the request that starts it, and the READY read
+            for _ in range(reads - 1):
+                await gql(SLICE_QUERY, variables)
+    scores = [await redis.zscore(keys.POPULAR_KEY, _digest(a.id)) for a in authors]
+    assert scores == [4, 3, 2]
+    version = await keys.bump_data_version(redis)
+    expected = await Collaboration.all().count()
+    await Collaboration.all().delete()
+    # when a worker starts with WorkerSettings' own cron jobs, scheduled by arq to run now
+    crons = [dataclasses.replace(c, run_at_startup=True) for c in WorkerSettings.cron_jobs]
+    wanted = [keys.slice_key(_digest(a.id), version) for a in authors]
+    async with running_worker(redis_url, cron_jobs=crons, poll_delay=0.05):
+        for _ in range(200):
+            if await redis.exists(*wanted[:2]) == 2 and await Collaboration.all().count():
+                break
+            await asyncio.sleep(0.05)
+    # then the two most requested slices are READY at the new version, the third is not
+    # warmed, and the collaboration aggregate is back
+    assert [await redis.exists(k) for k in wanted] == [1, 1, 0]
+    assert await Collaboration.all().count() == expected == 6
