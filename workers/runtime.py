@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
@@ -102,6 +103,11 @@ def build_worker(url: str, **overrides: Any) -> Any:
         "handle_signals": False,
     }
     options.update(overrides)
+    # arq keeps each cron job's next run on the CronJob object: a worker of its own gets copies,
+    # so workers built in one process (a restarted in-process worker, tests) do not share them
+    options["cron_jobs"] = [
+        dataclasses.replace(job, next_run=None) for job in options["cron_jobs"] or ()
+    ] or None
     return Worker(**options)
 
 
