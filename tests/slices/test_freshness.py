@@ -6,6 +6,8 @@ starts treats what it cached before as stale."""
 from __future__ import annotations
 
 import logging
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -154,3 +156,24 @@ def test_invalidate_slices_bumps_the_version_and_fails_when_redis_does_not_answe
     monkeypatch.setattr(settings, "REDIS_URL", f"redis://127.0.0.1:{free_port()}/0")
     assert cli.main(["invalidate-slices"]) == 1
     client.close()
+
+
+def test_slice_ttls_are_read_from_the_environment(tmp_path: Path) -> None:
+    # given a deployment that sets the slice TTLs
+    env = command_env(PEERGRAPH_SLICE_TTL_SECONDS="7", PEERGRAPH_SLICE_FAILED_TTL_SECONDS="3")
+    # when peergraph starts with them
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from workers import keys; print(keys.SLICE_TTL_SECONDS, keys.FAILED_TTL_SECONDS)",
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    # then READY slices live 7 s and FAILED answers 3 s
+    assert done.stdout.split() == ["7", "3"]
