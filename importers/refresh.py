@@ -41,7 +41,10 @@ WHERE cited_id IS NULL AND EXISTS (SELECT 1 FROM work w WHERE w.openalex_id = ci
 
 #: Both sides come from tmp_aw, distinct (author, work) pairs: a pair with an author in tmp_rs
 #: has both authors in tmp_rs2 (co-authors included), so COUNT(*) counts distinct shared works
-#: and the aggregate hashes instead of sorting for a COUNT(DISTINCT).
+#: and the aggregate hashes instead of sorting for a COUNT(DISTINCT). `{where}` keeps the pairs
+#: with an author in tmp_rs, through tmp_aw's `in_rs` flag: an `IN (SELECT …)` inside an OR
+#: cannot become a join, and PostgreSQL rescans the subquery per row once its hash table
+#: outgrows work_mem (at 10^6 works a plan of cost 10^12 that never ended).
 _COLLABORATIONS = """
 CREATE TEMP TABLE tmp_collab AS
 SELECT x.author_id AS author_id, y.author_id AS coauthor_id,
@@ -50,15 +53,20 @@ SELECT x.author_id AS author_id, y.author_id AS coauthor_id,
 FROM tmp_aw x
 JOIN tmp_aw y ON y.work_id = x.work_id AND y.author_id <> x.author_id
 JOIN work w ON w.id = x.work_id
-WHERE x.author_id IN (SELECT id FROM tmp_rs) OR y.author_id IN (SELECT id FROM tmp_rs)
+{where}
 GROUP BY x.author_id, y.author_id
 """
+
+#: PostgreSQL's work_mem inside a refresh (its transaction only): the aggregates hash tens of
+#: millions of author pairs at 10^6 works, and an incremental refresh's `IN (SELECT id FROM
+#: tmp_rs)` filters stay hashed (not rescanned per row) for up to a few million ids.
+REFRESH_WORK_MEM = "256MB"
 
 _AUTHOR_TOPICS = """
 CREATE TEMP TABLE tmp_at AS
 SELECT aw.author_id AS author_id, wt.topic_id AS topic_id, COUNT(DISTINCT aw.work_id) AS work_count
 FROM tmp_aw aw JOIN work_topic wt ON wt.work_id = aw.work_id
-WHERE aw.author_id IN (SELECT id FROM tmp_rs)
+WHERE aw.in_rs
 GROUP BY aw.author_id, wt.topic_id
 """
 
@@ -202,6 +210,9 @@ class _Refresh:
 
     async def run(self) -> None:
         sql = self.sql
+        full = self.ids is None
+        if sql.pg:
+            await sql.execute(f"SET LOCAL work_mem = '{REFRESH_WORK_MEM}'")
         await self._drop_temps()
         await sql.execute(_RESOLVE_CITATIONS)
         await sql.execute("CREATE TEMP TABLE tmp_rs (id INTEGER PRIMARY KEY)")
@@ -222,21 +233,24 @@ class _Refresh:
             )
         await self._index("tmp_rs2", "id")
         await sql.execute(
-            "CREATE TEMP TABLE tmp_aw AS SELECT DISTINCT author_id, work_id FROM authorship"
-            " WHERE author_id IN (SELECT id FROM tmp_rs2)"
+            "CREATE TEMP TABLE tmp_aw AS SELECT DISTINCT a.author_id, a.work_id,"
+            " (r.id IS NOT NULL) AS in_rs FROM authorship a JOIN tmp_rs2 s ON s.id = a.author_id"
+            " LEFT JOIN tmp_rs r ON r.id = a.author_id"
         )
         await self._index("tmp_aw", "author_id")
         await self._index("tmp_aw", "work_id")
         await self._analyze("tmp_rs", "tmp_rs2", "tmp_aw")
 
-        await sql.execute(_COLLABORATIONS)
+        await sql.execute(_COLLABORATIONS.format(where="" if full else "WHERE x.in_rs OR y.in_rs"))
         await self._index("tmp_collab", "author_id, coauthor_id")
         await self._sync(
             "collaboration",
             "tmp_collab",
             ("author_id", "coauthor_id"),
             ("shared_works", "first_year", "last_year"),
-            "(collaboration.author_id IN (SELECT id FROM tmp_rs)"
+            "1 = 1"
+            if full
+            else "(collaboration.author_id IN (SELECT id FROM tmp_rs)"
             " OR collaboration.coauthor_id IN (SELECT id FROM tmp_rs))",
         )
         await sql.execute(_AUTHOR_TOPICS)
@@ -246,7 +260,7 @@ class _Refresh:
             "tmp_at",
             ("author_id", "topic_id"),
             ("work_count",),
-            "author_topic.author_id IN (SELECT id FROM tmp_rs)",
+            "1 = 1" if full else "author_topic.author_id IN (SELECT id FROM tmp_rs)",
         )
         await sql.execute(_STATS)
         await sql.execute(_UPDATE_AUTHORS)
@@ -255,7 +269,6 @@ class _Refresh:
         await sql.execute(_CBY["postgres" if sql.pg else "sqlite"])
         await sql.execute(_UPDATE_CBY.format(ne=self.ne))
 
-        full = self.ids is None
         await sql.execute(_TOPIC_COUNTS.format(scope="1 = 1" if full else _TOPIC_SCOPE))
         await sql.execute(
             _UPDATE_COUNT.format(
