@@ -239,9 +239,11 @@ async def run_import(
             await refresh_aggregates(run.touched)
             if run.touched and is_postgres():
                 # fresh statistics: without them the planner seq-scanned citation for slices
-                # after a bulk import (docs/benchmarks.md); autovacuum may be off or late
-                bar.update(task, description="analyze")
-                await execute("ANALYZE")
+                # after a bulk import; and a visibility map, without which every "index-only"
+                # count of the slice degree pass read the heap (docs/benchmarks.md). Autovacuum
+                # may be off, and is late after a bulk load either way.
+                bar.update(task, description="vacuum analyze")
+                await execute("VACUUM (ANALYZE)")
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
