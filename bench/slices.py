@@ -264,8 +264,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             flush=True,
         )
     baseline = centers[: args.ego_samples]
-    graph = await (ball_graph(baseline) if args.ball else in_memory_graph())
-    for radius in (1, 2):
+    graph = await (ball_graph(baseline) if args.ball else in_memory_graph()) if baseline else None
+    for radius in (1, 2) if graph is not None else ():
         times = []
         for c in baseline:
             started = time.perf_counter()
