@@ -119,10 +119,22 @@ async def running_worker(url: str, **overrides: Any) -> AsyncIterator[Any]:
     try:
         yield worker
     finally:
-        await worker.close()
+        await close_worker(worker)
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await task
+
+
+async def close_worker(worker: Any) -> None:
+    """Stop an in-process arq worker. arq's `close` cancels the jobs in flight (arq runs them
+    again later) and then gathers them, so a job cut short re-raises its CancelledError here:
+    that cancellation is the job's, not the caller's, unless the caller is being cancelled."""
+    try:
+        await worker.close()
+    except asyncio.CancelledError:
+        current = asyncio.current_task()
+        if current is not None and current.cancelling():
+            raise
 
 
 async def start_inprocess_worker(url: str) -> asyncio.Task[Any] | None:
@@ -142,7 +154,7 @@ async def close_services(services: Services) -> None:
     if task is not None:
         worker = getattr(task, "_peergraph_worker", None)
         if worker is not None:
-            await worker.close()
+            await close_worker(worker)
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await task
