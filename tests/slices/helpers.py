@@ -45,6 +45,15 @@ class World:
     institutions: list[Any] = field(default_factory=list)
 
 
+async def make_coauthors() -> tuple[Any, Any]:
+    """Two authors with one shared work, aggregates refreshed: the smallest graph whose slice
+    has a neighbour."""
+    ada, bob = await make_author(), await make_author()
+    await make_work(authors=[ada, bob])
+    await refresh_aggregates()
+    return ada, bob
+
+
 async def make_world(seed: int = 7, n_authors: int = 24, n_works: int = 48) -> World:
     """Communities of co-authors with topics, institutions, citations and years 2014-2023."""
     async with in_transaction("default"):

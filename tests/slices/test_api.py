@@ -19,6 +19,7 @@ from tests.slices.helpers import (
     check_slice,
     gid,
     key_of,
+    make_coauthors,
     make_world,
     reference_graph,
     restrict,
@@ -99,9 +100,7 @@ async def test_every_center_kind_and_edge_kind_matches_networkx(gql: Any, worker
 
 async def test_node_and_author_graph_slice_resolve_the_same_slice(gql: Any, worker: Any) -> None:
     # given an author's slice computed through Author.graphSlice
-    ada, bob = await make_author(), await make_author()
-    await make_work(authors=[ada, bob])
-    await refresh_aggregates()
+    ada, _bob = await make_coauthors()
     query = f"""query($id: ID!) {{ author(id: $id) {{
         graphSlice(radius: 1, maxNodes: 10) {{ {SLICE_FIELDS} }} }} }}"""
     body = await gql(query, {"id": gid("Author", ada.id)})
@@ -149,9 +148,7 @@ async def test_a_cached_slice_is_read_without_touching_the_database(
     gql: Any, worker: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # given a READY slice
-    ada, bob = await make_author(), await make_author()
-    await make_work(authors=[ada, bob])
-    await refresh_aggregates()
+    ada, _bob = await make_coauthors()
     variables = {"input": {"center": gid("Author", ada.id)}}
     await until_done(gql, variables)
     # when it is asked for again while every statement on the database connection is counted
@@ -215,9 +212,7 @@ async def test_only_the_request_that_starts_a_computation_pays_its_full_price(
     from resolvers.slices import COMPUTE_POINTS, POLL_POINTS
 
     # given a cold slice and no worker yet (it stays PENDING while the explorer polls)
-    ada, bob = await make_author(), await make_author()
-    await make_work(authors=[ada, bob])
-    await refresh_aggregates()
+    ada, _bob = await make_coauthors()
     variables = {"input": {"center": gid("Author", ada.id), "maxNodes": 20}}
     # when the explorer asks for it, then polls it three times
     first = await gql(SLICE_QUERY, variables)

@@ -25,7 +25,7 @@ from importers.refresh import refresh_aggregates
 from resolvers.sql import execute
 from tests.conftest import GraphQLClient
 from tests.factories import make_author, make_work
-from tests.slices.helpers import SLICE_QUERY, gid, until_done
+from tests.slices.helpers import SLICE_QUERY, gid, make_coauthors, until_done
 from workers import keys
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -96,9 +96,7 @@ async def test_redis_stopped_gives_a_typed_error_and_recovers_by_itself(
     from workers.settings import WorkerSettings
 
     # given an author and a running API whose Redis then stops
-    ada, bob = await make_author(), await make_author()
-    await make_work(authors=[ada, bob])
-    await refresh_aggregates()
+    ada, _bob = await make_coauthors()
     variables = {"input": {"center": gid("Author", ada.id)}}
     own_redis.stop()
     # when a profile and a slice are asked for
@@ -290,9 +288,7 @@ async def _kill_a_worker_mid_job(
 
 
 async def _cold_slice() -> dict[str, Any]:
-    ada, bob = await make_author(), await make_author()
-    await make_work(authors=[ada, bob])
-    await refresh_aggregates()
+    ada, _bob = await make_coauthors()
     return {"input": {"center": gid("Author", ada.id)}}
 
 

@@ -17,7 +17,7 @@ from gql.transport.websockets import WebsocketsTransport
 import resolvers.slices
 from importers.refresh import refresh_aggregates
 from tests.factories import make_author, make_institution, make_topic, make_work
-from tests.slices.helpers import gid
+from tests.slices.helpers import gid, make_coauthors
 from workers import keys
 
 SUBSCRIPTION = """subscription($input: GraphSliceInput!) {
@@ -60,9 +60,7 @@ async def test_subscription_emits_pending_then_ready_and_completes(
 ) -> None:
     # given a cold slice, and a subscription that would re-check Redis only once a minute
     monkeypatch.setattr(resolvers.slices, "RECHECK_SECONDS", 60)
-    ada, bob = await make_author(), await make_author()
-    await make_work(authors=[ada, bob])
-    await refresh_aggregates()
+    ada, _bob = await make_coauthors()
     # when a client subscribes to it
     updates = await _statuses(ws_url, gid("Author", ada.id))
     # then it sees PENDING, then READY (woken by the worker's pub/sub message), and the end

@@ -19,6 +19,7 @@ from tests.slices.helpers import (
     check_slice,
     gid,
     key_of,
+    make_coauthors,
     make_world,
     reference_graph,
     until_done,
@@ -130,9 +131,7 @@ async def test_cron_warms_popular_slices_and_refreshes_aggregates_idempotently(
     gql: Any, redis: Any, worker: Any
 ) -> None:
     # given a popular slice that went stale with a data version bump
-    ada, bob = await make_author(), await make_author()
-    await make_work(authors=[ada, bob])
-    await refresh_aggregates()
+    ada, bob = await make_coauthors()
     variables = {"input": {"center": gid("Author", ada.id)}}
     await until_done(gql, variables)
     await keys.bump_data_version(redis)
