@@ -19,6 +19,7 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
+from arq.constants import in_progress_key_prefix, retry_key_prefix
 from tortoise import connections
 
 from importers.refresh import refresh_aggregates
@@ -276,8 +277,11 @@ async def _kill_a_worker_mid_job(
             stderr=subprocess.DEVNULL,
         )
         try:
-            for _ in range(400):  # the job is in progress in that process
-                if await redis.keys("arq:in-progress:*"):
+            for _ in range(400):  # that process started the job's try (arq marks it in
+                # progress first and counts the try a moment later: kill only after both)
+                if await redis.keys(in_progress_key_prefix + "*") and await redis.keys(
+                    retry_key_prefix + "*"
+                ):
                     break
                 await asyncio.sleep(0.025)
             else:
