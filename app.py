@@ -25,11 +25,11 @@ import settings
 from models import database
 from resolvers.auth import Unauthenticated, api_key_for, user_for_token
 from resolvers.loaders import Loaders
-from schema import schema as strawberry_schema
 from schema.context import Context, Principal
-from schema.execution import Executor, format_error
-from schema.http import handle, negotiate
-from schema.limits import BodyLimitMiddleware
+from server.execution import Executor, format_error
+from server.http import handle, negotiate
+from server.limits import BodyLimitMiddleware
+from server.pipeline import build_executor
 from workers.runtime import ensure_redis
 
 log = logging.getLogger("peergraph.app")
@@ -42,7 +42,7 @@ class Services:
     redis: Any = None
     arq: Any = None
     worker_task: asyncio.Task[Any] | None = None
-    executor: Executor = field(default_factory=lambda: Executor(strawberry_schema._schema))
+    executor: Executor = field(default_factory=build_executor)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -271,6 +271,6 @@ async def _http_error(_request: Request, exc: Exception) -> Response:
 
 
 def _websocket_app() -> ASGIApp:
-    from schema.websocket import websocket_app
+    from server.websocket import websocket_app
 
     return websocket_app()

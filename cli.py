@@ -268,36 +268,22 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("export-schema", "print the GraphQL SDL (schema.graphql)")
     p.set_defaults(handler=cmd_export_schema)
 
-    for register in EXTRA_COMMANDS:
-        register(sub)
+    # the admin commands live next to the code they administer
+    from resolvers import admin, admin_keys
+
+    admin.register(sub)
+    admin_keys.register(sub)
     return parser
-
-
-#: Other modules add subcommands (user, token, apikey) by appending a register function.
-EXTRA_COMMANDS: list[Callable[[Any], None]] = []
 
 
 def main(argv: list[str] | None = None) -> int:
     _log_setup()
-    _load_extra_commands()
     args = build_parser().parse_args(argv)
     handler: Handler = args.handler
     try:
         return handler(args)
     except KeyboardInterrupt:
         return 130
-
-
-def _load_extra_commands() -> None:
-    """Admin commands live next to the code they administer."""
-    import importlib
-
-    for module in ("resolvers.admin", "resolvers.admin_keys"):
-        try:
-            importlib.import_module(module)
-        except ModuleNotFoundError as error:
-            if error.name != module:
-                raise
 
 
 if __name__ == "__main__":

@@ -64,7 +64,7 @@ TRUSTED_DOCUMENTS_DIR: Path = Path(
 ANONYMOUS_INTROSPECTION: bool = config("PEERGRAPH_ANONYMOUS_INTROSPECTION", cast=bool, default=True)
 #: How long an automatic persisted query stays in Redis after its last registration.
 APQ_TTL_SECONDS: int = config("PEERGRAPH_APQ_TTL_SECONDS", cast=int, default=7 * 86400)
-#: Answer trusted documents from their compiled plans (schema/compiled.py); off = always the
+#: Answer trusted documents from their compiled plans (server/compiled.py); off = always the
 #: general executor (the benchmarks compare the two).
 COMPILED_PLANS: bool = config("PEERGRAPH_COMPILED_PLANS", cast=bool, default=True)
 

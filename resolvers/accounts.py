@@ -26,7 +26,7 @@ from resolvers.auth import Unauthenticated, digest, user_for_token
 from resolvers.refusals import Code, Refused, check_text
 
 if TYPE_CHECKING:
-    from schema.context import Principal
+    from resolvers.context import Principal
 
 TOKEN_BYTES = 32
 MIN_PASSWORD = 8

@@ -52,7 +52,7 @@ async def _user(email: str) -> User:
     return user
 
 
-def _run(body: Callable[[], Awaitable[int]]) -> int:
+def run_command(body: Callable[[], Awaitable[int]]) -> int:
     from models import database
 
     async def main() -> int:
@@ -76,7 +76,7 @@ def cmd_user_create(args: argparse.Namespace) -> int:
         print(token)
         return 0
 
-    return _run(body)
+    return run_command(body)
 
 
 def cmd_token_create(args: argparse.Namespace) -> int:
@@ -84,7 +84,7 @@ def cmd_token_create(args: argparse.Namespace) -> int:
         print(await create_token(args.email, args.ttl))
         return 0
 
-    return _run(body)
+    return run_command(body)
 
 
 def cmd_token_revoke(args: argparse.Namespace) -> int:
@@ -98,7 +98,7 @@ def cmd_token_revoke(args: argparse.Namespace) -> int:
         print(f"peergraph: revoked {count} token(s)", file=sys.stderr)
         return 0 if count or args.user else 1
 
-    return _run(body)
+    return run_command(body)
 
 
 def cmd_claim_list(_args: argparse.Namespace) -> int:
@@ -107,7 +107,7 @@ def cmd_claim_list(_args: argparse.Namespace) -> int:
             print(line)
         return 0
 
-    return _run(body)
+    return run_command(body)
 
 
 def register(sub: Any) -> None:
@@ -137,13 +137,3 @@ def register(sub: Any) -> None:
     )
     p = claim.add_parser("list", help="pending claims: id, email, author, author id, ORCID")
     p.set_defaults(handler=cmd_claim_list)
-
-
-def _install() -> None:
-    import cli
-
-    if register not in cli.EXTRA_COMMANDS:
-        cli.EXTRA_COMMANDS.append(register)
-
-
-_install()

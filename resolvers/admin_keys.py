@@ -14,6 +14,7 @@ from typing import Any
 
 from models.enums import ApiTier
 from models.social import ApiKey
+from resolvers.admin import run_command
 from resolvers.auth import digest
 
 KEY_PREFIX = "pgk_"
@@ -53,7 +54,6 @@ async def revoke_key(ref: str) -> list[ApiKey]:
 
 
 def _cmd_create(args: argparse.Namespace) -> int:
-    from cli import _run, _with_db
 
     if not args.name.strip():
         print("peergraph apikey create: NAME must not be empty", file=sys.stderr)
@@ -72,11 +72,10 @@ def _cmd_create(args: argparse.Namespace) -> int:
         print(raw)
         return 0
 
-    return _run(_with_db(body))
+    return run_command(body)
 
 
 def _cmd_revoke(args: argparse.Namespace) -> int:
-    from cli import _run, _with_db
 
     async def body() -> int:
         keys = await revoke_key(args.key)
@@ -87,11 +86,10 @@ def _cmd_revoke(args: argparse.Namespace) -> int:
             print(f"revoked {key.id} {key.prefix} {key.name}")
         return 0
 
-    return _run(_with_db(body))
+    return run_command(body)
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
-    from cli import _run, _with_db
 
     async def body() -> int:
         query = ApiKey.all().order_by("id")
@@ -107,7 +105,7 @@ def _cmd_list(args: argparse.Namespace) -> int:
             )
         return 0
 
-    return _run(_with_db(body))
+    return run_command(body)
 
 
 def register(sub: Any) -> None:
@@ -127,13 +125,3 @@ def register(sub: Any) -> None:
     p = commands.add_parser("list", help="list keys (active ones unless --all)")
     p.add_argument("--all", action="store_true", help="include revoked keys")
     p.set_defaults(handler=_cmd_list)
-
-
-def _register() -> None:
-    from cli import EXTRA_COMMANDS
-
-    if register not in EXTRA_COMMANDS:
-        EXTRA_COMMANDS.append(register)
-
-
-_register()

@@ -26,8 +26,8 @@ from redis.exceptions import NoScriptError, RedisError
 
 import settings
 from models.enums import ApiTier
+from resolvers.context import Context, Principal
 from resolvers.errors import ApiError
-from schema.context import Context, Principal
 
 log = logging.getLogger("peergraph.budget")
 

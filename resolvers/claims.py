@@ -38,7 +38,7 @@ from resolvers.social import ACTIVE, APPROVED, forget_author
 from resolvers.sql import Row, fetch, fetch_one, is_postgres
 
 if TYPE_CHECKING:
-    from schema.context import Context
+    from resolvers.context import Context
 
 log = logging.getLogger("peergraph.claims")
 MAX_NOTE = 2000

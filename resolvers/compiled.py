@@ -1,4 +1,4 @@
-"""The data access behind the compiled plans of trusted documents (schema/compiled.py): the one
+"""The data access behind the compiled plans of trusted documents (server/compiled.py): the one
 statement that fetches an author and every list a document's selection needs, and the shapes
 the compiled builder reads. PostgreSQL only (json aggregation); the plans stand aside on SQLite.
 """

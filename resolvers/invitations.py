@@ -32,7 +32,7 @@ from resolvers.social import APPROVED
 from resolvers.sql import Row, fetch, fetch_one, is_postgres
 
 if TYPE_CHECKING:
-    from schema.context import Context
+    from resolvers.context import Context
 
 MAX_MESSAGE = 2000
 WINDOW = datetime.timedelta(hours=24)

@@ -14,7 +14,7 @@ from resolvers.ids import article, from_global_id, parse_external
 
 if TYPE_CHECKING:
     from models.social import User
-    from schema.context import Context
+    from resolvers.context import Context
 
 
 #: Largest id an INTEGER column holds; a larger well-formed id names nothing.

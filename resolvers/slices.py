@@ -35,7 +35,7 @@ from workers.slices import (
 )
 
 if TYPE_CHECKING:
-    from schema.context import Context
+    from resolvers.context import Context
 
 REDIS_ERRORS = (RedisError, OSError, ConnectionError, TimeoutError)
 UNAVAILABLE = (

@@ -22,7 +22,7 @@ from resolvers.refusals import author_id_of, require_user
 from resolvers.sql import Row, fetch, fetch_one
 
 if TYPE_CHECKING:
-    from schema.context import Context
+    from resolvers.context import Context
 
 #: Claim statuses that hold an author (one per author) or a user's one claim.
 APPROVED = ("CLAIMED", "VERIFIED")

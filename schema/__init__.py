@@ -9,12 +9,11 @@ from strawberry.schema.config import StrawberryConfig
 from schema.authors import Author, AuthorQueries
 from schema.institutions import Institution, InstitutionQueries
 from schema.nodes import NodeQueries
-from schema.partners import PartnerQueries, install
+from schema.partners import PartnerQueries
 from schema.slices import GraphSlice, SliceQueries, SliceSubscription
 from schema.social import Claim, Invitation, ViewerQueries
 from schema.social_mutations import SocialMutations
 from schema.topics import Topic, TopicQueries
-from schema.websocket import CodedMaskErrors, unexpected_error
 from schema.works import Work, WorkQueries
 
 
@@ -49,10 +48,9 @@ def build_schema() -> strawberry.Schema:
         subscription=Subscription,
         types=[Author, Work, Topic, Institution, Claim, Invitation, GraphSlice],
         config=StrawberryConfig(auto_camel_case=True),
-        # HTTP runs its own pipeline (schema/execution.py); this masks subscription errors
-        extensions=[lambda: CodedMaskErrors(should_mask_error=unexpected_error)],
+        # server/pipeline.py adds the error masking for the operations Strawberry runs itself
+        extensions=[],
     )
 
 
 schema = build_schema()
-install()

@@ -1,48 +1,11 @@
-"""The typed per-request GraphQL context and the `Info` alias resolvers use."""
+"""The typed per-request GraphQL context (resolvers/context.py) and the `Info` alias types use."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
-
 import strawberry
 
-from resolvers.loaders import Loaders
-from settings import SETTINGS, Settings
-
-if TYPE_CHECKING:
-    from models.social import ApiKey, User
-
-
-@dataclass
-class Principal:
-    """Who is asking: a signed-in user (Bearer token), a partner (X-API-Key), or anonymous."""
-
-    user: User | None = None
-    api_key: ApiKey | None = None
-    client_ip: str = "unknown"
-    token_id: int | None = None
-
-    @property
-    def is_authenticated(self) -> bool:
-        return self.user is not None
-
-
-@dataclass
-class Context:
-    loaders: Loaders = field(default_factory=Loaders)
-    principal: Principal = field(default_factory=Principal)
-    #: redis.asyncio.Redis, or None when Redis is not configured or is down
-    redis: Any = None
-    #: arq.connections.ArqRedis, or None
-    arq: Any = None
-    settings: Settings = SETTINGS
-    #: the Starlette Request or WebSocket, when there is one
-    request: Any = None
-    #: extra `extensions` for the response (cost, rate limit)
-    response_extensions: dict[str, Any] = field(default_factory=dict)
-    #: extra HTTP headers for the response
-    response_headers: dict[str, str] = field(default_factory=dict)
-
+from resolvers.context import Context, Principal
 
 Info = strawberry.Info[Context, None]
+
+__all__ = ["Context", "Info", "Principal"]

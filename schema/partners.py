@@ -12,17 +12,9 @@ import datetime
 
 import strawberry
 
-import settings
-from resolvers.budget import Charge, caller, spend
-from schema import cost, limits, persisted
-from schema.context import Context, Info
-from schema.execution import (
-    EXTRA_RULES,
-    MESSAGE_FILTERS,
-    PRE_EXECUTION_HOOKS,
-    PRE_PARSE_HOOKS,
-    Operation,
-)
+from resolvers.budget import Charge, spend
+from schema import cost
+from schema.context import Info
 
 
 @strawberry.type(description="The caller's hourly point budget, as this query left it.")
@@ -67,33 +59,4 @@ class PartnerQueries:
         )
 
 
-async def gate(op: Operation, ctx: Context) -> None:
-    """Pre-execution hook: policy, cost, budget; then store a newly persisted query."""
-    from schema import schema
-
-    found = cost.analyse(schema._schema, op)
-    persisted.check_policy(op, ctx, free=found.free)
-    cost.enforce(found)
-    await spend(ctx, found.points, found.nodes)
-    await persisted.store_persisted(op, ctx)
-
-
-def install() -> None:
-    """Register the hooks and rules with the executor (idempotent)."""
-    for hook in (persisted.resolve_persisted, limits.check_document_size):
-        if hook not in PRE_PARSE_HOOKS:
-            PRE_PARSE_HOOKS.append(hook)
-    for rule in limits.RULES:
-        if rule not in EXTRA_RULES:
-            EXTRA_RULES.append(rule)
-    if gate not in PRE_EXECUTION_HOOKS:
-        PRE_EXECUTION_HOOKS.append(gate)
-    if limits.without_suggestions not in MESSAGE_FILTERS:
-        MESSAGE_FILTERS.append(limits.without_suggestions)
-
-
-def execution_timeout() -> float | None:
-    return settings.EXECUTION_TIMEOUT or None
-
-
-__all__ = ["PartnerQueries", "RateLimit", "caller", "execution_timeout", "gate", "install"]
+__all__ = ["PartnerQueries", "RateLimit"]

@@ -22,11 +22,9 @@ from resolvers.slices import (
     watch,
 )
 from schema.common import Node, NodeKind
-from schema.compiled import OTHER_COMPILERS
 from schema.context import Context, Info
 from schema.cost import cost
 from schema.nodes import NODE_RESOLVERS, resolve_node
-from schema.slice_plan import compile_slice
 
 
 @strawberry.enum(description="Edges a slice may follow.")
@@ -189,8 +187,6 @@ async def _slice_node(ctx: Context, gid: GlobalId) -> GraphSlice | None:
 
 
 NODE_RESOLVERS["GraphSlice"] = _slice_node
-if compile_slice not in OTHER_COMPILERS:  # trusted slice documents skip graphql-core's walk
-    OTHER_COMPILERS.append(compile_slice)
 
 
 @strawberry.type

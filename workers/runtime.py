@@ -7,13 +7,20 @@ import contextlib
 import dataclasses
 import logging
 from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from arq.connections import ArqRedis, RedisSettings, create_pool
 from redis.asyncio import Redis
 
-if TYPE_CHECKING:
-    from app import Services
+
+class Services(Protocol):
+    """The app's process-wide handles (app.Services) that this module opens and closes."""
+
+    redis: Any
+    arq: Any
+    worker_task: asyncio.Task[Any] | None
+    extra: dict[str, Any]
+
 
 log = logging.getLogger("peergraph.workers")
 

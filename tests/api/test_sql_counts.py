@@ -140,7 +140,7 @@ async def test_profile_query_is_pinned_and_flat(
     assert len(big["collaborators"]["edges"]) == 4
     assert big["collaborators"]["totalCount"] == big["counts"]["closeCollaborators"] > 4
     # … and each took the pinned number of statements, the same for 5 works and for 500:
-    # 5 through the executor; 1 where a compiled plan answers (PostgreSQL, schema/compiled.py)
+    # 5 through the executor; 1 where a compiled plan answers (PostgreSQL, server/compiled.py)
     expected = PROFILE_STATEMENTS
     if compiled and api_db == "postgres" and getattr(settings, "COMPILED_PLANS", False):
         expected = 1

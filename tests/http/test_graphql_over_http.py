@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from schema.http import MAX_BATCH
+from server.http import MAX_BATCH
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"

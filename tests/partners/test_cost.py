@@ -10,8 +10,9 @@ import strawberry
 from graphql import OperationDefinitionNode, parse
 
 from schema import schema
-from schema.cost import MAX_COST_EXCEEDED, QueryCost, analyse, check, cost
-from schema.execution import Operation, RequestError
+from schema.cost import cost
+from server.cost import MAX_COST_EXCEEDED, QueryCost, analyse, check
+from server.execution import Operation, RequestError
 
 
 def operation(query: str, variables: dict[str, Any] | None = None) -> Operation:

@@ -118,7 +118,7 @@ async def test_introspection_policy(db: str, http: Any, monkeypatch: Any) -> Non
 
 def test_trusted_documents_are_the_committed_frontend_queries() -> None:
     # the allowlist is docs/queries/*.graphql, every one of them a valid document
-    from schema.persisted import trusted_documents
+    from server.persisted import trusted_documents
 
     files = sorted(Path(settings.TRUSTED_DOCUMENTS_DIR).glob("*.graphql"))
     assert files, "docs/queries/*.graphql is the allowlist"

@@ -1,4 +1,4 @@
-"""The compiled plans of trusted documents (schema/compiled.py) answer exactly what the general
+"""The compiled plans of trusted documents (server/compiled.py) answer exactly what the general
 executor answers: the reference profile query over HTTP for several authors and viewers, a
 selection using every compiled field, and the fallbacks (bad id, unknown author, a refusing
 pre-execution hook, documents with no compiled form)."""
@@ -18,8 +18,8 @@ from importers import refresh_aggregates
 from models.social import Follow
 from resolvers.errors import ApiError
 from resolvers.ids import to_global_id
-from schema import compiled, execution
 from schema.context import Context
+from server import compiled, execution
 from tests.factories import make_author, make_institution, make_source, make_topic, make_work
 from tests.factories_social import signed_in
 

@@ -1,4 +1,4 @@
-"""`schema.cost.analyse` reuses its result for the same operation and the same values of the
+"""`server.cost.analyse` reuses its result for the same operation and the same values of the
 variables it reads, and only then: every memoized answer equals a fresh analysis."""
 
 from __future__ import annotations
@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 
 import settings
-from schema import cost
 from schema import schema as strawberry_schema
-from schema.execution import Executor, Operation
+from server import cost
+from server.execution import Operation
+from server.pipeline import build_executor
 
 PROFILE = (Path(__file__).resolve().parents[2] / "docs" / "queries" / "profile.graphql").read_text()
 PAGED = """
@@ -25,7 +26,7 @@ INPUT = """
 query($c: ID!, $r: Int) { graphSlice(input: {center: $c, radius: $r, maxNodes: 10}) { id } }
 """
 
-executor = Executor(strawberry_schema._schema)
+executor = build_executor(strawberry_schema)
 
 
 def _op(query: str, variables: dict[str, Any]) -> Operation:

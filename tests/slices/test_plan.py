@@ -1,4 +1,4 @@
-"""The compiled plan of trusted slice documents (schema/slice_plan.py) answers exactly what the
+"""The compiled plan of trusted slice documents (server/slice_plan.py) answers exactly what the
 general executor answers: READY, PENDING and FAILED slices of docs/queries/slice.graphql, an
 aliased selection, and the fallbacks (input the schema refuses, selections with no plan)."""
 
@@ -11,8 +11,8 @@ import pytest
 
 import settings
 from resolvers.slices import COMPUTE_POINTS, POLL_POINTS
-from schema import compiled, slice_plan
 from schema.context import Context
+from server import compiled, slice_plan
 from tests.conftest import GraphQLClient
 from tests.slices.helpers import gid, make_world, until_done
 

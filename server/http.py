@@ -17,7 +17,7 @@ from starlette.responses import Response
 import settings
 from resolvers.errors import ApiError
 from schema.context import Context
-from schema.execution import BAD_REQUEST, Executor, Operation, RequestError, coded, format_error
+from server.execution import BAD_REQUEST, Executor, Operation, RequestError, coded, format_error
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"

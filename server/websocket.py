@@ -24,7 +24,7 @@ from strawberry.types.unset import UNSET, UnsetType
 from resolvers.errors import ApiError
 from resolvers.loaders import Loaders
 from schema.context import Context, Principal
-from schema.execution import (
+from server.execution import (
     PRE_EXECUTION_HOOKS,
     Executor,
     Operation,

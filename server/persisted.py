@@ -26,7 +26,7 @@ from redis.exceptions import RedisError
 import settings
 from resolvers.errors import ApiError
 from schema.context import Context
-from schema.execution import Operation, RequestError, coded
+from server.execution import Operation, RequestError, coded
 
 log = logging.getLogger("peergraph.persisted")
 

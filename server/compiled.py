@@ -38,6 +38,7 @@ from resolvers.compiled import Needs, fetch_row, shape, statement
 from resolvers.ids import from_global_id, to_global_id
 from resolvers.sql import is_postgres
 from schema.context import Context
+from server.slice_plan import compile_slice
 
 log = logging.getLogger("peergraph.compiled")
 
@@ -358,15 +359,15 @@ def compile_document(document: DocumentNode) -> Plan:
 
 _PLANS: dict[str, Plan | None] = {}
 _TRUSTED: dict[int, frozenset[str]] = {}
-#: Compilers for other root fields, tried before `compile_document` (schema/slice_plan.py for
+#: Compilers for other root fields, tried before `compile_document` (server/slice_plan.py for
 #: `graphSlice`): each returns a plan (anything with `async run(variables, ctx)`) or None.
-OTHER_COMPILERS: list[Callable[[DocumentNode], Any]] = []
+OTHER_COMPILERS: list[Callable[[DocumentNode], Any]] = [compile_slice]
 
 
 def trusted_documents() -> frozenset[str]:
     """The text of every trusted document (docs/queries/*.graphql), as the frontend sends it
     (or as automatic persisted queries restore it from its hash)."""
-    from schema.persisted import trusted_documents as documents
+    from server.persisted import trusted_documents as documents
 
     loaded = documents()
     key = id(loaded)

@@ -34,8 +34,8 @@ from strawberry.utils.await_maybe import AwaitableOrValue
 
 import settings
 from resolvers.errors import ApiError
-from schema.compiled import run_compiled
 from schema.context import Context
+from server.compiled import run_compiled
 
 log = logging.getLogger("peergraph.graphql")
 
@@ -185,7 +185,7 @@ class Executor:
             )
         for pre in PRE_EXECUTION_HOOKS:
             await pre(op, ctx)
-        if op.kind is OperationType.QUERY:  # a trusted document's plan (schema/compiled.py)
+        if op.kind is OperationType.QUERY:  # a trusted document's plan (server/compiled.py)
             data = await run_compiled(op.query, prepared.document, op.variables, ctx)
             if data is not None:
                 extensions = dict(ctx.response_extensions)
