@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo serve test check lint typecheck schema bench fuzz hadolint clean
+.PHONY: install demo serve test check lint typecheck contracts schema bench fuzz hadolint clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,8 +32,12 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy .
 
-## ruff, mypy --strict and the tests.
-check: lint typecheck test
+## The layer directions (models <- resolvers <- schema <- server <- app), by import-linter.
+contracts: $(STAMP)
+	$(BIN)/lint-imports
+
+## ruff, mypy --strict, the layer contracts and the tests.
+check: lint typecheck contracts test
 
 ## Rewrite schema.graphql from the code (a test fails when it drifts).
 schema: $(STAMP)
