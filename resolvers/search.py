@@ -1,8 +1,13 @@
-"""Ranked autocomplete over author names, work titles, topics and institutions.
+"""Ranked search over author names, work titles and abstracts, topics and institutions.
 
-Matching is on the normalized text (`models.text.name_key`): an exact match ranks above a
-prefix match, which ranks above a match at the start of a later word; ties go to the entity
-with more works (or citations). One statement per kind asked for.
+Names and titles (`NAME`, `TITLE`) match on the normalized text (`models.text.name_key`) as
+autocomplete does: an exact match ranks above a prefix match, which ranks above a match at the
+start of a later word; ties go to the entity with more works (or citations), then the lower id.
+Abstracts (`ABSTRACT`, asked for explicitly) match every word, the last one as a prefix, and rank
+by text relevance below any name or title match.
+
+Both backends answer from an index (migration 0005_search): trigram GIN indexes and a full-text
+GIN index on PostgreSQL, FTS5 tables on SQLite. One statement per kind and field asked for.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from enum import StrEnum
 
 from models.text import name_key
 from resolvers.authors import AUTHOR_COLUMNS
-from resolvers.sql import Row, fetch
+from resolvers.sql import Row, fetch, is_postgres
 from resolvers.works import WORK_COLUMNS
 
 
@@ -23,6 +28,16 @@ class SearchKind(StrEnum):
     INSTITUTION = "INSTITUTION"
 
 
+class SearchField(StrEnum):
+    NAME = "NAME"
+    TITLE = "TITLE"
+    ABSTRACT = "ABSTRACT"
+
+
+#: what `search` matches when the caller does not say
+DEFAULT_FIELDS = (SearchField.NAME, SearchField.TITLE)
+
+
 @dataclass(frozen=True, slots=True)
 class Hit:
     kind: SearchKind
@@ -31,37 +46,111 @@ class Hit:
     score: float
 
 
-#: kind → (columns, table, text column, label column, popularity column)
-_SOURCES: dict[SearchKind, tuple[str, str, str, str, str]] = {
-    SearchKind.AUTHOR: (AUTHOR_COLUMNS, "author a", "a.name_key", "display_name", "a.works_count"),
-    SearchKind.WORK: (WORK_COLUMNS, "work w", "w.title_key", "title", "w.cited_by_count"),
-    SearchKind.TOPIC: ("t.*", "topic t", "t.name_key", "display_name", "t.works_count"),
-    SearchKind.INSTITUTION: ("i.*", "institution i", "i.name_key", "display_name", "i.works_count"),
+@dataclass(frozen=True, slots=True)
+class _Source:
+    columns: str
+    table: str
+    alias: str
+    key: str
+    label: str
+    popularity: str
+
+
+#: (kind, field) → where a name or title match reads; a kind has one such field
+_KEYED: dict[tuple[SearchKind, SearchField], _Source] = {
+    (SearchKind.AUTHOR, SearchField.NAME): _Source(
+        AUTHOR_COLUMNS, "author", "a", "name_key", "display_name", "works_count"
+    ),
+    (SearchKind.WORK, SearchField.TITLE): _Source(
+        WORK_COLUMNS, "work", "w", "title_key", "title", "cited_by_count"
+    ),
+    (SearchKind.TOPIC, SearchField.NAME): _Source(
+        "t.*", "topic", "t", "name_key", "display_name", "works_count"
+    ),
+    (SearchKind.INSTITUTION, SearchField.NAME): _Source(
+        "i.*", "institution", "i", "name_key", "display_name", "works_count"
+    ),
 }
 
 
-def _escape(text: str) -> str:
-    return text.replace("\\", "").replace("%", "").replace("_", " ")
+def _keyed_sql(s: _Source, postgres: bool) -> str:
+    key, pop = f"{s.alias}.{s.key}", f"{s.alias}.{s.popularity}"
+    select = (
+        f"SELECT {s.columns}, CASE WHEN {key} = ? THEN 3 WHEN {key} LIKE ? THEN 2 ELSE 1 END"
+        f" AS _rank, {pop} AS _pop FROM {s.table} {s.alias}"
+    )
+    like = f"({key} LIKE ? OR {key} LIKE ?)"
+    order = f" ORDER BY _rank DESC, {pop} DESC, {s.alias}.id LIMIT ?"
+    if postgres:  # the trigram index answers both patterns
+        return f"{select} WHERE {like}{order}"
+    fts = f"{s.table}_fts"  # FTS5 finds the candidates; LIKE keeps PostgreSQL's exact rule
+    return (
+        f"{select} JOIN {fts} ON {fts}.rowid = {s.alias}.id WHERE {fts} MATCH ? AND {like}{order}"
+    )
 
 
-async def search_rows(text: str, kinds: list[SearchKind], first: int) -> list[Hit]:
+async def _keyed(kind: SearchKind, s: _Source, key: str, first: int) -> list[Hit]:
+    postgres = is_postgres()
+    params: list[object] = [key, key + "%"]
+    if not postgres:
+        params.append(f'{s.key} : "{key}"*')  # key is [a-z0-9 ] only: a safe FTS5 phrase
+    params += [key + "%", "% " + key + "%", first]
+    rows = await fetch(_keyed_sql(s, postgres), params)
+    return [
+        Hit(
+            kind,
+            row,
+            str(row[s.label]),
+            round(row["_rank"] + min(int(row["_pop"] or 0), 10_000) / 10_001, 4),
+        )
+        for row in rows
+    ]
+
+
+async def _abstracts(key: str, first: int) -> list[Hit]:
+    words = key.split()
+    if is_postgres():
+        query = " & ".join([*words[:-1], words[-1] + ":*"])
+        document = "peergraph_abstract_tsv(w.abstract)"  # the indexed expression (0005_search)
+        sql = (
+            f"SELECT {WORK_COLUMNS}, ts_rank({document}, q) AS _rel FROM work w,"
+            f" to_tsquery('simple', ?) q WHERE {document} @@ q"
+            " ORDER BY _rel DESC, w.cited_by_count DESC, w.id LIMIT ?"
+        )
+    else:
+        query = "abstract : (" + " AND ".join([*words[:-1], words[-1] + "*"]) + ")"
+        sql = (
+            f"SELECT {WORK_COLUMNS}, -bm25(work_fts) AS _rel FROM work w"
+            " JOIN work_fts ON work_fts.rowid = w.id WHERE work_fts MATCH ?"
+            " ORDER BY _rel DESC, w.cited_by_count DESC, w.id LIMIT ?"
+        )
+    rows = await fetch(sql, [query, first])
+    # relevance r > 0 maps into (0, 1): below every name or title match, which scores >= 1
+    return [
+        Hit(SearchKind.WORK, row, str(row["title"]), round(max(r, 0.0) / (1 + max(r, 0.0)), 4))
+        for row in rows
+        for r in [float(row["_rel"] or 0.0)]
+    ]
+
+
+async def search_rows(
+    text: str, kinds: list[SearchKind], first: int, fields: tuple[SearchField, ...] = DEFAULT_FIELDS
+) -> list[Hit]:
     key = name_key(text)
     if not key:
         return []
-    term = _escape(key)
-    hits: list[Hit] = []
+    best: dict[tuple[SearchKind, int], Hit] = {}
     for kind in kinds:
-        columns, table, column, label, popularity = _SOURCES[kind]
-        rows = await fetch(
-            f"SELECT {columns}, CASE WHEN {column} = ? THEN 3 WHEN {column} LIKE ? THEN 2"
-            f" ELSE 1 END AS _rank, {popularity} AS _pop FROM {table}"
-            f" WHERE {column} LIKE ? OR {column} LIKE ?"
-            f" ORDER BY _rank DESC, {popularity} DESC LIMIT ?",
-            [term, term + "%", term + "%", "% " + term + "%", first],
-        )
-        for row in rows:
-            pop = int(row["_pop"] or 0)
-            score = float(row["_rank"]) + min(pop, 10_000) / 10_001
-            hits.append(Hit(kind, row, str(row[label]), round(score, 4)))
-    hits.sort(key=lambda h: h.score, reverse=True)
+        found: list[Hit] = []
+        for field in fields:
+            source = _KEYED.get((kind, field))
+            if source is not None:
+                found += await _keyed(kind, source, key, first)
+            elif kind is SearchKind.WORK and field is SearchField.ABSTRACT:
+                found += await _abstracts(key, first)
+        for hit in found:  # a work found by title and by abstract keeps its best score
+            seen = best.get((kind, hit.row["id"]))
+            if seen is None or hit.score > seen.score:
+                best[(kind, hit.row["id"])] = hit
+    hits = sorted(best.values(), key=lambda h: h.score, reverse=True)
     return hits[:first]

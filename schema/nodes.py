@@ -7,13 +7,13 @@ claims, invitations), so the Node interface grows without touching this module.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 
 from resolvers.errors import ApiError, BadUserInput, InvalidId
 from resolvers.ids import GlobalId, article, from_global_id, parse_external
-from resolvers.search import SearchKind, search_rows
+from resolvers.search import DEFAULT_FIELDS, SearchField, SearchKind, search_rows
 from schema.common import Node, NodeKind
 from schema.context import Context, Info
 from schema.cost import cost
@@ -66,6 +66,13 @@ async def resolve_node(ctx: Context, value: str, expect: str | None = None) -> A
     return await resolver(ctx, gid)
 
 
+strawberry.enum(
+    SearchField,
+    description="What `search` matches: NAME (authors, topics, institutions), TITLE and"
+    " ABSTRACT (works).",
+)
+
+
 @strawberry.type
 class SearchHit:
     node: Node
@@ -100,7 +107,9 @@ class NodeQueries:
         return list(results)  # type: ignore[arg-type]
 
     @strawberry.field(
-        description="Autocomplete over author names, work titles, topics and institutions.",
+        description="Autocomplete over author names, work titles, topics and institutions;"
+        " abstracts too when `in` lists ABSTRACT. Best first: exact, then prefix, then"
+        " word-start matches of names and titles, then abstract matches by relevance.",
         metadata=cost(weight=2),
     )
     async def search(
@@ -109,6 +118,10 @@ class NodeQueries:
         text: str,
         kinds: list[NodeKind] | None = None,
         first: int = 10,
+        in_: Annotated[
+            list[SearchField] | None,
+            strawberry.argument(name="in", description="Default: [NAME, TITLE]."),
+        ] = None,
     ) -> list[SearchHit]:
         from schema.authors import Author
         from schema.institutions import Institution
@@ -130,7 +143,8 @@ class NodeQueries:
             SearchKind.TOPIC: Topic.of,
             SearchKind.INSTITUTION: Institution.of,
         }
-        hits = await search_rows(text, wanted, first)
+        fields = tuple(dict.fromkeys(in_)) if in_ else DEFAULT_FIELDS
+        hits = await search_rows(text, wanted, first, fields)
         return [
             SearchHit(
                 node=wrap[h.kind](h.row), kind=NodeKind(h.kind.value), label=h.label, score=h.score
