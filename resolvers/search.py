@@ -7,7 +7,8 @@ Abstracts (`ABSTRACT`, asked for explicitly) match every word, the last one as a
 by text relevance below any name or title match.
 
 Both backends answer from an index (migration 0005_search): trigram GIN indexes and a full-text
-GIN index on PostgreSQL, FTS5 tables on SQLite. One statement per kind and field asked for.
+GIN index on PostgreSQL, FTS5 tables on SQLite, and b-tree indexes for whole-key prefixes.
+One or two statements per kind and field asked for.
 """
 
 from __future__ import annotations
@@ -73,29 +74,43 @@ _KEYED: dict[tuple[SearchKind, SearchField], _Source] = {
 }
 
 
-def _keyed_sql(s: _Source, postgres: bool) -> str:
-    key, pop = f"{s.alias}.{s.key}", f"{s.alias}.{s.popularity}"
-    select = (
-        f"SELECT {s.columns}, CASE WHEN {key} = ? THEN 3 WHEN {key} LIKE ? THEN 2 ELSE 1 END"
-        f" AS _rank, {pop} AS _pop FROM {s.table} {s.alias}"
-    )
-    like = f"({key} LIKE ? OR {key} LIKE ?)"
-    order = f" ORDER BY _rank DESC, {pop} DESC, {s.alias}.id LIMIT ?"
-    if postgres:  # the trigram index answers both patterns
-        return f"{select} WHERE {like}{order}"
-    fts = f"{s.table}_fts"  # FTS5 finds the candidates; LIKE keeps PostgreSQL's exact rule
+def _select(s: _Source, rank: str) -> str:
     return (
-        f"{select} JOIN {fts} ON {fts}.rowid = {s.alias}.id WHERE {fts} MATCH ? AND {like}{order}"
+        f"SELECT {s.columns}, {rank} AS _rank, {s.alias}.{s.popularity} AS _pop"
+        f" FROM {s.table} {s.alias}"
     )
+
+
+def _order(s: _Source) -> str:
+    return f" ORDER BY _rank DESC, {s.alias}.{s.popularity} DESC, {s.alias}.id LIMIT ?"
 
 
 async def _keyed(kind: SearchKind, s: _Source, key: str, first: int) -> list[Hit]:
+    """Whole-key matches (exact, then prefix) from a b-tree range; word-start matches only when
+    those leave room, since they rank below: most prefixes never need the second statement."""
+    column = f"{s.alias}.{s.key}"
     postgres = is_postgres()
-    params: list[object] = [key, key + "%"]
-    if not postgres:
-        params.append(f'{s.key} : "{key}"*')  # key is [a-z0-9 ] only: a safe FTS5 phrase
-    params += [key + "%", "% " + key + "%", first]
-    rows = await fetch(_keyed_sql(s, postgres), params)
+    # PostgreSQL answers LIKE 'term%' from a text_pattern_ops index; SQLite's LIKE ignores case
+    # and so cannot use an index: a range over the key (only [a-z0-9 ]; '~' sorts after them)
+    prefix = f"{column} LIKE ?" if postgres else f"{column} >= ? AND {column} < ?"
+    prefix_params: list[object] = [key + "%"] if postgres else [key, key + "~"]
+    rank = f"CASE WHEN {column} = ? THEN 3 ELSE 2 END"
+    rows = await fetch(
+        f"{_select(s, rank)} WHERE {prefix}{_order(s)}", [key, *prefix_params, first]
+    )
+    if len(rows) < first:
+        later = f"{column} LIKE ? AND NOT ({prefix})"
+        params: list[object] = ["% " + key + "%", *prefix_params, first - len(rows)]
+        if postgres:  # the trigram index answers the word-start pattern
+            sql = f"{_select(s, '1')} WHERE {later}{_order(s)}"
+        else:  # FTS5 finds the candidates; LIKE keeps PostgreSQL's exact rule
+            fts = f"{s.table}_fts"
+            sql = (
+                f"{_select(s, '1')} JOIN {fts} ON {fts}.rowid = {s.alias}.id"
+                f" WHERE {fts} MATCH ? AND {later}{_order(s)}"
+            )
+            params.insert(0, f'{s.key} : "{key}"*')  # key is [a-z0-9 ] only: a safe phrase
+        rows += await fetch(sql, params)
     return [
         Hit(
             kind,
@@ -111,10 +126,9 @@ async def _abstracts(key: str, first: int) -> list[Hit]:
     words = key.split()
     if is_postgres():
         query = " & ".join([*words[:-1], words[-1] + ":*"])
-        document = "peergraph_abstract_tsv(w.abstract)"  # the indexed expression (0005_search)
-        sql = (
-            f"SELECT {WORK_COLUMNS}, ts_rank({document}, q) AS _rel FROM work w,"
-            f" to_tsquery('simple', ?) q WHERE {document} @@ q"
+        sql = (  # abstract_tsv: a stored, indexed column (migration 0005_search)
+            f"SELECT {WORK_COLUMNS}, ts_rank(w.abstract_tsv, q) AS _rel FROM work w,"
+            " to_tsquery('simple', ?) q WHERE w.abstract_tsv @@ q"
             " ORDER BY _rel DESC, w.cited_by_count DESC, w.id LIMIT ?"
         )
     else:

@@ -12,6 +12,8 @@ _TRIGRAM = [("author", "name_key"), ("work", "title_key"), ("topic", "name_key")
 
 _PG_UP = [
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+    # whole-key prefixes (LIKE 'term%') in any database collation
+    *(f"CREATE INDEX {t}_{c}_prefix ON {t} ({c} text_pattern_ops)" for t, c in _TRIGRAM),
     *(f"CREATE INDEX {t}_{c}_trgm ON {t} USING gin ({c} gin_trgm_ops)" for t, c in _TRIGRAM),
     # abstracts match without accents, as FTS5's remove_diacritics does; unaccent() is only
     # STABLE (it reads a dictionary), so an IMMUTABLE wrapper naming it lets an index use it
@@ -19,11 +21,17 @@ _PG_UP = [
     "CREATE FUNCTION peergraph_abstract_tsv(text) RETURNS tsvector LANGUAGE sql IMMUTABLE"
     " PARALLEL SAFE AS $$ SELECT to_tsvector('simple',"
     " public.unaccent('public.unaccent'::regdictionary, coalesce($1, ''))) $$",
-    "CREATE INDEX work_abstract_fts ON work USING gin (peergraph_abstract_tsv(abstract))",
+    # stored, so that ranking reads it instead of parsing every matching abstract again
+    # (3.7x to 9x faster at 10^5 works); COPY and INSERT with column lists skip it
+    "ALTER TABLE work ADD COLUMN abstract_tsv tsvector"
+    " GENERATED ALWAYS AS (peergraph_abstract_tsv(abstract)) STORED",
+    "CREATE INDEX work_abstract_fts ON work USING gin (abstract_tsv)",
 ]
 _PG_DOWN = [
+    *(f"DROP INDEX IF EXISTS {t}_{c}_prefix" for t, c in _TRIGRAM),
     *(f"DROP INDEX IF EXISTS {t}_{c}_trgm" for t, c in _TRIGRAM),
     "DROP INDEX IF EXISTS work_abstract_fts",
+    "ALTER TABLE work DROP COLUMN IF EXISTS abstract_tsv",
     "DROP FUNCTION IF EXISTS peergraph_abstract_tsv(text)",
 ]
 
@@ -50,11 +58,12 @@ def _sqlite_up() -> list[str]:
             f" BEGIN {delete} {insert} END",
             f"INSERT INTO {fts}({fts}) VALUES ('rebuild')",
         ]
-    return out
+    # whole-key prefixes as a range over the key (author, topic and institution have one)
+    return [*out, "CREATE INDEX work_title_key_prefix ON work (title_key)"]
 
 
 def _sqlite_down() -> list[str]:
-    return [f"DROP TABLE IF EXISTS {t}_fts" for t in _FTS] + [
+    return ["DROP INDEX IF EXISTS work_title_key_prefix"] + [f"DROP TABLE IF EXISTS {t}_fts" for t in _FTS] + [
         f"DROP TRIGGER IF EXISTS {t}_fts_{s}" for t in _FTS for s in ("ai", "ad", "au")
     ]
 

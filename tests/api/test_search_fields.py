@@ -135,16 +135,24 @@ async def test_index_answers(api_db: str) -> None:
                 "EXPLAIN SELECT id FROM work WHERE title_key LIKE 'spik%'"
                 " OR title_key LIKE '% spik%'"
             )
-            abstracts = await conn.execute_query_dict(
-                "EXPLAIN SELECT id FROM work WHERE peergraph_abstract_tsv(abstract)"
-                " @@ to_tsquery('simple', 'spik:*')"
+            prefix = await conn.execute_query_dict(
+                "EXPLAIN SELECT id FROM work WHERE title_key LIKE 'spik%'"
             )
-        text = " ".join(str(r) for r in plan + abstracts)
-        # then the trigram and full-text indexes answer it
-        assert "work_title_key_trgm" in text and "work_abstract_fts" in text, text
+            abstracts = await conn.execute_query_dict(
+                "EXPLAIN SELECT id FROM work WHERE abstract_tsv @@ to_tsquery('simple', 'spik:*')"
+            )
+        text = " ".join(str(r) for r in plan + prefix + abstracts)
+        # then the trigram, prefix and full-text indexes answer it
+        for index in ("work_title_key_trgm", "work_title_key_prefix", "work_abstract_fts"):
+            assert index in text, text
     else:
         rows = await fetch(
             "EXPLAIN QUERY PLAN SELECT rowid FROM work_fts WHERE work_fts MATCH 'spik*'"
         )
-        # then the FTS5 table answers it
+        prefix = await fetch(
+            "EXPLAIN QUERY PLAN SELECT id FROM work"
+            " WHERE title_key >= 'spik' AND title_key < 'spik~'"
+        )
+        # then the FTS5 table and the prefix index answer it
         assert any("VIRTUAL TABLE INDEX" in str(r) for r in rows), rows
+        assert any("work_title_key_prefix" in str(r) for r in prefix), prefix
