@@ -212,6 +212,17 @@ class Viewer:
     async def claims(self) -> list[Claim]:
         return [Claim.of(r) for r in await data.claims_of(self._user.id)]
 
+    @strawberry.field(
+        description="Admins: the claims waiting for review, oldest first (at most 100);"
+        " FORBIDDEN for anyone else."
+    )
+    async def claims_to_review(self, info: Info) -> list[Claim]:
+        try:
+            rows = await claim_data.claims_to_review(info.context)
+        except Refused as refused:
+            raise refused.as_error() from None
+        return [Claim.of(r) for r in rows]
+
     @strawberry.field(description="Invitations received (as a claimant) or sent; newest first.")
     async def invitations(
         self,

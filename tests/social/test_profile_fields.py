@@ -188,3 +188,24 @@ async def test_invitation_sender_links_their_claimed_profile(gql: GraphQLClient)
     senders = [e["node"]["sender"] for e in body["data"]["viewer"]["invitations"]["edges"]]
     assert [s["author"] for s in senders] == [None, {"id": author_gid(sender_author)}]
     assert senders[1]["email"] == sender.email
+
+
+CLAIMS_TO_REVIEW = "{ viewer { claimsToReview { status author { id } } } }"
+
+
+async def test_admins_list_the_claims_to_review_and_nobody_else(gql: GraphQLClient) -> None:
+    # given a pending and an approved claim, an admin and a plain user
+    pending, approved = await make_author(), await make_author()
+    await make_claim((await signed_in())[0], pending, "PENDING")
+    await make_claim((await signed_in())[0], approved, "CLAIMED")
+    _, admin = await signed_in(is_admin=True)
+    _, user = await signed_in()
+    # when each asks for the claims to review
+    listed = await gql(CLAIMS_TO_REVIEW, headers=admin)
+    refused = await gql(CLAIMS_TO_REVIEW, headers=user)
+    # then the admin sees the pending claim only, and the user is refused with a code
+    assert listed["data"]["viewer"]["claimsToReview"] == [
+        {"status": "PENDING", "author": {"id": author_gid(pending)}}
+    ]
+    assert refused["data"]["viewer"] is None
+    assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
