@@ -84,11 +84,12 @@ async def is_claimant(ctx: Context, author: Row) -> bool:
 
 async def invite_block(ctx: Context, author: Row) -> InviteBlock | None:
     """Why the viewer may not invite this author, or None when `sendInvitation` would accept
-    (the daily limit aside, which the mutation reports with RATE_LIMITED)."""
-    if ctx.principal.user is None:
-        return InviteBlock.SIGN_IN
+    (the daily limit aside, which the mutation reports with RATE_LIMITED). An unclaimed author
+    cannot be invited by anyone, so that reason comes first: logging in would not help."""
     if author["claim_status"] not in APPROVED:
         return InviteBlock.AUTHOR_NOT_CLAIMED
+    if ctx.principal.user is None:
+        return InviteBlock.SIGN_IN
     if await is_claimant(ctx, author):
         return InviteBlock.OWN_PROFILE
     return None

@@ -21,11 +21,14 @@ UPDATE = """mutation($id: ID!, $description: String, $open: Boolean) {
 
 
 async def test_anonymous_viewer_is_asked_to_log_in(gql: GraphQLClient) -> None:
-    # given an unclaimed author
-    author = await make_author()
-    # when an anonymous visitor opens the profile
+    # given an unclaimed author, and a claimed one
+    author, claimed = await make_author(), await make_author()
+    await make_claim((await signed_in())[0], claimed)
+    # when an anonymous visitor opens each profile
     body = await gql(PAGE_STATE, {"id": author_gid(author)})
-    # then the page says "log in to claim" and "log in to invite"
+    other = await gql(PAGE_STATE, {"id": author_gid(claimed)})
+    # then the page says "log in to claim"; nobody can invite the unclaimed author, and the
+    # visitor must log in to invite the claimed one
     state = body["data"]["author"]
     assert state["claim"] == {
         "status": "UNCLAIMED",
@@ -33,7 +36,9 @@ async def test_anonymous_viewer_is_asked_to_log_in(gql: GraphQLClient) -> None:
         "viewerState": "ANONYMOUS",
     }
     assert state["viewerIsClaimant"] is False and state["viewerCanInvite"] is False
-    assert state["viewerInviteRefusal"]["code"] == "SIGN_IN"
+    assert state["viewerInviteRefusal"]["code"] == "AUTHOR_NOT_CLAIMED"
+    assert other["data"]["author"]["viewerInviteRefusal"]["code"] == "SIGN_IN"
+    assert other["data"]["author"]["claim"]["viewerState"] == "ANONYMOUS"
 
 
 @pytest.mark.parametrize(
