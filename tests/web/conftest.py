@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.serving import REPO, Server, command_env, npm_ci, run_command, serving
@@ -42,9 +43,21 @@ def chromium_path() -> str:
     return path
 
 
+@dataclass(frozen=True)
+class Demo:
+    """Where the demo's `peergraph serve` runs from: its directory and environment."""
+
+    cwd: Path
+    env: dict[str, str]
+
+    def admin_token(self, email: str) -> str:
+        done = run_command(self.cwd, self.env, "user", "create", email, "--admin")
+        return done.stdout.strip().splitlines()[-1]
+
+
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """`peergraph demo` then `peergraph serve` on the embedded default, in a fresh var dir."""
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
+    """`peergraph demo` on the embedded default, in a fresh var dir."""
     chromium_path()
     tmp = tmp_path_factory.mktemp("web")
     env = command_env(
@@ -55,7 +68,13 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         PEERGRAPH_VAR_DIR=str(tmp / "var"),
     )
     run_command(tmp, env, "demo")
-    with serving(tmp, env) as server:
+    return Demo(tmp, env)
+
+
+@pytest.fixture(scope="module")
+def site(demo: Demo) -> Iterator[Server]:
+    """`peergraph serve` on the demo data (SQLite, embedded Redis, in-process worker)."""
+    with serving(demo.cwd, demo.env) as server:
         yield server
 
 
@@ -90,12 +109,12 @@ class Tab:
         return [r for r in self.requests if r.method == "POST" and r.url.endswith("/graphql")]
 
 
-@pytest.fixture
-def tab(browser: Any, site: Server) -> Iterator[Tab]:
+def new_tab(browser: Any, base: str) -> tuple[Any, Tab]:
+    """A fresh browser context (its own storage: one person) and its page."""
     context = browser.new_context(viewport={"width": 1200, "height": 1000})
     page = context.new_page()
     page.set_default_timeout(30_000)
-    opened = Tab(page, site.base)
+    opened = Tab(page, base)
 
     def route(route: Any) -> None:
         host = route.request.url.split("/")[2].split(":")[0]
@@ -109,15 +128,36 @@ def tab(browser: Any, site: Server) -> Iterator[Tab]:
     page.on("console", lambda m: opened.errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: opened.errors.append(f"page error: {e}"))
     page.on("request", lambda r: opened.requests.append(r))
+    return context, opened
+
+
+@pytest.fixture
+def tab(browser: Any, site: Server) -> Iterator[Tab]:
+    context, opened = new_tab(browser, site.base)
     yield opened
     context.close()
 
 
-def screenshot(page: Any, name: str, tmp_path: Path) -> Path:
+@pytest.fixture
+def people(browser: Any, site: Server) -> Iterator[Callable[[], Tab]]:
+    """`people()` opens another person's browser (a context with its own storage)."""
+    contexts: list[Any] = []
+
+    def another() -> Tab:
+        context, opened = new_tab(browser, site.base)
+        contexts.append(context)
+        return opened
+
+    yield another
+    for context in contexts:
+        context.close()
+
+
+def screenshot(page: Any, name: str, tmp_path: Path, *, full_page: bool = False) -> Path:
     target = Path(SCREENSHOTS) if SCREENSHOTS else tmp_path
     target.mkdir(parents=True, exist_ok=True)
     path = target / name
-    page.screenshot(path=str(path), full_page=False)
+    page.screenshot(path=str(path), full_page=full_page)
     return path
 
 
@@ -129,6 +169,19 @@ def axe_source() -> str:
         if failed is not None:
             unavailable(f"{failed}, so axe-core cannot be installed")
     return script.read_text(encoding="utf-8")
+
+
+def author_id(site: Server, name: str) -> str:
+    body = httpx.post(
+        site.url,
+        json={
+            "query": "query($t: String!) { search(text: $t, kinds: [AUTHOR]) "
+            "{ label node { id } } }",
+            "variables": {"t": name},
+        },
+        timeout=10,
+    ).json()
+    return str(next(h["node"]["id"] for h in body["data"]["search"] if h["label"] == name))
 
 
 def sign_up(tab: Tab, email: str, password: str = "correct horse battery") -> None:

@@ -10,23 +10,10 @@ from typing import Any
 import httpx
 
 from tests.serving import REPO, Server
-from tests.web.conftest import Tab, axe_source, screenshot, sign_up
+from tests.web.conftest import Tab, author_id, axe_source, screenshot, sign_up
 
 DEMO = REPO / "importers" / "demo" / "mimi_xie.jsonl"
 PAGE_DOCUMENT = (REPO / "docs" / "queries" / "author_page.graphql").read_text(encoding="utf-8")
-
-
-def author_id(site: Server, name: str) -> str:
-    body = httpx.post(
-        site.url,
-        json={
-            "query": "query($t: String!) { search(text: $t, kinds: [AUTHOR]) "
-            "{ label node { id } } }",
-            "variables": {"t": name},
-        },
-        timeout=10,
-    ).json()
-    return str(next(h["node"]["id"] for h in body["data"]["search"] if h["label"] == name))
 
 
 def words(text: str) -> str:
@@ -66,7 +53,7 @@ def test_profile_shows_the_reference_page_from_one_request(
     # and the panel drew the slice, with no error anywhere
     assert int(page.get_attribute(".graph-panel", "data-nodes") or 0) > 10
     assert tab.errors == [] and tab.blocked == []
-    screenshot(page, "web-profile.png", tmp_path)
+    screenshot(page, "web-profile.png", tmp_path, full_page=True)
 
 
 def most_prolific_author(site: Server) -> str:
