@@ -163,3 +163,34 @@ def test_pages_have_no_serious_accessibility_violations(tab: Tab, site: Server) 
         ]
     # then none is serious or critical
     assert found == {path: [] for path in found}
+
+
+def test_bad_and_unknown_ids_get_a_page_that_says_what_to_do(tab: Tab) -> None:
+    # given a malformed id and a well-formed one that names nobody
+    for path, heading, text in (
+        ("/authors/not-an-id!", "This profile cannot be shown", "INVALID_ID"),
+        ("/authors/orcid:0000-0002-1825-0097", "No such author", "search by name"),
+    ):
+        # when a visitor opens the profile page
+        page = tab.open(path)
+        page.wait_for_selector("main h1")
+        # then it says so, with the code or what to do, and links to the search
+        assert page.inner_text("main h1") == heading
+        assert text in page.inner_text("main")
+        assert page.locator("main a[href='/']").count() == 1
+    assert tab.errors == []
+
+
+def test_pages_and_assets_are_served_with_a_strict_policy(site: Server) -> None:
+    # given the running server
+    # when the page shell, an asset, and a path outside the assets are fetched
+    shell = httpx.get(f"{site.base}/explore", timeout=10)
+    asset = httpx.get(f"{site.base}/static/app.js", timeout=10)
+    outside = httpx.get(f"{site.base}/static/../app.py", timeout=10)
+    escaped = httpx.get(f"{site.base}/static/%2e%2e/app.py", timeout=10)
+    # then the shell forbids scripts and connections to other origins, and nothing leaks
+    policy = shell.headers["content-security-policy"]
+    assert "script-src 'self'" in policy and "connect-src 'self'" in policy
+    assert shell.headers["x-content-type-options"] == "nosniff"
+    assert asset.status_code == 200 and "javascript" in asset.headers["content-type"]
+    assert outside.status_code == 404 and escaped.status_code == 404

@@ -27,8 +27,11 @@ export class ApiError extends Error {
   }
 }
 
-/** Run an operation; resolves to `data`, rejects with an ApiError carrying the first error's code. */
-export async function gql(query, variables = {}) {
+/**
+ * Run an operation; resolves to `data`, rejects with an ApiError carrying the first error's code
+ * when there is no data, or when `strict` and any field failed (e.g. INVALID_ID for a bad id).
+ */
+export async function gql(query, variables = {}, { strict = false } = {}) {
   let response;
   try {
     response = await fetch("/graphql", {
@@ -52,7 +55,7 @@ export async function gql(query, variables = {}) {
   if (response.status === 401) {
     setToken(null);
   }
-  if (body.errors?.length && !body.data) {
+  if (body.errors?.length && (!body.data || strict)) {
     const first = body.errors[0];
     throw new ApiError(first.message, first.extensions?.code ?? "ERROR");
   }

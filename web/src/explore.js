@@ -4,7 +4,7 @@
 // with servers before and after those were added.
 import { gql } from "./api.js";
 import { errorBox, h, link, mount } from "./dom.js";
-import { entityOf, graphPanel } from "./graph.js";
+import { graphPanel } from "./graph.js";
 import { searchForm } from "./pages.js";
 
 const FEATURES = `query { node: __type(name: "GraphNode") { fields { name } }
@@ -105,5 +105,4 @@ export async function explorePage(root) {
     : h("p", {}, "Add a seed to start exploring.");
   mount(root, h("h1", {}, "Explorer"), h("h2", {}, "Seeds"), seedList, add, filters, panel, lists,
     h("p", {}, link("/", "Back to search")));
-  void entityOf;
 }

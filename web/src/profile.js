@@ -183,14 +183,15 @@ export async function profilePage(root, id) {
   mount(root, h("p", { role: "status" }, "Loading the profile…"));
   let data;
   try {
-    data = await gql(AUTHOR_PAGE, { id });
+    data = await gql(AUTHOR_PAGE, { id }, { strict: true });
   } catch (error) {
-    mount(root, errorBox(error), link("/", "Search for an author"));
+    mount(root, h("h1", {}, "This profile cannot be shown"), errorBox(error), link("/", "Search for an author"));
     return;
   }
   const author = data.author;
   if (!author) {
-    mount(root, h("h1", {}, "No such author"), h("p", {}, "Nothing has this id."), link("/", "Search for an author"));
+    mount(root, h("h1", {}, "No such author"), h("p", {}, "No author has this id; search by name instead."),
+      link("/", "Search for an author"));
     return;
   }
   document.title = `${author.displayName} · peergraph`;
