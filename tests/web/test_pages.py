@@ -194,3 +194,18 @@ def test_pages_and_assets_are_served_with_a_strict_policy(site: Server) -> None:
     assert shell.headers["x-content-type-options"] == "nosniff"
     assert asset.status_code == 200 and "javascript" in asset.headers["content-type"]
     assert outside.status_code == 404 and escaped.status_code == 404
+
+
+def test_search_opens_a_profile(tab: Tab) -> None:
+    # given the home page
+    page = tab.open("/")
+    # when a visitor searches for a name and opens the hit
+    page.fill("#search", "mimi xie")
+    page.click("button:text-is('Search')")
+    page.click(".search-results a:text-is('Mimi Xie')")
+    # then her profile opens; an empty search says what to type instead of asking the API
+    page.wait_for_selector(".profile h1:text-is('Mimi Xie')")
+    page = tab.open("/")
+    page.click("button:text-is('Search')")
+    assert page.inner_text("[role=search] + .message") == "Type a name to search."
+    assert tab.errors == []
