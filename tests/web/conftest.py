@@ -55,20 +55,25 @@ class Demo:
         return done.stdout.strip().splitlines()[-1]
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
-    """`peergraph demo` on the embedded default, in a fresh var dir."""
+def make_demo(tmp_path_factory: pytest.TempPathFactory, **settings: str | None) -> Demo:
+    """`peergraph demo` on the embedded default, in a fresh var dir, with `settings`."""
     chromium_path()
     tmp = tmp_path_factory.mktemp("web")
-    env = command_env(
-        DATABASE_URL=None,
-        REDIS_URL=None,
-        PEERGRAPH_INPROCESS_WORKER=None,
-        PEERGRAPH_TRUSTED_DOCUMENTS=None,
-        PEERGRAPH_VAR_DIR=str(tmp / "var"),
-    )
+    defaults: dict[str, str | None] = {
+        "DATABASE_URL": None,
+        "REDIS_URL": None,
+        "PEERGRAPH_INPROCESS_WORKER": None,
+        "PEERGRAPH_TRUSTED_DOCUMENTS": None,
+        "PEERGRAPH_VAR_DIR": str(tmp / "var"),
+    }
+    env = command_env(**(defaults | settings))
     run_command(tmp, env, "demo")
     return Demo(tmp, env)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
+    return make_demo(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
