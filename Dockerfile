@@ -31,10 +31,14 @@ RUN /opt/peergraph/bin/python -c "import tomllib; print('\n'.join(tomllib.load(o
 
 COPY app.py settings.py cli.py ./
 COPY schema/ schema/
+COPY server/ server/
 COPY resolvers/ resolvers/
 COPY models/ models/
 COPY workers/ workers/
 COPY importers/ importers/
+# the web client: its routes and its built assets (web/node_modules is in .dockerignore)
+COPY web/__init__.py web/routes.py web/
+COPY web/static/ web/static/
 # The frontend's known queries, served as trusted documents (settings.TRUSTED_DOCUMENTS_DIR).
 COPY docs/queries/ /opt/peergraph/share/peergraph/queries/
 RUN /opt/peergraph/bin/pip install --no-cache-dir --no-deps . \

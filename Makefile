@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo serve test check lint typecheck contracts schema bench fuzz hadolint clean
+.PHONY: install demo serve test check lint typecheck contracts schema bench fuzz hadolint clean web web-check screenshots
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,22 @@ check: lint typecheck contracts test
 ## Rewrite schema.graphql from the code (a test fails when it drifts).
 schema: $(STAMP)
 	$(BIN)/peergraph export-schema > schema.graphql
+
+## Build the web client (web/src -> web/static) from the pinned web/package-lock.json.
+web:
+	cd web && npm ci --no-audit --no-fund --loglevel=error && node build.mjs
+
+## Rebuild the web client and fail if the committed web/static differs (CI).
+web-check: web
+	@if [ -n "$$(git status --porcelain -- web/static)" ]; then \
+	  git status --short -- web/static; \
+	  echo "web/static differs from a fresh build of web/src: run 'make web' and commit" >&2; \
+	  exit 1; \
+	fi
+
+## Rewrite the screenshots in docs/ from the browser tests (needs chromium).
+screenshots: $(STAMP)
+	PEERGRAPH_SCREENSHOTS_DIR=docs $(BIN)/pytest tests/web -q
 
 hadolint: $(STAMP)
 	$(BIN)/hadolint Dockerfile

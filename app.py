@@ -17,7 +17,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -30,6 +30,8 @@ from server.execution import Executor, format_error
 from server.http import handle, negotiate
 from server.limits import BodyLimitMiddleware
 from server.pipeline import build_executor
+from web.routes import graphiql_page
+from web.routes import routes as web_routes
 from workers.runtime import ensure_redis
 
 log = logging.getLogger("peergraph.app")
@@ -72,7 +74,7 @@ async def graphql_http(request: Request) -> Response:
     if request.method == "GET" and "query" not in request.query_params:
         accept = request.headers.get("accept", "")
         if "text/html" in accept and not settings.SETTINGS.production:
-            return HTMLResponse(_graphiql_html())
+            return graphiql_page()
     try:
         principal = await principal_for(request)
     except Unauthenticated as error:
@@ -121,12 +123,6 @@ async def readyz(request: Request) -> Response:
             checks["redis"] = f"error: {type(error).__name__}"
     ready = all(v == "ok" for v in checks.values())
     return JSONResponse({"ready": ready, "checks": checks}, status_code=200 if ready else 503)
-
-
-def _graphiql_html() -> str:
-    from strawberry.http.ides import get_graphql_ide_html
-
-    return get_graphql_ide_html("graphiql")
 
 
 class RequestIdMiddleware:
@@ -233,6 +229,7 @@ def create_app(
             WebSocketRoute("/graphql", _websocket_app()),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            *web_routes(),
         ],
         middleware=[
             Middleware(RequestIdMiddleware),

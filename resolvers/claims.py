@@ -235,3 +235,9 @@ async def bump_data_version(redis: Any) -> None:
         await bump(redis)
     except Exception as error:  # Redis down: the claim stands, slices expire by TTL
         log.warning("could not bump the slice data version: %s", error)
+
+
+async def claims_to_review(ctx: Context) -> list[Row]:
+    """Admins: the claims waiting for review, oldest first (the admin page's list)."""
+    require_admin(ctx)
+    return await fetch("SELECT * FROM claim WHERE status = 'PENDING' ORDER BY id LIMIT 100", [])

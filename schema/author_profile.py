@@ -11,6 +11,7 @@ import strawberry
 from resolvers import authors as data
 from resolvers.errors import BadUserInput
 from resolvers.sql import Row
+from resolvers.viewer_state import InviteBlock, ViewerClaimState
 from schema.cost import cost
 
 #: Longest `countsByYear` range; declared as the field's list size, so the cost analysis counts it.
@@ -139,7 +140,25 @@ class AuthorMetrics:
         return out
 
 
+strawberry.enum(
+    ViewerClaimState,
+    name="ViewerClaimState",
+    description="The claim as the viewer sees it: what the profile page's claim button says.",
+)
+strawberry.enum(InviteBlock, name="InviteBlock")
+
+
 @strawberry.type
 class ClaimState:
     status: ClaimStatus
     viewer_can_claim: bool
+    viewer_state: ViewerClaimState = strawberry.field(
+        description="ANONYMOUS (log in to claim), CAN_CLAIM, PENDING_FOR_YOU, CLAIMED_BY_YOU, "
+        "CLAIMED_BY_SOMEONE_ELSE, or HOLDING_ANOTHER_CLAIM (a user holds one claim)."
+    )
+
+
+@strawberry.type(description="Why the viewer may not invite an author to collaborate.")
+class InviteRefusal:
+    code: InviteBlock
+    message: str

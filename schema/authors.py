@@ -10,6 +10,7 @@ import strawberry
 
 from models.text import name_key
 from resolvers import authors as data
+from resolvers import viewer_state as viewing
 from resolvers.errors import BadUserInput
 from resolvers.ids import to_global_id
 from resolvers.loaders import CollaboratorsKey, TopicsKey, WorksKey
@@ -22,6 +23,7 @@ from schema.author_profile import (
     AuthorMetrics,
     ClaimState,
     ClaimStatus,
+    InviteRefusal,
     TrustComponent,
     TrustLabel,
     TrustSnapshot,
@@ -229,9 +231,32 @@ class Author(Node):
         status = self._row["claim_status"]
         status = status if status in ClaimStatus.__members__ else "UNCLAIMED"
         can_claim = await social.viewer_can_claim(info.context, self._row)
-        return ClaimState(status=ClaimStatus(status), viewer_can_claim=can_claim)
+        state = await viewing.claim_state(info.context, self._row)
+        return ClaimState(
+            status=ClaimStatus(status), viewer_can_claim=can_claim, viewer_state=state
+        )
 
-    @strawberry.field(description="The graph near this author (see Query.graphSlice).")
+    @strawberry.field(description="The viewer is this author's approved claimant.")
+    async def viewer_is_claimant(self, info: Info) -> bool:
+        return await viewing.is_claimant(info.context, self._row)
+
+    @strawberry.field(description="`sendInvitation` to this author would be accepted.")
+    async def viewer_can_invite(self, info: Info) -> bool:
+        return await viewing.invite_block(info.context, self._row) is None
+
+    @strawberry.field(description="Why the viewer may not invite this author; null when they may.")
+    async def viewer_invite_refusal(self, info: Info) -> InviteRefusal | None:
+        block = await viewing.invite_block(info.context, self._row)
+        return (
+            None
+            if block is None
+            else InviteRefusal(code=block, message=viewing.INVITE_MESSAGES[block])
+        )
+
+    @strawberry.field(
+        description="The graph near this author (see Query.graphSlice), priced the same: 1 point"
+        " to read or poll, 9 more only for the request that starts a computation."
+    )
     async def graph_slice(
         self,
         info: Info,

@@ -29,7 +29,9 @@ def cost(weight: int = 0, *, list_size: int | None = None, free: bool = False) -
 
 #: Declarations for fields whose module does not declare them itself, keyed "Type.field".
 DECLARED: dict[str, Cost] = {
-    # Query.graphSlice declares its own (schema/slices.py); this one is the full price of a
-    # computation up front, since a list of authors multiplies it
-    "Author.graphSlice": Cost(weight=10),
+    # priced like Query.graphSlice (schema/slices.py): a read or a poll costs 1 point, and each
+    # request that starts a computation pays the rest when it enqueues it (resolvers/slices.py),
+    # so a list of authors pays 9 more for each slice it starts, and a profile page with its
+    # graph panel stays about 1 point
+    "Author.graphSlice": Cost(weight=1),
 }

@@ -177,8 +177,7 @@ async def author_graph_slice(
     slice_input = GraphSliceInput(
         center=strawberry.ID(author_id), radius=radius, edge_kinds=edge_kinds, max_nodes=max_nodes
     )
-    # declared at the full COMPUTE_POINTS (schema/cost.py: a list of authors multiplies it)
-    return await graph_slice(info.context, slice_input, surcharge=0)
+    return await graph_slice(info.context, slice_input)
 
 
 async def _slice_node(ctx: Context, gid: GlobalId) -> GraphSlice | None:

@@ -135,6 +135,16 @@ strawberry.enum(invitation_data.Direction, name="InvitationDirection")
 class InvitationSender:
     id: strawberry.ID
     email: str
+    _user_id: strawberry.Private[int]
+
+    @strawberry.field(description="The author the sender has claimed (their profile), if any.")
+    async def author(
+        self, info: Info
+    ) -> Annotated[Author, strawberry.lazy("schema.authors")] | None:
+        from resolvers.viewer_state import claimed_author_of
+
+        author_id = await claimed_author_of(self._user_id)
+        return None if author_id is None else await _author(info, author_id)
 
 
 @strawberry.type(description="An invitation to collaborate; readable by its two parties only.")
@@ -158,6 +168,7 @@ class Invitation(Node):
         return InvitationSender(
             id=strawberry.ID(to_global_id("User", self._row["sender_id"])),
             email=str(self._row["sender_email"]),
+            _user_id=int(self._row["sender_id"]),
         )
 
     @strawberry.field(description="The invited author.")
@@ -200,6 +211,17 @@ class Viewer:
     @strawberry.field(description="The viewer's claims, newest first.")
     async def claims(self) -> list[Claim]:
         return [Claim.of(r) for r in await data.claims_of(self._user.id)]
+
+    @strawberry.field(
+        description="Admins: the claims waiting for review, oldest first (at most 100);"
+        " FORBIDDEN for anyone else."
+    )
+    async def claims_to_review(self, info: Info) -> list[Claim]:
+        try:
+            rows = await claim_data.claims_to_review(info.context)
+        except Refused as refused:
+            raise refused.as_error() from None
+        return [Claim.of(r) for r in rows]
 
     @strawberry.field(description="Invitations received (as a claimant) or sent; newest first.")
     async def invitations(

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import strawberry
 
-from resolvers import accounts, claims, invitations, social
+from resolvers import accounts, claims, invitations, profile_edit, social
 from resolvers.refusals import Code, Refused
 from resolvers.sql import Row
 from schema.context import Info
@@ -132,6 +132,29 @@ class SocialMutations:
     ) -> AuthorPayload:
         found, errors = await attempt(
             claims.set_open_to_collaborate(info.context, str(author_id), open)
+        )
+        if found is None:
+            return AuthorPayload(author=None, user_errors=errors)
+        row = await social.fresh_author(info.context, found)
+        return AuthorPayload(author=_wrap_author(row), user_errors=[])
+
+    @strawberry.mutation(
+        description="The author's claimant or an admin: set the bio line (`description`, at most"
+        f" {profile_edit.MAX_DESCRIPTION} characters, one line; empty clears it) and/or"
+        " `openToCollaborate`. Refusals: UNAUTHENTICATED, FORBIDDEN, NOT_FOUND,"
+        " NOTHING_TO_UPDATE, TEXT_TOO_LONG, CONTROL_CHARACTERS."
+    )
+    async def update_author_profile(
+        self,
+        info: Info,
+        author_id: strawberry.ID,
+        description: str | None = None,
+        open_to_collaborate: bool | None = None,
+    ) -> AuthorPayload:
+        found, errors = await attempt(
+            profile_edit.update_author_profile(
+                info.context, str(author_id), description, open_to_collaborate
+            )
         )
         if found is None:
             return AuthorPayload(author=None, user_errors=errors)

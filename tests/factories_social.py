@@ -10,7 +10,8 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from models.social import User
+from models.authors import Author
+from models.social import Claim, User
 from resolvers import accounts
 
 _seq = itertools.count(1)
@@ -38,3 +39,10 @@ async def signed_in(**overrides: Any) -> tuple[User, dict[str, str]]:
     """A new user and the headers that sign a request in as them."""
     user = await make_user(**overrides)
     return user, bearer(await make_token(user))
+
+
+async def make_claim(user: User, author: Any, status: str = "CLAIMED") -> Claim:
+    """A claim in `status` as the claim mutations leave it (the author's `claim_status` too)."""
+    claim = await Claim.create(user_id=user.id, author_id=author.id, status=status)
+    await Author.filter(id=author.id).update(claim_status=status)
+    return claim

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -107,3 +108,21 @@ def _wait_until_ready(process: subprocess.Popen[bytes], base: str, log_path: Pat
             pass
         time.sleep(0.2)
     pytest.fail(f"peergraph serve was not ready in {START_TIMEOUT_S:g}s:\n{log_path.read_text()}")
+
+
+def npm_ci(directory: Path) -> str | None:
+    """`npm ci` in `directory` (its pinned lockfile); None when it worked, else why not."""
+    npm = shutil.which("npm")
+    if npm is None:
+        return "npm is not installed"
+    done = subprocess.run(
+        [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],
+        cwd=directory,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    if done.returncode != 0:
+        return f"`npm ci` in {directory} failed: {done.stderr.strip()[-2000:]}"
+    return None

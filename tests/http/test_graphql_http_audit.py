@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from tests.serving import Server, command_env, run_command, serving
+from tests.serving import Server, command_env, npm_ci, run_command, serving
 
 HERE = Path(__file__).resolve().parent
 ON_CI = os.environ.get("CI") == "true"
@@ -42,20 +42,9 @@ def _node() -> str:
 def _ensure_node_modules() -> None:
     if (HERE / "node_modules" / "graphql-http" / "package.json").is_file():
         return
-    npm = shutil.which("npm")
-    if npm is None:
-        _unavailable("npm is not installed, so graphql-http cannot be installed for the audit")
-        return
-    done = subprocess.run(
-        [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],
-        cwd=HERE,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    if done.returncode != 0:
-        _unavailable(f"`npm ci` in {HERE} failed: {done.stderr.strip()[-2000:]}")
+    failed = npm_ci(HERE)
+    if failed is not None:
+        _unavailable(f"{failed}, so graphql-http cannot be installed for the audit")
 
 
 @pytest.fixture
