@@ -240,7 +240,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("import", "import OpenAlex or arXiv JSONL files")
     p.add_argument("kind", choices=["openalex", "arxiv"])
     p.add_argument("files", nargs="+", metavar="FILE")
-    p.add_argument("--rejects-dir", help="where bad lines go (default ./var/rejects)")
+    p.add_argument("--rejects-dir", help="where bad lines go (default <PEERGRAPH_VAR_DIR>/rejects)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(handler=cmd_import)
 
