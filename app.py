@@ -29,6 +29,7 @@ from schema.context import Context, Principal
 from server.execution import Executor, format_error
 from server.http import handle, negotiate
 from server.limits import BodyLimitMiddleware
+from server.observe import ObserveMiddleware, metrics_endpoint
 from server.pipeline import build_executor
 from workers.runtime import ensure_redis
 
@@ -233,8 +234,10 @@ def create_app(
             WebSocketRoute("/graphql", _websocket_app()),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            Route("/metrics", metrics_endpoint),
         ],
         middleware=[
+            Middleware(ObserveMiddleware),
             Middleware(RequestIdMiddleware),
             Middleware(BodyLimitMiddleware),
             Middleware(

@@ -28,6 +28,14 @@ PORT: int = config("PEERGRAPH_PORT", cast=int, default=8000)
 #: `production` turns off field suggestions and the GraphiQL page.
 ENVIRONMENT: str = config("PEERGRAPH_ENV", default="development")
 LOG_LEVEL: str = config("PEERGRAPH_LOG_LEVEL", default="info")
+#: `text` (the default) or `json`: one JSON object per line (docs/operations.md).
+LOG_FORMAT: str = config("PEERGRAPH_LOG_FORMAT", default="text").strip().lower()
+#: prometheus-client's multiprocess directory. `peergraph serve --workers N` (N > 1) sets it to
+#: `<PEERGRAPH_VAR_DIR>/metrics` unless it is set, and empties it when it starts.
+PROMETHEUS_MULTIPROC_DIR: str = config("PROMETHEUS_MULTIPROC_DIR", default="")
+#: Where `peergraph worker` serves its own /metrics; port 0 turns it off.
+WORKER_METRICS_HOST: str = config("PEERGRAPH_WORKER_METRICS_HOST", default="127.0.0.1")
+WORKER_METRICS_PORT: int = config("PEERGRAPH_WORKER_METRICS_PORT", cast=int, default=9101)
 CORS_ORIGINS: str = config("PEERGRAPH_CORS_ORIGINS", default="*")
 
 #: Largest `first`/`last` a connection accepts.

@@ -28,6 +28,7 @@ import settings
 from models.enums import ApiTier
 from resolvers.context import Context, Principal
 from resolvers.errors import ApiError
+from telemetry.metrics import record_charge
 
 log = logging.getLogger("peergraph.budget")
 
@@ -166,6 +167,7 @@ async def spend(ctx: Context, cost: int, node_count: int = 0) -> Charge:
     now = datetime.datetime.now(datetime.UTC).replace(microsecond=0)
     reset_at = now + datetime.timedelta(seconds=math.ceil(ttl_ms / 1000))
     charge = Charge(limit, cost, used, reset_at, node_count, bool(spent))
+    record_charge(ctx.principal.kind, cost, charge.spent)
     ctx.response_headers.update(charge.headers())
     if not charge.spent:
         ctx.response_headers["Retry-After"] = str(charge.retry_after)

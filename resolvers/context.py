@@ -27,6 +27,13 @@ class Principal:
     def is_authenticated(self) -> bool:
         return self.user is not None
 
+    @property
+    def kind(self) -> str:
+        """anonymous, user, partner or internal (the caller kind of metrics and logs)."""
+        if self.api_key is not None:
+            return str(self.api_key.tier)
+        return "user" if self.user is not None else "anonymous"
+
 
 @dataclass
 class Context:

@@ -36,6 +36,7 @@ import settings
 from resolvers.errors import ApiError
 from schema.context import Context
 from server.compiled import run_compiled
+from telemetry.context import note_error_id
 
 log = logging.getLogger("peergraph.graphql")
 
@@ -269,6 +270,7 @@ def format_error(error: GraphQLError) -> dict[str, Any]:
     elif original is not None and not isinstance(original, GraphQLError):
         error_id = uuid.uuid4().hex[:16]
         log.error("unexpected error %s at %s", error_id, error.path, exc_info=original)
+        note_error_id(error_id)
         out["message"] = f"Internal error (errorId {error_id}); it has been logged."
         out["extensions"] = {"code": INTERNAL, "errorId": error_id}
     elif isinstance(original, GraphQLError) and _has_code(original):

@@ -25,4 +25,6 @@ os.environ["PEERGRAPH_VAR_DIR"] = VAR_DIR
 # environment variables win over a `.env` file in starlette's Config: empty means embedded
 os.environ["DATABASE_URL"] = ""
 os.environ["REDIS_URL"] = ""
+# `peergraph worker` processes of parallel test runs would compete for the metrics port
+os.environ["PEERGRAPH_WORKER_METRICS_PORT"] = "0"
 atexit.register(shutil.rmtree, VAR_DIR, ignore_errors=True)

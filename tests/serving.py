@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -68,13 +69,14 @@ class Server:
 
 
 @contextlib.contextmanager
-def serving(cwd: Path, env: dict[str, str], name: str = "serve") -> Iterator[Server]:
-    """`peergraph serve` on a free port until the block ends (then SIGTERM, as a user's Ctrl-C)."""
+def serving(cwd: Path, env: dict[str, str], name: str = "serve", *args: str) -> Iterator[Server]:
+    """`peergraph serve [args]` on a free port until the block ends (then SIGTERM, as a user's
+    Ctrl-C)."""
     port = free_port()
     log_path = cwd / f"{name}.log"
     with log_path.open("w") as log:
         process = subprocess.Popen(
-            peergraph("serve", "--host", "127.0.0.1", "--port", str(port)),
+            peergraph("serve", "--host", "127.0.0.1", "--port", str(port), *args),
             cwd=cwd,
             env=env,
             stdout=log,
@@ -107,3 +109,13 @@ def _wait_until_ready(process: subprocess.Popen[bytes], base: str, log_path: Pat
             pass
         time.sleep(0.2)
     pytest.fail(f"peergraph serve was not ready in {START_TIMEOUT_S:g}s:\n{log_path.read_text()}")
+
+
+def current_db_url() -> str:
+    """The URL of the test's database (Tortoise's default connection), for a subprocess."""
+    from tortoise import connections
+
+    conn: Any = connections.get("default")
+    if hasattr(conn, "filename"):
+        return f"sqlite://{conn.filename}"
+    return f"postgres://{conn.user}:{conn.password or ''}@{conn.host}:{conn.port}/{conn.database}"
