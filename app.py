@@ -64,10 +64,6 @@ async def principal_for(request: Request) -> Principal:
     return principal
 
 
-def _redis_or_none(services: Services) -> Any:
-    return services.redis
-
-
 async def graphql_http(request: Request) -> Response:
     services: Services = request.app.state.services
     if request.method == "GET" and "query" not in request.query_params:
@@ -165,9 +161,6 @@ def _header(scope: Scope, name: bytes) -> str | None:
         if key == name:
             return bytes(value).decode("latin-1")[:64]
     return None
-
-
-Lifespan = Callable[[Starlette], contextlib.AbstractAsyncContextManager[None]]
 
 
 def create_app(

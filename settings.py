@@ -77,6 +77,31 @@ APQ_TTL_SECONDS: int = config("PEERGRAPH_APQ_TTL_SECONDS", cast=int, default=7 *
 COMPILED_PLANS: bool = config("PEERGRAPH_COMPILED_PLANS", cast=bool, default=True)
 
 
+# Graph slices (docs/slices.md; workers/keys.py names them for the slice code).
+#: Seconds a READY slice stays cached.
+SLICE_TTL_SECONDS: int = config("PEERGRAPH_SLICE_TTL_SECONDS", cast=int, default=3600)
+#: Seconds a FAILED answer is kept; the next request after that computes again.
+SLICE_FAILED_TTL_SECONDS: int = config("PEERGRAPH_SLICE_FAILED_TTL_SECONDS", cast=int, default=30)
+#: Seconds the spec behind a slice id is kept (node(id) answers null after that).
+SLICE_SPEC_TTL_SECONDS: int = config(
+    "PEERGRAPH_SLICE_SPEC_TTL_SECONDS", cast=int, default=7 * 86400
+)
+#: Seconds one computation may take before it counts as a failed try.
+SLICE_TIMEOUT_SECONDS: float = config("PEERGRAPH_SLICE_TIMEOUT_SECONDS", cast=float, default=20)
+#: Tries per slice (a raised error or a timeout is retried until this many tries ran).
+SLICE_MAX_TRIES: int = config("PEERGRAPH_SLICE_MAX_TRIES", cast=int, default=3)
+#: Delay before retry n is n times this.
+SLICE_RETRY_DELAY_MS: int = config("PEERGRAPH_SLICE_RETRY_DELAY_MS", cast=int, default=500)
+#: What a PENDING answer tells clients to wait before polling again.
+SLICE_RETRY_AFTER_MS: int = config("PEERGRAPH_SLICE_RETRY_AFTER_MS", cast=int, default=300)
+#: How many of the most requested slices the cron job keeps warm.
+SLICE_WARM_TOP: int = config("PEERGRAPH_SLICE_WARM_TOP", cast=int, default=50)
+#: arq timeout of the aggregate-refresh cron job. arq keeps a job "in progress" for the longest
+#: timeout of all its functions + 10 s, which is how long a killed worker's slice job waits before
+#: another worker retries it; past `pending_limit_seconds()` the API answers FAILED meanwhile.
+REFRESH_TIMEOUT_SECONDS: int = config("PEERGRAPH_REFRESH_TIMEOUT_SECONDS", cast=int, default=600)
+
+
 def embedded_database() -> bool:
     return not DATABASE_URL
 

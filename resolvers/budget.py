@@ -29,10 +29,9 @@ from models.enums import ApiTier
 from resolvers.context import Context, Principal
 from resolvers.errors import ApiError
 from telemetry.metrics import record_charge
+from workers import keys
 
 log = logging.getLogger("peergraph.budget")
-
-KEY_PREFIX = "pg:budget:"
 
 #: KEYS[1] counter; ARGV cost, limit, window ms → {spent (1|0), used, ms until reset}
 SPEND_LUA = """
@@ -153,7 +152,7 @@ async def spend(ctx: Context, cost: int, node_count: int = 0) -> Charge:
     """Spend `cost` points of the caller's budget (0 only reads it). Sets the rate-limit headers
     and `extensions.cost`; raises `RATE_LIMITED` when the budget cannot cover the cost."""
     name, limit = caller(ctx.principal)
-    key = KEY_PREFIX + name
+    key = keys.budget_key(name)
     window_ms = settings.BUDGET_WINDOW_SECONDS * 1000
     result: list[int] | tuple[int, int, int] | None = None
     if ctx.redis is not None:

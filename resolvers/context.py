@@ -24,10 +24,6 @@ class Principal:
     token_id: int | None = None
 
     @property
-    def is_authenticated(self) -> bool:
-        return self.user is not None
-
-    @property
     def kind(self) -> str:
         """anonymous, user, partner or internal (the caller kind of metrics and logs)."""
         if self.api_key is not None:

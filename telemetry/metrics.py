@@ -26,8 +26,6 @@ from prometheus_client import (
 import settings
 from telemetry import context
 
-CALLER_KINDS = ("anonymous", "user", "partner", "internal", "invalid")
-
 REQUESTS = Counter(
     "peergraph_requests",
     "GraphQL requests over HTTP, by operation name, HTTP status and caller kind.",
