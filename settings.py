@@ -33,6 +33,8 @@ LOG_FORMAT: str = config("PEERGRAPH_LOG_FORMAT", default="text").strip().lower()
 #: prometheus-client's multiprocess directory. `peergraph serve --workers N` (N > 1) sets it to
 #: `<PEERGRAPH_VAR_DIR>/metrics` unless it is set, and empties it when it starts.
 PROMETHEUS_MULTIPROC_DIR: str = config("PROMETHEUS_MULTIPROC_DIR", default="")
+#: When set, the API's /metrics answers only `Authorization: Bearer <this token>`.
+METRICS_TOKEN: str = config("PEERGRAPH_METRICS_TOKEN", default="")
 #: Where `peergraph worker` serves its own /metrics; port 0 turns it off.
 WORKER_METRICS_HOST: str = config("PEERGRAPH_WORKER_METRICS_HOST", default="127.0.0.1")
 WORKER_METRICS_PORT: int = config("PEERGRAPH_WORKER_METRICS_PORT", cast=int, default=9101)

@@ -17,9 +17,10 @@ from collections.abc import MutableMapping
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+import settings
 from resolvers.context import Context
 from server.execution import Operation
 from telemetry import context, metrics
@@ -128,7 +129,22 @@ async def name_operation(op: Operation, _ctx: Context) -> None:
 
 
 async def metrics_endpoint(request: Request) -> Response:
-    """GET /metrics: the Prometheus exposition of every metric, the queue depth read now."""
+    """GET /metrics: the Prometheus exposition of every metric, the queue depth read now; only
+    with `Authorization: Bearer $PEERGRAPH_METRICS_TOKEN` when that is set."""
+    if settings.METRICS_TOKEN and not _bearer_matches(request, settings.METRICS_TOKEN):
+        return JSONResponse(
+            {
+                "errors": [
+                    {
+                        "message": "/metrics needs `Authorization: Bearer <token>` with the"
+                        " token in PEERGRAPH_METRICS_TOKEN",
+                        "extensions": {"code": "UNAUTHENTICATED"},
+                    }
+                ]
+            },
+            status_code=401,
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     redis = request.app.state.services.redis
     depth = -1
     if redis is not None:
@@ -139,3 +155,8 @@ async def metrics_endpoint(request: Request) -> Response:
     metrics.QUEUE_DEPTH.set(depth)
     body, media_type = metrics.render()
     return Response(body, media_type=media_type)
+
+
+def _bearer_matches(request: Request, token: str) -> bool:
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    return scheme.lower() == "bearer" and secrets.compare_digest(given.strip(), token)

@@ -111,3 +111,21 @@ async def test_slice_misses_hits_computations_and_job_durations_are_counted(
     assert moved("peergraph_job_duration_seconds_count", **job) == 1
     # and the queue depth is read from Redis at the scrape: nothing waits now
     assert value(after, "peergraph_queue_depth") == 0
+
+
+async def test_with_a_metrics_token_only_its_bearer_may_scrape(
+    client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given a metrics token
+    monkeypatch.setattr(settings, "METRICS_TOKEN", "s3cret-token")
+    # when /metrics is asked without it, with a wrong one, and with it
+    missing = await client.get("/metrics")
+    wrong = await client.get("/metrics", headers={"Authorization": "Bearer s3cret-tokeX"})
+    right = await client.get("/metrics", headers={"Authorization": "Bearer s3cret-token"})
+    # then only the right one gets the metrics; the others a coded 401 that says what to send
+    for refused in (missing, wrong):
+        assert refused.status_code == 401
+        assert refused.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+        assert "PEERGRAPH_METRICS_TOKEN" in refused.json()["errors"][0]["message"]
+    assert right.status_code == 200
+    assert "# HELP peergraph_requests_total" in right.text
