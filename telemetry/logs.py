@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import logging.config
+import sys
 from typing import Any
 
 from pythonjsonlogger.json import JsonFormatter
@@ -65,8 +66,7 @@ def logging_config(level: str, fmt: str) -> dict[str, Any]:
         "formatters": {"peergraph": formatter},
         "handlers": {
             "stderr": {
-                "class": "logging.StreamHandler",
-                "stream": "ext://sys.stderr",
+                "()": "telemetry.logs.StderrHandler",
                 "formatter": "peergraph",
                 "filters": ["context"],
             }
@@ -84,7 +84,24 @@ def logging_config(level: str, fmt: str) -> dict[str, Any]:
 
 
 def configure(level: str, fmt: str) -> None:
-    logging.config.dictConfig(logging_config(level, fmt))
+    """Apply `logging_config`, unless this process configured logging already (as with
+    `logging.basicConfig`: a host application, or pytest running a command in its process)."""
+    config = logging_config(level, fmt)  # a misspelt level or format fails here either way
+    if logging.getLogger().handlers:
+        return
+    logging.config.dictConfig(config)
+
+
+class StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to `sys.stderr` as it is when a record comes, not as it was at set-up (a
+    replaced or closed stream would otherwise turn each line into a logging error)."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = sys.stderr
+        super().emit(record)
 
 
 class _SqlCounter(logging.Handler):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import subprocess
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Any
 import pytest
 
 from resolvers.sql import execute
+from telemetry.logs import StderrHandler, configure
 from tests.conftest import GraphQLClient
 from tests.factories import make_author
 from tests.serving import command_env, peergraph
@@ -58,3 +60,32 @@ def test_an_unknown_log_format_or_level_stops_the_command_with_the_choices(
         # then it stops with exit 2 and one line that names the setting and what it takes
         assert done.returncode == 2
         assert done.stderr == f"peergraph: {variable} must be one of {choices}, not {wrong!r}\n"
+
+
+def test_a_process_that_configured_logging_keeps_its_handlers(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # given a process whose root logger has handlers already (pytest's, here)
+    root = logging.getLogger()
+    before = list(root.handlers)
+    assert before
+    # when a peergraph command sets logging up in it
+    configure("info", "json")
+    # then the process's handlers stay, and no handler holds on to a stream that may close
+    assert root.handlers == before
+
+
+def test_the_stderr_handler_writes_where_stderr_is_now(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # given the handler, whose stream at set-up has been closed since (as pytest's captures are)
+    handler = StderrHandler()
+    stale = io.StringIO()
+    stale.close()
+    handler.stream = stale
+    # when a record comes
+    handler.emit(logging.makeLogRecord({"msg": "after the swap", "levelno": logging.WARNING}))
+    # then it lands in the current stderr, without a logging error
+    err = capsys.readouterr().err
+    assert "after the swap" in err
+    assert "Logging error" not in err
