@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo serve test check lint typecheck contracts schema bench fuzz hadolint clean web web-check screenshots
+.PHONY: install demo serve test check lint typecheck contracts deadcode schema bench fuzz hadolint clean web web-check screenshots
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,8 +36,12 @@ typecheck: $(STAMP)
 contracts: $(STAMP)
 	$(BIN)/lint-imports
 
-## ruff, mypy --strict, the layer contracts and the tests.
-check: lint typecheck contracts test
+## Code nothing uses (vulture; its false positives are in vulture_whitelist.py).
+deadcode: $(STAMP)
+	$(BIN)/vulture
+
+## ruff, mypy --strict, the layer contracts, dead code and the tests.
+check: lint typecheck contracts deadcode test
 
 ## Rewrite schema.graphql from the code (a test fails when it drifts).
 schema: $(STAMP)

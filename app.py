@@ -29,6 +29,7 @@ from schema.context import Context, Principal
 from server.execution import Executor, format_error
 from server.http import handle, negotiate
 from server.limits import BodyLimitMiddleware
+from server.observe import ObserveMiddleware, metrics_endpoint
 from server.pipeline import build_executor
 from web.routes import graphiql_page
 from web.routes import routes as web_routes
@@ -63,10 +64,6 @@ async def principal_for(request: Request) -> Principal:
     if key:
         principal.api_key = await api_key_for(key.strip())
     return principal
-
-
-def _redis_or_none(services: Services) -> Any:
-    return services.redis
 
 
 async def graphql_http(request: Request) -> Response:
@@ -162,9 +159,6 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
-Lifespan = Callable[[Starlette], contextlib.AbstractAsyncContextManager[None]]
-
-
 def create_app(
     *,
     db_url: str | None = None,
@@ -230,8 +224,10 @@ def create_app(
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             *web_routes(),
+            Route("/metrics", metrics_endpoint),
         ],
         middleware=[
+            Middleware(ObserveMiddleware),
             Middleware(RequestIdMiddleware),
             Middleware(BodyLimitMiddleware),
             Middleware(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
@@ -18,16 +19,17 @@ from typing import Any
 import settings
 
 Handler = Callable[[argparse.Namespace], int]
+log = logging.getLogger("peergraph")
 
 
 def _log_setup(level: str = settings.LOG_LEVEL) -> None:
-    logging.basicConfig(
-        level=level.upper(),
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    # Tortoise announces every start and shutdown at INFO; keep the console for what matters.
-    logging.getLogger("tortoise").setLevel(max(logging.WARNING, logging.getLogger().level))
+    from telemetry.logs import configure
+
+    try:
+        configure(level, settings.LOG_FORMAT)
+    except ValueError as error:  # a misspelt PEERGRAPH_LOG_FORMAT or PEERGRAPH_LOG_LEVEL
+        print(f"peergraph: {error}", file=sys.stderr)
+        raise SystemExit(2) from None
 
 
 def _run(coro: Coroutine[Any, Any, int]) -> int:
@@ -49,10 +51,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     where = "embedded SQLite" if settings.embedded_database() else "DATABASE_URL"
     redis = "embedded Redis" if settings.embedded_redis() else "REDIS_URL"
-    print(
-        f"peergraph: serving http://{args.host}:{args.port}/graphql ({where}, {redis})",
-        file=sys.stderr,
-    )
+    # a log line, not a print: with PEERGRAPH_LOG_FORMAT=json every line on stderr is JSON
+    log.info("serving http://%s:%s/graphql (%s, %s)", args.host, args.port, where, redis)
+    if args.workers > 1:
+        # every uvicorn process writes its metrics where /metrics, in any of them, adds them up
+        from telemetry.metrics import multiprocess_dir, reset_multiprocess_dir
+
+        metrics_dir = multiprocess_dir()
+        reset_multiprocess_dir(metrics_dir)
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
+    from telemetry.logs import logging_config
+
     uvicorn.run(
         "app:create_app",
         factory=True,
@@ -60,6 +69,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         port=args.port,
         workers=args.workers if args.workers > 1 else None,
         log_level=settings.LOG_LEVEL,
+        log_config=logging_config(settings.LOG_LEVEL, settings.LOG_FORMAT),
         loop="uvloop",
         http="httptools",
         access_log=False,
@@ -79,8 +89,30 @@ def cmd_worker(_args: argparse.Namespace) -> int:
 
     from workers.settings import WorkerSettings
 
+    _serve_worker_metrics()
     run_worker(WorkerSettings)  # type: ignore[arg-type]
     return 0
+
+
+def _serve_worker_metrics() -> None:
+    """The worker's own /metrics (job durations and outcomes). A busy port does not stop the
+    worker: it runs without metrics and says how to give it a port of its own."""
+    if not settings.WORKER_METRICS_PORT:
+        return
+    from prometheus_client import start_http_server
+
+    where = f"{settings.WORKER_METRICS_HOST}:{settings.WORKER_METRICS_PORT}"
+    try:
+        start_http_server(settings.WORKER_METRICS_PORT, settings.WORKER_METRICS_HOST)
+    except OSError as error:
+        log.warning(
+            "worker metrics not served: %s is not available (%s); give each worker on this host"
+            " its own PEERGRAPH_WORKER_METRICS_PORT, or 0 for none",
+            where,
+            error.strerror or error,
+        )
+        return
+    log.info("worker metrics on http://%s/metrics", where)
 
 
 def cmd_migrate(_args: argparse.Namespace) -> int:
@@ -240,7 +272,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("import", "import OpenAlex or arXiv JSONL files")
     p.add_argument("kind", choices=["openalex", "arxiv"])
     p.add_argument("files", nargs="+", metavar="FILE")
-    p.add_argument("--rejects-dir", help="where bad lines go (default ./var/rejects)")
+    p.add_argument("--rejects-dir", help="where bad lines go (default <PEERGRAPH_VAR_DIR>/rejects)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(handler=cmd_import)
 

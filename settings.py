@@ -28,6 +28,16 @@ PORT: int = config("PEERGRAPH_PORT", cast=int, default=8000)
 #: `production` turns off field suggestions and the GraphiQL page.
 ENVIRONMENT: str = config("PEERGRAPH_ENV", default="development")
 LOG_LEVEL: str = config("PEERGRAPH_LOG_LEVEL", default="info")
+#: `text` (the default) or `json`: one JSON object per line (docs/operations.md).
+LOG_FORMAT: str = config("PEERGRAPH_LOG_FORMAT", default="text").strip().lower()
+#: prometheus-client's multiprocess directory. `peergraph serve --workers N` (N > 1) sets it to
+#: `<PEERGRAPH_VAR_DIR>/metrics` unless it is set, and empties it when it starts.
+PROMETHEUS_MULTIPROC_DIR: str = config("PROMETHEUS_MULTIPROC_DIR", default="")
+#: When set, the API's /metrics answers only `Authorization: Bearer <this token>`.
+METRICS_TOKEN: str = config("PEERGRAPH_METRICS_TOKEN", default="")
+#: Where `peergraph worker` serves its own /metrics; port 0 turns it off.
+WORKER_METRICS_HOST: str = config("PEERGRAPH_WORKER_METRICS_HOST", default="127.0.0.1")
+WORKER_METRICS_PORT: int = config("PEERGRAPH_WORKER_METRICS_PORT", cast=int, default=9101)
 CORS_ORIGINS: str = config("PEERGRAPH_CORS_ORIGINS", default="*")
 
 #: Largest `first`/`last` a connection accepts.
@@ -67,6 +77,31 @@ APQ_TTL_SECONDS: int = config("PEERGRAPH_APQ_TTL_SECONDS", cast=int, default=7 *
 #: Answer trusted documents from their compiled plans (server/compiled.py); off = always the
 #: general executor (the benchmarks compare the two).
 COMPILED_PLANS: bool = config("PEERGRAPH_COMPILED_PLANS", cast=bool, default=True)
+
+
+# Graph slices (docs/slices.md; workers/keys.py names them for the slice code).
+#: Seconds a READY slice stays cached.
+SLICE_TTL_SECONDS: int = config("PEERGRAPH_SLICE_TTL_SECONDS", cast=int, default=3600)
+#: Seconds a FAILED answer is kept; the next request after that computes again.
+SLICE_FAILED_TTL_SECONDS: int = config("PEERGRAPH_SLICE_FAILED_TTL_SECONDS", cast=int, default=30)
+#: Seconds the spec behind a slice id is kept (node(id) answers null after that).
+SLICE_SPEC_TTL_SECONDS: int = config(
+    "PEERGRAPH_SLICE_SPEC_TTL_SECONDS", cast=int, default=7 * 86400
+)
+#: Seconds one computation may take before it counts as a failed try.
+SLICE_TIMEOUT_SECONDS: float = config("PEERGRAPH_SLICE_TIMEOUT_SECONDS", cast=float, default=20)
+#: Tries per slice (a raised error or a timeout is retried until this many tries ran).
+SLICE_MAX_TRIES: int = config("PEERGRAPH_SLICE_MAX_TRIES", cast=int, default=3)
+#: Delay before retry n is n times this.
+SLICE_RETRY_DELAY_MS: int = config("PEERGRAPH_SLICE_RETRY_DELAY_MS", cast=int, default=500)
+#: What a PENDING answer tells clients to wait before polling again.
+SLICE_RETRY_AFTER_MS: int = config("PEERGRAPH_SLICE_RETRY_AFTER_MS", cast=int, default=300)
+#: How many of the most requested slices the cron job keeps warm.
+SLICE_WARM_TOP: int = config("PEERGRAPH_SLICE_WARM_TOP", cast=int, default=50)
+#: arq timeout of the aggregate-refresh cron job. arq keeps a job "in progress" for the longest
+#: timeout of all its functions + 10 s, which is how long a killed worker's slice job waits before
+#: another worker retries it; past `pending_limit_seconds()` the API answers FAILED meanwhile.
+REFRESH_TIMEOUT_SECONDS: int = config("PEERGRAPH_REFRESH_TIMEOUT_SECONDS", cast=int, default=600)
 
 
 def embedded_database() -> bool:

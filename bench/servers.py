@@ -61,10 +61,6 @@ class Server:
                 time.sleep(0.3)
         raise SystemExit(f"{self.name} did not answer in {timeout}s")
 
-    def cpu_seconds(self) -> float:
-        """User + system CPU of every live process in the server's session."""
-        return sum(self.cpu_by_pid().values())
-
     def cpu_by_pid(self) -> dict[int, float]:
         """User + system CPU seconds of each live process in the server's session."""
         out: dict[int, float] = {}

@@ -50,7 +50,10 @@ __all__ = ["ImportSummary", "refresh_aggregates", "run_import"]
 
 log = logging.getLogger("peergraph.importers")
 
-DEFAULT_REJECTS_DIR = Path("var/rejects")
+
+def default_rejects_dir() -> Path:
+    """`<PEERGRAPH_VAR_DIR>/rejects`: beside the embedded database, never a fixed ./var."""
+    return settings.VAR_DIR / "rejects"
 
 
 #: From this many bytes of input, records are parsed in a worker process while the previous
@@ -193,7 +196,7 @@ async def run_import(
     `PARALLEL_MIN_BYTES` or more)."""
     importer = _importer(kind)
     summary = ImportSummary(kind)
-    rejects = RejectsWriter(rejects_dir or DEFAULT_REJECTS_DIR, summary)
+    rejects = RejectsWriter(rejects_dir or default_rejects_dir(), summary)
     run = _Run(importer, summary, rejects)
     started = time.perf_counter()
     paths = [Path(p) for p in paths]

@@ -8,7 +8,6 @@ nothing at all.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -148,7 +147,3 @@ async def upsert(
         result.ids.update(await sql.ids_by_key(table, new_keys))
         result.created = len(new_keys)
     return result
-
-
-async def fetch_ids(sql: Sql, table: Table, keys: Iterable[Any]) -> dict[Any, int]:
-    return await sql.ids_by_key(table, keys)

@@ -28,10 +28,10 @@ import settings
 from models.enums import ApiTier
 from resolvers.context import Context, Principal
 from resolvers.errors import ApiError
+from telemetry.metrics import record_charge
+from workers import keys
 
 log = logging.getLogger("peergraph.budget")
-
-KEY_PREFIX = "pg:budget:"
 
 #: KEYS[1] counter; ARGV cost, limit, window ms → {spent (1|0), used, ms until reset}
 SPEND_LUA = """
@@ -152,7 +152,7 @@ async def spend(ctx: Context, cost: int, node_count: int = 0) -> Charge:
     """Spend `cost` points of the caller's budget (0 only reads it). Sets the rate-limit headers
     and `extensions.cost`; raises `RATE_LIMITED` when the budget cannot cover the cost."""
     name, limit = caller(ctx.principal)
-    key = KEY_PREFIX + name
+    key = keys.budget_key(name)
     window_ms = settings.BUDGET_WINDOW_SECONDS * 1000
     result: list[int] | tuple[int, int, int] | None = None
     if ctx.redis is not None:
@@ -166,6 +166,7 @@ async def spend(ctx: Context, cost: int, node_count: int = 0) -> Charge:
     now = datetime.datetime.now(datetime.UTC).replace(microsecond=0)
     reset_at = now + datetime.timedelta(seconds=math.ceil(ttl_ms / 1000))
     charge = Charge(limit, cost, used, reset_at, node_count, bool(spent))
+    record_charge(ctx.principal.kind, cost, charge.spent)
     ctx.response_headers.update(charge.headers())
     if not charge.spent:
         ctx.response_headers["Retry-After"] = str(charge.retry_after)

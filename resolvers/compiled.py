@@ -11,15 +11,11 @@ from typing import Any
 
 import orjson
 
+from models.enums import ClaimStatus, WorkType
 from resolvers import authors as data
-from resolvers.sql import prepare
+from resolvers.sql import Row, prepare
 
-Row = dict[str, Any]
-
-WORK_TYPES = frozenset(
-    {"ARTICLE", "PREPRINT", "BOOK", "BOOK_CHAPTER", "DATASET", "DISSERTATION", "REVIEW"}
-    | {"LETTER", "EDITORIAL", "REPORT", "OTHER"}
-)
+WORK_TYPES = frozenset(WorkType)
 
 
 @dataclass
@@ -160,7 +156,8 @@ def shape(row: Row, needs: Needs) -> Row | None:
     return row
 
 
-CLAIM_STATUSES = frozenset({"UNCLAIMED", "PENDING", "CLAIMED", "VERIFIED"})
+#: An author's claim state as the API shows it: a rejected claim leaves the author unclaimed.
+CLAIM_STATUSES = frozenset(ClaimStatus) - {ClaimStatus.REJECTED}
 
 
 async def fetch_row(sql: str, key: int) -> Row | None:

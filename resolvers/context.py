@@ -24,8 +24,11 @@ class Principal:
     token_id: int | None = None
 
     @property
-    def is_authenticated(self) -> bool:
-        return self.user is not None
+    def kind(self) -> str:
+        """anonymous, user, partner or internal (the caller kind of metrics and logs)."""
+        if self.api_key is not None:
+            return str(self.api_key.tier)
+        return "user" if self.user is not None else "anonymous"
 
 
 @dataclass

@@ -9,11 +9,9 @@ import base64
 import binascii
 import re
 from dataclasses import dataclass
-from typing import Literal
 
 from resolvers.errors import InvalidId
 
-NodeType = Literal["Author", "Work", "Topic", "Institution", "GraphSlice", "Claim", "Invitation"]
 NODE_TYPES: frozenset[str] = frozenset(
     {"Author", "Work", "Topic", "Institution", "GraphSlice", "Claim", "Invitation"}
 )

@@ -24,6 +24,8 @@ from redis.exceptions import NoScriptError, RedisError
 
 from resolvers.errors import BadUserInput, InvalidId, ServiceUnavailable
 from resolvers.ids import from_global_id, parse_external
+from telemetry.context import request_id
+from telemetry.metrics import slice_lookup
 from workers import keys
 from workers.slices import (
     EDGE_KINDS,
@@ -152,13 +154,19 @@ async def _lookup(
     key = keys.slice_key(digest, version)
     raw, queued = await _read(redis, key, digest, spec_raw if count else None)
     center = orjson.loads(spec_raw)["center"]
+    slice_lookup(hit=raw is not None)
     if raw is not None:
         data: dict[str, Any] = orjson.loads(raw)
         return SliceState(digest, data["status"], center, None, data, key)
     if not queued:
         await _charge_compute(ctx, surcharge)
     job = await arq.enqueue_job(
-        keys.COMPUTE_JOB, key, spec_raw.decode(), _job_id=key, _queue_name=keys.QUEUE_NAME
+        keys.COMPUTE_JOB,
+        key,
+        spec_raw.decode(),
+        request_id=request_id(),  # workers/observed.py: the job's log lines carry it
+        _job_id=key,
+        _queue_name=keys.QUEUE_NAME,
     )
     if job is None and await _stuck(redis, key):
         error = "The slice's worker stopped; it will be retried, or request the slice again later"

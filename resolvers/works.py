@@ -89,10 +89,6 @@ class WorkQuery:
             clauses.append("w.abstract IS NOT NULL" if self.has_abstract else "w.abstract IS NULL")
         return clauses, params
 
-    @property
-    def unfiltered_for_author(self) -> bool:
-        return self == WorkQuery(author_id=self.author_id)
-
 
 def order_sql(order: WorkOrderKey) -> tuple[str, str, str]:
     """(ORDER BY clause, keyset comparison, sort column) for an ordering."""

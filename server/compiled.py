@@ -36,13 +36,12 @@ from graphql import (
 import settings
 from resolvers.compiled import Needs, fetch_row, shape, statement
 from resolvers.ids import from_global_id, to_global_id
-from resolvers.sql import is_postgres
+from resolvers.sql import Row, is_postgres
 from schema.context import Context
 from server.slice_plan import compile_slice
 
 log = logging.getLogger("peergraph.compiled")
 
-Row = dict[str, Any]
 #: the source of an expression for a field's value, given the variable holding its parent
 Source = Callable[[str], str]
 Compiler = Callable[[FieldNode], Source]

@@ -19,7 +19,6 @@ linear in the document even when fragments spread into each other many times.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -49,6 +48,7 @@ import settings
 from resolvers.pagination import DEFAULT_PAGE_SIZE
 from schema.cost import DECLARED, Cost
 from server.execution import Operation, RequestError, coded
+from server.lru import LRU
 
 MAX_COST_EXCEEDED = "MAX_COST_EXCEEDED"
 
@@ -195,9 +195,8 @@ def _default(gfield: GraphQLField, arg: str) -> Any:
 #: Results of `analyse`, by operation node (the executor caches parsed documents, so the same
 #: document text brings the same node) and then by the values of the variables the analysis
 #: read: the analysis walks the whole document, about as long as a small query's execution.
-_MEMO: OrderedDict[int, tuple[OperationDefinitionNode, tuple[str, ...], dict[bytes, QueryCost]]]
-_MEMO = OrderedDict()
-_MEMO_SIZE = 1000
+_MEMO: LRU[int, tuple[OperationDefinitionNode, tuple[str, ...], dict[bytes, QueryCost]]]
+_MEMO = LRU(1000)
 
 
 def _memo_key(schema: GraphQLSchema, names: tuple[str, ...], variables: Any) -> bytes | None:
@@ -226,9 +225,7 @@ def analyse(schema: GraphQLSchema, op: Operation) -> QueryCost:
         names = tuple(analysis.read)
         if entry is None or entry[0] is not definition:
             entry = (definition, names, {})
-            _MEMO[id(definition)] = entry
-            if len(_MEMO) > _MEMO_SIZE:
-                _MEMO.popitem(last=False)
+            _MEMO.put(id(definition), entry)
         key = _memo_key(schema, names, op.variables or {})
         if entry[1] == names and key is not None and len(entry[2]) < 64:
             entry[2][key] = found

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,6 +35,8 @@ import settings
 from resolvers.errors import ApiError
 from schema.context import Context
 from server.compiled import run_compiled
+from server.lru import LRU
+from telemetry.context import note_error_id
 
 log = logging.getLogger("peergraph.graphql")
 
@@ -110,29 +111,12 @@ PRE_PARSE_HOOKS: list[Callable[[Operation, Context], Awaitable[None]]] = []
 MESSAGE_FILTERS: list[Callable[[str], str]] = []
 
 
-class _LRU:
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self.data: OrderedDict[str, Prepared] = OrderedDict()
-
-    def get(self, key: str) -> Prepared | None:
-        value = self.data.get(key)
-        if value is not None:
-            self.data.move_to_end(key)
-        return value
-
-    def put(self, key: str, value: Prepared) -> None:
-        self.data[key] = value
-        if len(self.data) > self.size:
-            self.data.popitem(last=False)
-
-
 class Executor:
     """Holds the schema and the document cache; one per process."""
 
     def __init__(self, graphql_schema: Any, cache_size: int = 1000) -> None:
         self.schema = graphql_schema
-        self.cache = _LRU(cache_size)
+        self.cache: LRU[str, Prepared] = LRU(cache_size)
         self.timeout: float | None = None
 
     def prepare(self, query: str) -> Prepared:
@@ -269,6 +253,7 @@ def format_error(error: GraphQLError) -> dict[str, Any]:
     elif original is not None and not isinstance(original, GraphQLError):
         error_id = uuid.uuid4().hex[:16]
         log.error("unexpected error %s at %s", error_id, error.path, exc_info=original)
+        note_error_id(error_id)
         out["message"] = f"Internal error (errorId {error_id}); it has been logged."
         out["extensions"] = {"code": INTERNAL, "errorId": error_id}
     elif isinstance(original, GraphQLError) and _has_code(original):
@@ -280,7 +265,3 @@ def format_error(error: GraphQLError) -> dict[str, Any]:
     for message_filter in MESSAGE_FILTERS:
         out["message"] = message_filter(out["message"])
     return out
-
-
-def request_error_body(error: RequestError) -> dict[str, Any]:
-    return {"errors": [format_error(e) for e in error.errors]}

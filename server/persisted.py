@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,10 +26,11 @@ import settings
 from resolvers.errors import ApiError
 from schema.context import Context
 from server.execution import Operation, RequestError, coded
+from server.lru import LRU
+from workers import keys
 
 log = logging.getLogger("peergraph.persisted")
 
-KEY_PREFIX = "pg:apq:"
 PERSISTED_QUERY_NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"
 PERSISTED_QUERY_INVALID = "PERSISTED_QUERY_INVALID"
 PERSISTED_QUERY_HASH_MISMATCH = "PERSISTED_QUERY_HASH_MISMATCH"
@@ -73,28 +73,10 @@ def trusted_documents() -> TrustedDocuments:
     return _trusted[directory]
 
 
-class _Recent:
-    """A small LRU of recently seen persisted documents, in front of Redis."""
-
-    def __init__(self, size: int = 2000) -> None:
-        self.size = size
-        self.data: OrderedDict[str, str] = OrderedDict()
-
-    def get(self, key: str) -> str | None:
-        value = self.data.get(key)
-        if value is not None:
-            self.data.move_to_end(key)
-        return value
-
-    def put(self, key: str, value: str) -> None:
-        self.data[key] = value
-        self.data.move_to_end(key)
-        if len(self.data) > self.size:
-            self.data.popitem(last=False)
-
-
-RECENT = _Recent()
-_TRUSTED_TEXT = _Recent(5000)
+#: Recently seen persisted documents by hash, in front of Redis.
+RECENT: LRU[str, str] = LRU(2000)
+#: Whether a document text is a trusted document ("yes"/"no"), by text.
+_TRUSTED_TEXT: LRU[str, str] = LRU(5000)
 
 
 def _persisted_hash(op: Operation) -> str | None:
@@ -139,7 +121,7 @@ async def resolve_persisted(op: Operation, ctx: Context) -> None:
     text = trusted_documents().by_hash.get(digest) or RECENT.get(digest)
     if text is None and ctx.redis is not None:
         try:
-            raw = await ctx.redis.get(KEY_PREFIX + digest)
+            raw = await ctx.redis.get(keys.apq_key(digest))
         except (RedisError, OSError) as error:
             log.warning("persisted queries: Redis unavailable (%s)", error)
             raw = None
@@ -162,7 +144,7 @@ async def store_persisted(op: Operation, ctx: Context) -> None:
     if ctx.redis is None:
         return
     try:
-        await ctx.redis.set(KEY_PREFIX + digest, op.query, ex=settings.APQ_TTL_SECONDS)
+        await ctx.redis.set(keys.apq_key(digest), op.query, ex=settings.APQ_TTL_SECONDS)
     except (RedisError, OSError) as error:
         log.warning("persisted queries: not stored, Redis unavailable (%s)", error)
 

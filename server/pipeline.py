@@ -13,7 +13,7 @@ import strawberry
 
 from resolvers.budget import spend
 from schema.context import Context
-from server import cost, limits, persisted
+from server import cost, limits, observe, persisted
 from server.execution import (
     EXTRA_RULES,
     MESSAGE_FILTERS,
@@ -42,14 +42,15 @@ def _mask_subscription_errors() -> CodedMaskErrors:
 
 def install(schema: strawberry.Schema) -> None:
     """Register the hooks, rules and error masking (idempotent)."""
-    for hook in (persisted.resolve_persisted, limits.check_document_size):
+    for hook in (observe.note_request, persisted.resolve_persisted, limits.check_document_size):
         if hook not in PRE_PARSE_HOOKS:
             PRE_PARSE_HOOKS.append(hook)
     for rule in limits.RULES:
         if rule not in EXTRA_RULES:
             EXTRA_RULES.append(rule)
-    if gate not in PRE_EXECUTION_HOOKS:
-        PRE_EXECUTION_HOOKS.append(gate)
+    for pre in (observe.name_operation, gate):
+        if pre not in PRE_EXECUTION_HOOKS:
+            PRE_EXECUTION_HOOKS.append(pre)
     if limits.without_suggestions not in MESSAGE_FILTERS:
         MESSAGE_FILTERS.append(limits.without_suggestions)
     # Strawberry runs subscriptions itself; it reads its extensions on every operation

@@ -19,6 +19,7 @@ import asyncpg
 import pytest
 from tortoise import Tortoise
 
+import tests.isolation  # noqa: F401  (first: points PEERGRAPH_VAR_DIR away from ./var)
 from models import database
 
 PG_URL = os.environ.get("TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test")

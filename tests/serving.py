@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -69,13 +70,14 @@ class Server:
 
 
 @contextlib.contextmanager
-def serving(cwd: Path, env: dict[str, str], name: str = "serve") -> Iterator[Server]:
-    """`peergraph serve` on a free port until the block ends (then SIGTERM, as a user's Ctrl-C)."""
+def serving(cwd: Path, env: dict[str, str], name: str = "serve", *args: str) -> Iterator[Server]:
+    """`peergraph serve [args]` on a free port until the block ends (then SIGTERM, as a user's
+    Ctrl-C)."""
     port = free_port()
     log_path = cwd / f"{name}.log"
     with log_path.open("w") as log:
         process = subprocess.Popen(
-            peergraph("serve", "--host", "127.0.0.1", "--port", str(port)),
+            peergraph("serve", "--host", "127.0.0.1", "--port", str(port), *args),
             cwd=cwd,
             env=env,
             stdout=log,
@@ -126,3 +128,13 @@ def npm_ci(directory: Path) -> str | None:
     if done.returncode != 0:
         return f"`npm ci` in {directory} failed: {done.stderr.strip()[-2000:]}"
     return None
+
+
+def current_db_url() -> str:
+    """The URL of the test's database (Tortoise's default connection), for a subprocess."""
+    from tortoise import connections
+
+    conn: Any = connections.get("default")
+    if hasattr(conn, "filename"):
+        return f"sqlite://{conn.filename}"
+    return f"postgres://{conn.user}:{conn.password or ''}@{conn.host}:{conn.port}/{conn.database}"

@@ -1,5 +1,9 @@
-"""Every Redis key, channel, TTL and version the graph slices use, in one place.
+"""Every Redis key, channel, TTL and version peergraph uses, in one place: all under `PREFIX`
+(arq's own keys, `arq:job:…`, `arq:in-progress:…`, `arq:retry:…`, `arq:result:…`, are arq's).
 
+    peergraph:budget:{caller}            a caller's points spent in its window (resolvers/budget.py)
+    peergraph:apq:{sha256}               an automatic persisted query's text (server/persisted.py)
+    peergraph:queue                      the arq queue of every peergraph job
     peergraph:data-version               INCR on every write that changes entities
     peergraph:slice:v{version}:{digest}  the slice JSON (READY, or FAILED with its error); TTL
     peergraph:slice-spec:{digest}        the normalized input behind a slice id (node(id), cron)
@@ -10,7 +14,10 @@
 `digest` hashes the normalized input alone, so a slice's global id survives a data-version bump;
 the cache key (and arq job id) adds the version, so a bump makes every cached slice unreachable
 and a stale slice is never served as current. The TTLs and the retry policy are settings, read
-once from the environment through `settings.config`.
+in settings.py.
+
+Before 0.2 budgets and persisted queries lived under `pg:budget:` and `pg:apq:`. Keys left there
+are never read again and expire with their TTLs (a budget window, `PEERGRAPH_APQ_TTL_SECONDS`).
 """
 
 from __future__ import annotations
@@ -20,9 +27,13 @@ from typing import Any
 
 import orjson
 
-from settings import config
+import settings
 
 PREFIX = "peergraph"
+#: `budget_key(caller)`: one caller's budget counter (resolvers/budget.py)
+BUDGET_PREFIX = f"{PREFIX}:budget:"
+#: `apq_key(sha256)`: an automatic persisted query (server/persisted.py)
+APQ_PREFIX = f"{PREFIX}:apq:"
 DATA_VERSION_KEY = f"{PREFIX}:data-version"
 POPULAR_KEY = f"{PREFIX}:slice-popular"
 COMPUTED_KEY = f"{PREFIX}:slice-stats:computed"
@@ -31,30 +42,26 @@ QUEUE_NAME = f"{PREFIX}:queue"
 #: The arq function that computes one slice.
 COMPUTE_JOB = "compute_slice"
 
-#: Seconds a READY slice stays cached.
-SLICE_TTL_SECONDS: int = config("PEERGRAPH_SLICE_TTL_SECONDS", cast=int, default=3600)
-#: Seconds a FAILED answer is kept; the next request after that computes again.
-FAILED_TTL_SECONDS: int = config("PEERGRAPH_SLICE_FAILED_TTL_SECONDS", cast=int, default=30)
-#: Seconds the spec behind a slice id is kept (node(id) answers null after that).
-SPEC_TTL_SECONDS: int = config("PEERGRAPH_SLICE_SPEC_TTL_SECONDS", cast=int, default=7 * 86400)
-#: Seconds one computation may take before it counts as a failed try.
-COMPUTE_TIMEOUT_SECONDS: float = config("PEERGRAPH_SLICE_TIMEOUT_SECONDS", cast=float, default=20)
-#: Tries per slice (a raised error or a timeout is retried until this many tries ran).
-MAX_TRIES: int = config("PEERGRAPH_SLICE_MAX_TRIES", cast=int, default=3)
-#: Delay before retry n is n times this.
-RETRY_DELAY_MS: int = config("PEERGRAPH_SLICE_RETRY_DELAY_MS", cast=int, default=500)
-#: What a PENDING answer tells clients to wait before polling again.
-RETRY_AFTER_MS: int = config("PEERGRAPH_SLICE_RETRY_AFTER_MS", cast=int, default=300)
-#: How many of the most requested slices the cron job keeps warm.
-WARM_TOP_N: int = config("PEERGRAPH_SLICE_WARM_TOP", cast=int, default=50)
+# The slice settings (settings.py), named here as the code that uses them knows them.
+SLICE_TTL_SECONDS: int = settings.SLICE_TTL_SECONDS
+FAILED_TTL_SECONDS: int = settings.SLICE_FAILED_TTL_SECONDS
+SPEC_TTL_SECONDS: int = settings.SLICE_SPEC_TTL_SECONDS
+COMPUTE_TIMEOUT_SECONDS: float = settings.SLICE_TIMEOUT_SECONDS
+MAX_TRIES: int = settings.SLICE_MAX_TRIES
+RETRY_DELAY_MS: int = settings.SLICE_RETRY_DELAY_MS
+RETRY_AFTER_MS: int = settings.SLICE_RETRY_AFTER_MS
+WARM_TOP_N: int = settings.SLICE_WARM_TOP
+REFRESH_TIMEOUT_SECONDS: int = settings.REFRESH_TIMEOUT_SECONDS
 #: How many request counters the popularity set keeps.
 POPULAR_KEEP = 1000
 
 
-#: arq timeout of the aggregate-refresh cron job. arq keeps a job "in progress" for the longest
-#: timeout of all its functions + 10 s, which is how long a killed worker's slice job waits before
-#: another worker retries it; past `pending_limit_seconds()` the API answers FAILED meanwhile.
-REFRESH_TIMEOUT_SECONDS: int = config("PEERGRAPH_REFRESH_TIMEOUT_SECONDS", cast=int, default=600)
+def budget_key(caller: str) -> str:
+    return BUDGET_PREFIX + caller
+
+
+def apq_key(digest: str) -> str:
+    return APQ_PREFIX + digest
 
 
 def job_timeout_seconds() -> float:
@@ -80,10 +87,6 @@ def spec_digest(spec: dict[str, Any]) -> str:
 def slice_key(digest: str, version: int) -> str:
     """The cache key of a slice, also its arq job id."""
     return f"{PREFIX}:slice:v{version}:{digest}"
-
-
-def digest_of(key: str) -> str:
-    return key.rsplit(":", 1)[1]
 
 
 def spec_key(digest: str) -> str:

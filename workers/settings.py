@@ -16,6 +16,7 @@ from arq import cron, func
 
 import settings as app_settings
 from workers import keys
+from workers.observed import observed
 from workers.slices import compute_slice
 
 log = logging.getLogger("peergraph.workers")
@@ -74,7 +75,7 @@ def _redis_settings() -> Any:
 class WorkerSettings:
     functions: list[Any] = [
         func(
-            compute_slice,
+            observed(compute_slice),
             name=keys.COMPUTE_JOB,
             max_tries=keys.MAX_TRIES + 1,
             keep_result=0,
@@ -83,13 +84,13 @@ class WorkerSettings:
     ]
     cron_jobs: list[Any] = [
         cron(
-            warm_popular_slices,
+            observed(warm_popular_slices),
             minute=set(range(0, 60, 5)),
             timeout=keys.job_timeout_seconds(),
             keep_result=0,
         ),
         cron(
-            refresh_collaborations,
+            observed(refresh_collaborations),
             hour={3},
             minute={17},
             timeout=keys.REFRESH_TIMEOUT_SECONDS,

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import BACKENDS, GraphQLClient, _Templates, fresh_database
+from workers import keys
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
@@ -55,7 +56,7 @@ async def api(api_db: str, redis_url: str) -> AsyncIterator[GraphQLClient]:
     # these tests measure the query API, not the hourly budgets (tests/partners does): start
     # from no spending and give the anonymous caller room for a module's worth of requests
     client: Any = Redis.from_url(redis_url)
-    async for key in client.scan_iter("pg:budget:*"):
+    async for key in client.scan_iter(keys.BUDGET_PREFIX + "*"):
         await client.delete(key)
     await client.aclose()
     application: Any = create_app(manage_db=False, redis_url=redis_url, run_worker=False)

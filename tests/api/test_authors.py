@@ -5,7 +5,7 @@ closeOnly), works (newest first) and the anonymous viewer answers."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -27,7 +27,6 @@ class Graph:
     institutions: dict[str, int]
     topics: dict[str, int]
     works: list[int]
-    trust_cases: dict[str, int] = field(default_factory=dict)
 
 
 @pytest.fixture(scope="module")

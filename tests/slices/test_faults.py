@@ -26,6 +26,7 @@ from importers.refresh import refresh_aggregates
 from resolvers.sql import execute
 from tests.conftest import GraphQLClient
 from tests.factories import make_author, make_work
+from tests.serving import current_db_url
 from tests.slices.helpers import SLICE_QUERY, gid, make_coauthors, until_done
 from workers import keys
 
@@ -207,13 +208,6 @@ def worker_factory(redis_url: str) -> Any:
     return run
 
 
-def _db_url() -> str:
-    conn: Any = connections.get("default")
-    if hasattr(conn, "filename"):
-        return f"sqlite://{conn.filename}"
-    return f"postgres://{conn.user}:{conn.password or ''}@{conn.host}:{conn.port}/{conn.database}"
-
-
 @contextlib.asynccontextmanager
 async def _database_locked(backend: str) -> AsyncIterator[None]:
     """Hold a lock that makes every read of the slice tables wait (a real, slow database)."""
@@ -261,7 +255,7 @@ async def _kill_a_worker_mid_job(
     env = {
         **os.environ,
         "REDIS_URL": redis_url,
-        "DATABASE_URL": _db_url(),
+        "DATABASE_URL": current_db_url(),
         "PEERGRAPH_SLICE_TIMEOUT_SECONDS": "2",
         # arq holds a job "in progress" for its longest function timeout + 10 s
         "PEERGRAPH_REFRESH_TIMEOUT_SECONDS": "1",

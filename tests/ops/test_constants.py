@@ -1,0 +1,89 @@
+"""One home for each constant: every Redis key under one prefix, every setting read once."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import subprocess
+import sys
+from typing import Any
+
+from server.lru import LRU
+from tests.conftest import GraphQLClient
+from tests.serving import REPO
+from tests.slices.helpers import gid, make_coauthors, until_done
+from workers import keys
+
+#: arq names its own keys; everything else peergraph writes is under keys.PREFIX.
+ARQ_PREFIX = "arq:"
+
+
+async def test_every_key_the_api_and_the_worker_write_is_under_one_prefix(
+    client: Any, gql: GraphQLClient, redis: Any, worker: Any
+) -> None:
+    # given an empty Redis
+    assert await redis.dbsize() == 0
+    # when a caller registers a persisted query, spends points, and builds a slice with a worker
+    query = "query Kept { works(first: 1) { totalCount } }"
+    digest = hashlib.sha256(query.encode()).hexdigest()
+    apq = {"persistedQuery": {"version": 1, "sha256Hash": digest}}
+    response = await client.post("/graphql", json={"query": query, "extensions": apq})
+    assert "errors" not in response.json(), response.json()
+    ada, _bob = await make_coauthors()
+    built = await until_done(gql, {"input": {"center": gid("Author", ada.id)}})
+    assert built["status"] == "READY"
+    # then every key in Redis is peergraph's prefix or arq's own
+    found = [k.decode() async for k in redis.scan_iter("*")]
+    assert any(k.startswith(keys.BUDGET_PREFIX) for k in found), found
+    assert keys.apq_key(digest) in found, found
+    strays = [k for k in found if not k.startswith((keys.PREFIX + ":", ARQ_PREFIX))]
+    assert strays == []
+
+
+def test_only_settings_py_reads_the_environment() -> None:
+    # given every module of the application (not the tests, benchmarks or CI scripts)
+    packages = ["server", "schema", "resolvers", "models", "workers", "importers", "telemetry"]
+    modules = [REPO / "app.py", REPO / "cli.py"]
+    modules += [p for package in packages for p in (REPO / package).rglob("*.py")]
+    # when each is searched for a read of a setting or of the environment
+    reads = re.compile(r"\bconfig\(\s*\"|os\.environ\.get|os\.getenv|os\.environ\[[^\]]+\](?!\s*=)")
+    offenders = [str(p.relative_to(REPO)) for p in modules if reads.search(p.read_text())]
+    # then there is none: settings.py reads each once, the others import it
+    assert offenders == []
+
+
+def test_vulture_finds_no_dead_code() -> None:
+    # when vulture reads the code with its configuration (pyproject.toml, vulture_whitelist.py)
+    done = subprocess.run(
+        [sys.executable, "-m", "vulture"], cwd=REPO, capture_output=True, text=True, check=False
+    )
+    # then it reports nothing: delete what nothing uses, or whitelist what a framework uses
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_cache_helper_forgets_the_least_recently_used_entry() -> None:
+    # given a cache of two where `a` was read after `b` was written
+    cache: LRU[str, int] = LRU(2)
+    cache.put("a", 1)
+    cache.put("b", 2)
+    assert cache.get("a") == 1
+    # when a third entry comes
+    cache.put("c", 3)
+    # then `b`, the least recently used, is gone
+    assert (cache.get("a"), cache.get("b"), cache.get("c"), len(cache)) == (1, None, 3, 2)
+
+
+def test_the_enums_the_api_shows_are_the_stored_ones() -> None:
+    # given the stored enums and the GraphQL enums over them
+    from models.enums import ClaimStatus as Stored
+    from resolvers.compiled import CLAIM_STATUSES
+    from schema.author_profile import ClaimStatus
+    from schema.slices import EdgeKind
+    from schema.social import ClaimRequestStatus
+    from workers.slices import EDGE_KINDS
+
+    # then an author's claim state is a stored status (a rejected claim leaves it unclaimed)
+    assert {s.value for s in ClaimStatus} == CLAIM_STATUSES == set(Stored) - {Stored.REJECTED}
+    # and a claim's own status too, and the edge kinds the API takes are the worker's
+    assert {s.value for s in ClaimRequestStatus} <= set(Stored)
+    assert {k.value for k in EdgeKind} == set(EDGE_KINDS)
