@@ -23,7 +23,7 @@ log = logging.getLogger("peergraph")
 
 
 def _log_setup(level: str = settings.LOG_LEVEL) -> None:
-    from telemetry.logs import configure
+    from resolvers.telemetry.logs import configure
 
     try:
         configure(level, settings.LOG_FORMAT)
@@ -55,12 +55,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     log.info("serving http://%s:%s/graphql (%s, %s)", args.host, args.port, where, redis)
     if args.workers > 1:
         # every uvicorn process writes its metrics where /metrics, in any of them, adds them up
-        from telemetry.metrics import multiprocess_dir, reset_multiprocess_dir
+        from resolvers.telemetry.metrics import multiprocess_dir, reset_multiprocess_dir
 
         metrics_dir = multiprocess_dir()
         reset_multiprocess_dir(metrics_dir)
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
-    from telemetry.logs import logging_config
+    from resolvers.telemetry.logs import logging_config
 
     uvicorn.run(
         "app:create_app",

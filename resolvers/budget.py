@@ -28,7 +28,7 @@ import settings
 from models.enums import ApiTier
 from resolvers.context import Context, Principal
 from resolvers.errors import ApiError
-from telemetry.metrics import record_charge
+from resolvers.telemetry.metrics import record_charge
 from workers import keys
 
 log = logging.getLogger("peergraph.budget")

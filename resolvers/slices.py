@@ -24,8 +24,8 @@ from redis.exceptions import NoScriptError, RedisError
 
 from resolvers.errors import BadUserInput, InvalidId, ServiceUnavailable
 from resolvers.ids import from_global_id, parse_external
-from telemetry.context import request_id
-from telemetry.metrics import slice_lookup
+from resolvers.telemetry.context import request_id
+from resolvers.telemetry.metrics import slice_lookup
 from workers import keys
 from workers.slices import (
     EDGE_KINDS,

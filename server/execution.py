@@ -33,10 +33,10 @@ from strawberry.utils.await_maybe import AwaitableOrValue
 
 import settings
 from resolvers.errors import ApiError
+from resolvers.telemetry.context import note_error_id
 from schema.context import Context
 from server.compiled import run_compiled
 from server.lru import LRU
-from telemetry.context import note_error_id
 
 log = logging.getLogger("peergraph.graphql")
 

@@ -22,9 +22,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 import settings
 from resolvers.context import Context
+from resolvers.telemetry import context, metrics
+from resolvers.telemetry.logs import count_sql_statements
 from server.execution import Operation
-from telemetry import context, metrics
-from telemetry.logs import count_sql_statements
 from workers import keys
 
 access_log = logging.getLogger("peergraph.access")

@@ -1,6 +1,7 @@
 """Every arq job, measured and logged: `observed(fn)` wraps a job function so that its duration
-and outcome go to Prometheus (telemetry/metrics.py) and one log line, and its log lines carry the
-id of the request that enqueued it (the `request_id` keyword the API passes to `enqueue_job`)."""
+and outcome go to Prometheus (resolvers/telemetry/metrics.py) and one log line, and its log lines
+carry the id of the request that enqueued it (the `request_id` keyword the API passes to
+`enqueue_job`)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from typing import Any
 from arq import Retry
 from arq.typing import WorkerCoroutine
 
-from telemetry import context, metrics
+from resolvers.telemetry import context, metrics
 from workers import keys
 
 log = logging.getLogger("peergraph.jobs")

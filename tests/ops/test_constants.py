@@ -42,7 +42,7 @@ async def test_every_key_the_api_and_the_worker_write_is_under_one_prefix(
 
 def test_only_settings_py_reads_the_environment() -> None:
     # given every module of the application (not the tests, benchmarks or CI scripts)
-    packages = ["server", "schema", "resolvers", "models", "workers", "importers", "telemetry"]
+    packages = ["server", "schema", "resolvers", "models", "workers", "importers"]
     modules = [REPO / "app.py", REPO / "cli.py"]
     modules += [p for package in packages for p in (REPO / package).rglob("*.py")]
     # when each is searched for a read of a setting or of the environment

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from resolvers.sql import execute
-from telemetry.logs import StderrHandler, configure
+from resolvers.telemetry.logs import StderrHandler, configure
 from tests.conftest import GraphQLClient
 from tests.factories import make_author
 from tests.serving import command_env, peergraph

@@ -9,7 +9,7 @@ from typing import Any
 import yaml  # type: ignore[import-untyped]
 from prometheus_client import REGISTRY
 
-import telemetry.metrics  # noqa: F401  (registers every metric)
+import resolvers.telemetry.metrics  # noqa: F401  (registers every metric)
 from tests.serving import REPO
 
 SUFFIXES = {"counter": ["_total"], "histogram": ["_bucket", "_sum", "_count"], "gauge": [""]}

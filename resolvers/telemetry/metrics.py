@@ -24,7 +24,7 @@ from prometheus_client import (
 )
 
 import settings
-from telemetry import context
+from resolvers.telemetry import context
 
 REQUESTS = Counter(
     "peergraph_requests",

@@ -15,7 +15,7 @@ from typing import Any
 
 from pythonjsonlogger.json import JsonFormatter
 
-from telemetry.context import JOB, REQUEST
+from resolvers.telemetry.context import JOB, REQUEST
 
 FORMATS = ("text", "json")
 LEVELS = ("debug", "info", "warning", "error", "critical")
@@ -56,17 +56,19 @@ def logging_config(level: str, fmt: str) -> dict[str, Any]:
     if level.lower() not in LEVELS:
         raise ValueError(f"PEERGRAPH_LOG_LEVEL must be one of {', '.join(LEVELS)}, not {level!r}")
     formatter: dict[str, Any] = (
-        {"()": "telemetry.logs.json_formatter"} if fmt == "json" else {"format": TEXT_FORMAT}
+        {"()": "resolvers.telemetry.logs.json_formatter"}
+        if fmt == "json"
+        else {"format": TEXT_FORMAT}
     )
     root_level = level.upper()
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "filters": {"context": {"()": "telemetry.logs.ContextFilter"}},
+        "filters": {"context": {"()": "resolvers.telemetry.logs.ContextFilter"}},
         "formatters": {"peergraph": formatter},
         "handlers": {
             "stderr": {
-                "()": "telemetry.logs.StderrHandler",
+                "()": "resolvers.telemetry.logs.StderrHandler",
                 "formatter": "peergraph",
                 "filters": ["context"],
             }
