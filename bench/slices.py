@@ -238,8 +238,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     report: dict[str, Any] = {"works": counts["w"], "authors": counts["a"], "db": args.db}
     print(f"data: {counts['w']} works, {counts['a']} authors; {len(centers)} centers", flush=True)
     specs = {
-        r: [SliceSpec(center=("Author", c), radius=r, max_nodes=200) for c in centers]
-        for r in (1, 2)
+        r: [SliceSpec.of(("Author", c), radius=r, max_nodes=200) for c in centers] for r in (1, 2)
     }
     for radius, batch in specs.items():
         times, sizes = [], []
@@ -309,7 +308,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                         spec = batch[i % min(20, len(batch))]
                         variables = {
                             "input": {
-                                "center": to_global_id("Author", spec.center[1]),
+                                "center": to_global_id("Author", spec.centers[0][1]),
                                 "radius": radius,
                                 "maxNodes": 200,
                             }

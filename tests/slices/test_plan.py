@@ -19,7 +19,8 @@ from tests.slices.helpers import gid, make_world, until_done
 SLICE = (Path(__file__).resolve().parents[2] / "docs" / "queries" / "slice.graphql").read_text()
 ALIASED = """query Aliased($in: GraphSliceInput!) {
   s: graphSlice(input: $in) { __typename key: id status truncated
-    ns: nodes { __typename id w: weight hiddenNeighbors } edges { kind weight } }
+    ns: nodes { __typename entityId w: weight hiddenNeighbors seeds y: year }
+    edges { kind weight } }
 }"""
 
 

@@ -1,0 +1,102 @@
+"""Similarity relations between works, as bounded SQL (the relation protocol of slice_sql.py:
+rows `(a, b, w, r1, r2)` for the sources `a`; `r1, r2` rank `b`, higher first).
+
+- CO_CITED (co-citation): `a` and `b` are cited together by other works; weight = the number of
+  works citing both. A work citing itself is no evidence.
+- COUPLED (bibliographic coupling): `a` and `b` share references; weight = the shared references,
+  counted by OpenAlex id, so references to works that are not imported count too
+  (`citation.cited_key` keeps every reference).
+- RELATED: OpenAlex `related_works` (`related_work`), either direction; weight 2 when each lists
+  the other, else 1.
+
+Ties in strength go to the more cited work. With a year window, `a` and `b` must be inside it,
+and so must the citing works of a co-citation (they are works of the graph); a coupling counts
+every shared reference, since a work's reference list is its own data.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from workers.slice_window import Window, win
+
+_NOT_SELF = "(r.cited_id IS NULL OR r.cited_id <> r.citing_id)"
+
+
+def co_cited(ids: str, idp: list[Any], window: Window) -> tuple[str, list[Any]]:
+    win_t, pt = win("t", window)
+    win_k, pk = win("k", window)
+    win_s, ps = win("s", window)
+    n = "COUNT(DISTINCT c1.citing_id)"
+    window_joins = (
+        " JOIN work t ON t.id = c1.cited_id JOIN work s ON s.id = c1.citing_id" if pt or ps else ""
+    )
+    return (
+        f"SELECT c1.cited_id AS a, c2.cited_id AS b, {n} AS w, {n} AS r1,"
+        " MAX(k.cited_by_count) AS r2"
+        " FROM citation c1 JOIN citation c2 ON c2.citing_id = c1.citing_id"
+        f" JOIN work k ON k.id = c2.cited_id{window_joins}"
+        f" WHERE c1.cited_id IN {ids} AND c2.cited_id <> c1.cited_id"
+        f" AND c1.citing_id <> c1.cited_id AND c2.citing_id <> c2.cited_id{win_k}{win_t}{win_s}"
+        " GROUP BY c1.cited_id, c2.cited_id",
+        idp + pk + pt + ps,
+    )
+
+
+def coupled(ids: str, idp: list[Any], window: Window) -> tuple[str, list[Any]]:
+    win_t, pt = win("t", window)
+    win_k, pk = win("k", window)
+    n = "COUNT(DISTINCT r1.cited_key)"
+    window_join = " JOIN work t ON t.id = r1.citing_id" if pt else ""
+    return (
+        f"SELECT r1.citing_id AS a, r2.citing_id AS b, {n} AS w, {n} AS r1,"
+        " MAX(k.cited_by_count) AS r2"
+        " FROM citation r1 JOIN citation r2 ON r2.cited_key = r1.cited_key"
+        f" JOIN work k ON k.id = r2.citing_id{window_join}"
+        f" WHERE r1.citing_id IN {ids} AND r2.citing_id <> r1.citing_id AND r1.cited_key <> ''"
+        f" AND {_NOT_SELF.replace('r.', 'r1.')} AND {_NOT_SELF.replace('r.', 'r2.')}"
+        f"{win_k}{win_t} GROUP BY r1.citing_id, r2.citing_id",
+        idp + pk + pt,
+    )
+
+
+_RELATED_PAIRS = (
+    "SELECT work_id AS a, related_id AS b FROM related_work"
+    " WHERE work_id IN {ids} AND related_id IS NOT NULL AND related_id <> work_id"
+    " UNION ALL SELECT related_id AS a, work_id AS b FROM related_work"
+    " WHERE related_id IN {ids} AND related_id <> work_id"
+)
+
+
+def related(ids: str, idp: list[Any], window: Window) -> tuple[str, list[Any]]:
+    win_t, pt = win("t", window)
+    win_k, pk = win("k", window)
+    window_join = " JOIN work t ON t.id = p.a" if pt else ""
+    return (
+        "SELECT p.a AS a, p.b AS b, COUNT(*) AS w, COUNT(*) AS r1, MAX(k.cited_by_count) AS r2"
+        f" FROM ({_RELATED_PAIRS.format(ids=ids)}) p JOIN work k ON k.id = p.b{window_join}"
+        f" WHERE 1 = 1{win_k}{win_t} GROUP BY p.a, p.b",
+        idp + idp + pk + pt,
+    )
+
+
+SIMILARITY_BUILDERS = {"co_cited": co_cited, "coupled": coupled, "related": related}
+
+#: Neighbour pairs without a year window, for the degree pass (see slice_sql._PAIRS).
+SIMILARITY_PAIRS: dict[str, tuple[str, bool]] = {
+    "co_cited": (
+        "SELECT c1.cited_id AS a, c2.cited_id AS b FROM citation c1"
+        " JOIN citation c2 ON c2.citing_id = c1.citing_id WHERE c1.cited_id IN {ids}"
+        " AND c2.cited_id <> c1.cited_id AND c1.citing_id <> c1.cited_id"
+        " AND c2.citing_id <> c2.cited_id",
+        False,
+    ),
+    "coupled": (
+        "SELECT r1.citing_id AS a, r2.citing_id AS b FROM citation r1"
+        " JOIN citation r2 ON r2.cited_key = r1.cited_key WHERE r1.citing_id IN {ids}"
+        " AND r2.citing_id <> r1.citing_id AND r1.cited_key <> ''"
+        f" AND {_NOT_SELF.replace('r.', 'r1.')} AND {_NOT_SELF.replace('r.', 'r2.')}",
+        False,
+    ),
+    "related": (_RELATED_PAIRS, False),
+}
