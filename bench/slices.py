@@ -28,7 +28,8 @@ import orjson
 
 HEP_TH = Path(__file__).resolve().parents[2] / "shared" / "data" / "coauthorship" / "hep-th.gml"
 QUERY = """query($input: GraphSliceInput!) { graphSlice(input: $input) { id status truncated
-  nodes { id kind label hop weight hiddenNeighbors } edges { source target kind weight } } }"""
+  nodes { entityId kind label hop weight hiddenNeighbors }
+  edges { source target kind weight } } }"""
 #: the explorer's trusted document: answered by its compiled plan (server/slice_plan.py)
 TRUSTED = (Path(__file__).resolve().parents[1] / "docs" / "queries" / "slice.graphql").read_text()
 

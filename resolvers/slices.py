@@ -26,7 +26,7 @@ from resolvers.errors import BadUserInput, InvalidId, ServiceUnavailable
 from resolvers.ids import from_global_id, parse_external
 from workers import keys
 from workers.slices import (
-    EDGE_KINDS,
+    DEFAULT_EDGE_KINDS,
     NODE_KINDS,
     OutOfLimits,
     SliceSpec,
@@ -121,7 +121,7 @@ async def build_spec(
     return SliceSpec(
         centers=tuple(nodes),
         radius=radius,
-        edge_kinds=tuple(sorted(set(edge_kinds or EDGE_KINDS))),
+        edge_kinds=tuple(sorted(set(edge_kinds or DEFAULT_EDGE_KINDS))),
         max_nodes=max_nodes,
         exclude=tuple(sorted({n for n in excluded if n is not None})),
         year_from=year_from,

@@ -16,18 +16,30 @@ every shared reference, since a work's reference list is its own data.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+from resolvers.sql import in_list
 from workers.slice_window import Window, win
 
 _NOT_SELF = "(r.cited_id IS NULL OR r.cited_id <> r.citing_id)"
 
 
-def co_cited(ids: str, idp: list[Any], window: Window) -> tuple[str, list[Any]]:
+def _targets(column: str, targets: Sequence[int] | None) -> tuple[str, list[Any]]:
+    """` AND column IN (…)` when the caller wants only these neighbours (the edge pass)."""
+    if targets is None:
+        return "", []
+    return f" AND {column} IN {in_list(targets)}", list(targets)
+
+
+def co_cited(
+    ids: str, idp: list[Any], window: Window, targets: Sequence[int] | None = None
+) -> tuple[str, list[Any]]:
+    only, po = _targets("c2.cited_id", targets)
     win_t, pt = win("t", window)
     win_k, pk = win("k", window)
     win_s, ps = win("s", window)
-    n = "COUNT(DISTINCT c1.citing_id)"
+    n = "COUNT(*)"  # one row per citing work: (citing, cited_key) is unique
     window_joins = (
         " JOIN work t ON t.id = c1.cited_id JOIN work s ON s.id = c1.citing_id" if pt or ps else ""
     )
@@ -36,47 +48,55 @@ def co_cited(ids: str, idp: list[Any], window: Window) -> tuple[str, list[Any]]:
         " MAX(k.cited_by_count) AS r2"
         " FROM citation c1 JOIN citation c2 ON c2.citing_id = c1.citing_id"
         f" JOIN work k ON k.id = c2.cited_id{window_joins}"
-        f" WHERE c1.cited_id IN {ids} AND c2.cited_id <> c1.cited_id"
+        f" WHERE c1.cited_id IN {ids}{only} AND c2.cited_id <> c1.cited_id"
         f" AND c1.citing_id <> c1.cited_id AND c2.citing_id <> c2.cited_id{win_k}{win_t}{win_s}"
         " GROUP BY c1.cited_id, c2.cited_id",
-        idp + pk + pt + ps,
+        idp + po + pk + pt + ps,
     )
 
 
-def coupled(ids: str, idp: list[Any], window: Window) -> tuple[str, list[Any]]:
+def coupled(
+    ids: str, idp: list[Any], window: Window, targets: Sequence[int] | None = None
+) -> tuple[str, list[Any]]:
+    only, po = _targets("r2.citing_id", targets)
     win_t, pt = win("t", window)
     win_k, pk = win("k", window)
-    n = "COUNT(DISTINCT r1.cited_key)"
+    n = "COUNT(*)"  # one row per shared reference: (citing, cited_key) is unique
     window_join = " JOIN work t ON t.id = r1.citing_id" if pt else ""
     return (
         f"SELECT r1.citing_id AS a, r2.citing_id AS b, {n} AS w, {n} AS r1,"
         " MAX(k.cited_by_count) AS r2"
         " FROM citation r1 JOIN citation r2 ON r2.cited_key = r1.cited_key"
         f" JOIN work k ON k.id = r2.citing_id{window_join}"
-        f" WHERE r1.citing_id IN {ids} AND r2.citing_id <> r1.citing_id AND r1.cited_key <> ''"
-        f" AND {_NOT_SELF.replace('r.', 'r1.')} AND {_NOT_SELF.replace('r.', 'r2.')}"
-        f"{win_k}{win_t} GROUP BY r1.citing_id, r2.citing_id",
-        idp + pk + pt,
+        f" WHERE r1.citing_id IN {ids}{only} AND r2.citing_id <> r1.citing_id"
+        f" AND r1.cited_key <> '' AND {_NOT_SELF.replace('r.', 'r1.')}"
+        f" AND {_NOT_SELF.replace('r.', 'r2.')}{win_k}{win_t} GROUP BY r1.citing_id, r2.citing_id",
+        idp + po + pk + pt,
     )
 
 
 _RELATED_PAIRS = (
     "SELECT work_id AS a, related_id AS b FROM related_work"
-    " WHERE work_id IN {ids} AND related_id IS NOT NULL AND related_id <> work_id"
+    " WHERE work_id IN {ids}{only_b} AND related_id IS NOT NULL AND related_id <> work_id"
     " UNION ALL SELECT related_id AS a, work_id AS b FROM related_work"
-    " WHERE related_id IN {ids} AND related_id <> work_id"
+    " WHERE related_id IN {ids}{only_a} AND related_id <> work_id"
 )
 
 
-def related(ids: str, idp: list[Any], window: Window) -> tuple[str, list[Any]]:
+def related(
+    ids: str, idp: list[Any], window: Window, targets: Sequence[int] | None = None
+) -> tuple[str, list[Any]]:
+    only_b, po = _targets("related_id", targets)
+    only_a, _ = _targets("work_id", targets)
     win_t, pt = win("t", window)
     win_k, pk = win("k", window)
     window_join = " JOIN work t ON t.id = p.a" if pt else ""
+    pairs = _RELATED_PAIRS.format(ids=ids, only_a=only_a, only_b=only_b)
     return (
         "SELECT p.a AS a, p.b AS b, COUNT(*) AS w, COUNT(*) AS r1, MAX(k.cited_by_count) AS r2"
-        f" FROM ({_RELATED_PAIRS.format(ids=ids)}) p JOIN work k ON k.id = p.b{window_join}"
+        f" FROM ({pairs}) p JOIN work k ON k.id = p.b{window_join}"
         f" WHERE 1 = 1{win_k}{win_t} GROUP BY p.a, p.b",
-        idp + idp + pk + pt,
+        idp + po + idp + po + pk + pt,
     )
 
 
@@ -98,5 +118,5 @@ SIMILARITY_PAIRS: dict[str, tuple[str, bool]] = {
         f" AND {_NOT_SELF.replace('r.', 'r1.')} AND {_NOT_SELF.replace('r.', 'r2.')}",
         False,
     ),
-    "related": (_RELATED_PAIRS, False),
+    "related": (_RELATED_PAIRS.replace("{only_a}", "").replace("{only_b}", ""), False),
 }

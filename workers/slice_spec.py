@@ -22,6 +22,10 @@ EDGE_KINDS = (
     "COUPLED",
     "RELATED",
 )
+#: What a slice follows when `edgeKinds` is not given: the structural edges. The similarity
+#: edges (CO_CITED, COUPLED, RELATED) are asked for: around a much-cited work they read every
+#: work citing it, so a slice pays for them only when its client wants them.
+DEFAULT_EDGE_KINDS = ("AUTHORED", "COAUTHOR", "CITES", "HAS_TOPIC", "AFFILIATED")
 NODE_KINDS = ("Author", "Work", "Topic", "Institution")
 MAX_RADIUS = 2
 MAX_NODES = 200
@@ -90,7 +94,7 @@ class SliceSpec:
 
     centers: tuple[NodeKey, ...]
     radius: int = 1
-    edge_kinds: tuple[str, ...] = EDGE_KINDS
+    edge_kinds: tuple[str, ...] = DEFAULT_EDGE_KINDS
     max_nodes: int = 50
     exclude: tuple[NodeKey, ...] = ()
     year_from: int | None = None

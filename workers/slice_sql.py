@@ -259,7 +259,13 @@ async def shared(
 async def pairs_within(
     rel: Relation, sources: Sequence[int], targets: Sequence[int], window: Window
 ) -> list[dict[str, Any]]:
-    """The relation's rows whose source and target are both in the given sets."""
+    """The relation's rows whose source and target are both in the given sets (a similarity
+    relation filters its targets inside its joins: its rows per source can be many)."""
+    if rel.name in SIMILARITY_BUILDERS:
+        inner, params = SIMILARITY_BUILDERS[rel.name](
+            in_list(sources), list(sources), window, targets
+        )
+        return await fetch(f"SELECT q.a, q.b, q.w FROM ({inner}) q", params)
     inner, params = rel.sql(sources, window)
     sql = f"SELECT q.a, q.b, q.w FROM ({inner}) q WHERE q.b IN {in_list(targets)}"
     return await fetch(sql, [*params, *targets])

@@ -35,6 +35,7 @@ from resolvers.ids import to_global_id
 from workers import keys
 from workers.slice_nodes import Facts, facts, labels, ranked_works
 from workers.slice_spec import (
+    DEFAULT_EDGE_KINDS,
     EDGE_KINDS,
     MAX_CENTERS,
     NODE_KINDS,
@@ -56,6 +57,7 @@ from workers.slice_sql import (
 log = logging.getLogger("peergraph.slices")
 
 __all__ = [
+    "DEFAULT_EDGE_KINDS",
     "EDGE_KINDS",
     "MAX_CENTERS",
     "NODE_KINDS",

@@ -90,10 +90,11 @@ async def _make_world(rng: random.Random, n_authors: int, n_works: int) -> World
 
 
 async def reference_graph(
-    year_from: int | None = None, year_to: int | None = None
+    year_from: int | None = None, year_to: int | None = None, *, similar: bool = False
 ) -> nx.MultiGraph:
     """The research graph from the base tables alone (not the aggregates the worker reads), one
-    edge per pair and kind, similarity edges included (counted in Python, see similarity())."""
+    edge per pair and kind: the structural edges a slice follows by default, and with `similar`
+    the similarity edges too (counted in Python, see similarity())."""
     lo, hi = year_from or -(10**9), year_to or 10**9
     works = {
         r["id"]: r
@@ -133,7 +134,7 @@ async def reference_graph(
         g.add_edge(
             ("Author", r["author_id"]), ("Institution", r["institution_id"]), kind="AFFILIATED"
         )
-    for kind, pairs in (await similarity(set(works))).items():
+    for kind, pairs in (await similarity(set(works))).items() if similar else ():
         for (a, b), n in pairs.items():
             g.add_edge(("Work", a), ("Work", b), kind=kind, weight=n)
     return g

@@ -169,7 +169,7 @@ async def test_similarity_slices_match_networkx_at_radius_two(gql: Any, worker: 
         external = [f"W4000000{(n + k) % 5:02d}" for k in range(2)]
         related = [works[(n * 3) % len(works)]] if works and n % 4 == 0 else []
         works.append(await make_work(references=[*refs, *external], related=related))
-    graph = restrict(await reference_graph(), {"CITES", *SIMILAR})
+    graph = restrict(await reference_graph(similar=True), {"CITES", *SIMILAR})
     # when radius-2 slices of several sizes are computed, then they match networkx exactly
     for center, size in ((works[5], 12), (works[20], 40), (works[29], 200)):
         variables = {
@@ -182,3 +182,18 @@ async def test_similarity_slices_match_networkx_at_radius_two(gql: Any, worker: 
         }
         sl = await until_done(gql, variables)
         check_slice(sl, graph, ("Work", center.id), 2, size)
+
+
+async def test_similarity_edges_are_followed_only_when_asked_for(gql: Any, worker: Any) -> None:
+    # given two works cited together and sharing a reference
+    shared = await make_work()
+    a, b = await make_work(references=[shared]), await make_work(references=[shared])
+    await make_work(references=[a, b])
+    # when a's slice is asked for without edgeKinds, then it follows the structural kinds only
+    default = await until_done(gql, {"input": {"center": gid("Work", a.id)}})
+    assert {e["kind"] for e in default["edges"]} == {"CITES"}
+    # and naming the similarity kinds adds them
+    asked = await until_done(
+        gql, {"input": {"center": gid("Work", a.id), "edgeKinds": ["CITES", *SIMILAR]}}
+    )
+    assert {e["kind"] for e in asked["edges"]} == {"CITES", "CO_CITED", "COUPLED"}
