@@ -89,12 +89,17 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     print(f"data: {count} works; {len(triples)} seed sets of 3 works", flush=True)
     specs = [
         SliceSpec(
-            centers=tuple(("Work", w) for w in t), radius=2, max_nodes=200, edge_kinds=EDGE_KINDS
+            centers=tuple(("Work", w) for w in t),
+            radius=2,
+            max_nodes=200,
+            edge_kinds=EDGE_KINDS,
+            min_similarity=args.min_similarity,
         )
         for t in triples
     ]
     report: dict[str, Any] = {"works": count, "db": args.db}
     times, sizes, phases = [], [], Phases()
+    edge_counts: list[list[Any]] = []
     phases.install()
     for spec in specs:
         started = time.perf_counter()
@@ -103,8 +108,14 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         phases.end_slice()
         _check(body, {to_global_id("Work", i) for _k, i in spec.centers})
         sizes.append(len(body["nodes"]))
+        edge_counts.append(body["edges"])
     report["cold_3seeds_r2"], report["phases"] = times, phases.report()
-    print(f"cold 3-seed radius 2, all edge kinds, maxNodes 200: {_ms(times)}", flush=True)
+    edges = statistics.median(len(b) for b in edge_counts)
+    print(
+        f"cold 3-seed radius 2, all edge kinds, maxNodes 200, minSimilarity"
+        f" {args.min_similarity}: {_ms(times)}  edges median {edges}",
+        flush=True,
+    )
     print(f"  nodes median {statistics.median(sizes)}; median ms per phase: ", end="")
     print(", ".join(f"{k} {v:.1f}" for k, v in phases.report().items()), flush=True)
 
@@ -135,6 +146,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                         "radius": 2,
                         "maxNodes": 200,
                         "edgeKinds": list(EDGE_KINDS),
+                        "minSimilarity": args.min_similarity,
                     }
                 }
                 started = time.perf_counter()
@@ -158,6 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--samples", type=int, default=30, help="seed sets to compute cold")
     parser.add_argument("--reads", type=int, default=300, help="cached reads")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--min-similarity", type=int, default=1, help="the slices' minSimilarity")
     parser.add_argument("--out", type=Path, help="write the raw samples as JSON here")
     args = parser.parse_args(argv)
     OUT.mkdir(parents=True, exist_ok=True)

@@ -92,6 +92,7 @@ async def build_spec(
     exclude: list[str] | None = None,
     year_from: int | None = None,
     year_to: int | None = None,
+    min_similarity: int = 1,
 ) -> SliceSpec | SliceState:
     """Validate and normalize a slice input (a FAILED state when a center names nothing).
     `center` and `centers` together are one set of seeds, deduplicated."""
@@ -105,6 +106,7 @@ async def build_spec(
             year_from=year_from,
             year_to=year_to,
             centers=len(set(given)),
+            min_similarity=min_similarity,
         )
     except OutOfLimits as error:
         limit: dict[str, Any] = {} if error.maximum is None else {"maximum": error.maximum}
@@ -126,6 +128,7 @@ async def build_spec(
         exclude=tuple(sorted({n for n in excluded if n is not None})),
         year_from=year_from,
         year_to=year_to,
+        min_similarity=min_similarity,
     )
 
 

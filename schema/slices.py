@@ -80,6 +80,11 @@ class GraphSliceInput:
     )
     year_from: int | None = None
     year_to: int | None = None
+    min_similarity: int | None = strawberry.field(
+        default=1,
+        description="The least weight of a CO_CITED or COUPLED edge (1 to 1000): 2 or more "
+        "hides weak ties, which are most of them around much-cited works.",
+    )
 
 
 @strawberry.type(
@@ -248,6 +253,7 @@ async def _spec(ctx: Context, slice_input: GraphSliceInput) -> Any:
         exclude=[str(i) for i in slice_input.exclude] if slice_input.exclude else None,
         year_from=slice_input.year_from,
         year_to=slice_input.year_to,
+        min_similarity=1 if slice_input.min_similarity is None else slice_input.min_similarity,
     )
 
 

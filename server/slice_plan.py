@@ -27,7 +27,7 @@ from workers.slice_spec import EDGE_KINDS
 
 Getter = Callable[[dict[str, Any]], Any]
 
-_INPUT_INTS = ("radius", "maxNodes", "yearFrom", "yearTo")
+_INPUT_INTS = ("radius", "maxNodes", "yearFrom", "yearTo", "minSimilarity")
 _INPUT_KEYS = {"center", "centers", "edgeKinds", "exclude", *_INPUT_INTS}
 _INPUT_LISTS = ("centers", "edgeKinds", "exclude")
 _EDGE_KINDS = frozenset(EDGE_KINDS)
@@ -158,6 +158,7 @@ class SlicePlan:
                 exclude=raw.get("exclude") or None,
                 year_from=raw.get("yearFrom"),
                 year_to=raw.get("yearTo"),
+                min_similarity=1 if raw.get("minSimilarity") is None else raw["minSimilarity"],
             )
             state = spec if isinstance(spec, SliceState) else await request_slice(ctx, spec)
         except ApiError:

@@ -32,9 +32,19 @@ def _targets(column: str, targets: Sequence[int] | None) -> tuple[str, list[Any]
     return f" AND {column} IN {in_list(targets)}", list(targets)
 
 
+def _at_least(n: int) -> tuple[str, list[Any]]:
+    """` HAVING COUNT(*) >= n` (one row per citing work, or per shared reference)."""
+    return (" HAVING COUNT(*) >= ?", [n]) if n > 1 else ("", [])
+
+
 def co_cited(
-    ids: str, idp: list[Any], window: Window, targets: Sequence[int] | None = None
+    ids: str,
+    idp: list[Any],
+    window: Window,
+    targets: Sequence[int] | None = None,
+    min_weight: int = 1,
 ) -> tuple[str, list[Any]]:
+    having, ph = _at_least(min_weight)
     only, po = _targets("c2.cited_id", targets)
     win_t, pt = win("t", window)
     win_k, pk = win("k", window)
@@ -50,14 +60,19 @@ def co_cited(
         f" JOIN work k ON k.id = c2.cited_id{window_joins}"
         f" WHERE c1.cited_id IN {ids}{only} AND c2.cited_id <> c1.cited_id"
         f" AND c1.citing_id <> c1.cited_id AND c2.citing_id <> c2.cited_id{win_k}{win_t}{win_s}"
-        " GROUP BY c1.cited_id, c2.cited_id",
-        idp + po + pk + pt + ps,
+        f" GROUP BY c1.cited_id, c2.cited_id{having}",
+        idp + po + pk + pt + ps + ph,
     )
 
 
 def coupled(
-    ids: str, idp: list[Any], window: Window, targets: Sequence[int] | None = None
+    ids: str,
+    idp: list[Any],
+    window: Window,
+    targets: Sequence[int] | None = None,
+    min_weight: int = 1,
 ) -> tuple[str, list[Any]]:
+    having, ph = _at_least(min_weight)
     only, po = _targets("r2.citing_id", targets)
     win_t, pt = win("t", window)
     win_k, pk = win("k", window)
@@ -70,8 +85,9 @@ def coupled(
         f" JOIN work k ON k.id = r2.citing_id{window_join}"
         f" WHERE r1.citing_id IN {ids}{only} AND r2.citing_id <> r1.citing_id"
         f" AND r1.cited_key <> '' AND {_NOT_SELF.replace('r.', 'r1.')}"
-        f" AND {_NOT_SELF.replace('r.', 'r2.')}{win_k}{win_t} GROUP BY r1.citing_id, r2.citing_id",
-        idp + po + pk + pt,
+        f" AND {_NOT_SELF.replace('r.', 'r2.')}{win_k}{win_t} GROUP BY r1.citing_id, r2.citing_id"
+        f"{having}",
+        idp + po + pk + pt + ph,
     )
 
 
@@ -84,8 +100,13 @@ _RELATED_PAIRS = (
 
 
 def related(
-    ids: str, idp: list[Any], window: Window, targets: Sequence[int] | None = None
+    ids: str,
+    idp: list[Any],
+    window: Window,
+    targets: Sequence[int] | None = None,
+    min_weight: int = 1,
 ) -> tuple[str, list[Any]]:
+    del min_weight  # RELATED has no threshold: OpenAlex chose these already
     only_b, po = _targets("related_id", targets)
     only_a, _ = _targets("work_id", targets)
     win_t, pt = win("t", window)
@@ -101,6 +122,18 @@ def related(
 
 
 SIMILARITY_BUILDERS = {"co_cited": co_cited, "coupled": coupled, "related": related}
+
+#: The relations `minSimilarity` applies to.
+THRESHOLDED = frozenset({"co_cited", "coupled"})
+
+
+def pairs_at_least(pairs: str, min_weight: int) -> str:
+    """A SIMILARITY_PAIRS statement keeping the pairs of weight ≥ min_weight (its rows are one
+    per citing work or shared reference, so the weight is their count)."""
+    if min_weight <= 1:
+        return pairs
+    return f"SELECT p.a, p.b FROM ({pairs}) p GROUP BY p.a, p.b HAVING COUNT(*) >= {min_weight:d}"
+
 
 #: Neighbour pairs without a year window, for the degree pass (see slice_sql._PAIRS).
 SIMILARITY_PAIRS: dict[str, tuple[str, bool]] = {

@@ -31,6 +31,7 @@ MAX_RADIUS = 2
 MAX_NODES = 200
 MAX_EXCLUDE = 500
 MAX_CENTERS = 10
+MAX_SIMILARITY = 1000
 
 NodeKey = tuple[str, int]
 
@@ -54,8 +55,15 @@ def check_limits(
     year_from: int | None,
     year_to: int | None,
     centers: int = 1,
+    min_similarity: int = 1,
 ) -> None:
     """Raise `OutOfLimits` for input a slice may not have."""
+    if not 1 <= min_similarity <= MAX_SIMILARITY:
+        raise OutOfLimits(
+            "minSimilarity",
+            f"`minSimilarity` must be between 1 and {MAX_SIMILARITY}, got {min_similarity}",
+            MAX_SIMILARITY,
+        )
     if centers < 1:
         raise OutOfLimits("centers", "Give a `center` or at least one id in `centers`")
     if centers > MAX_CENTERS:
@@ -99,6 +107,8 @@ class SliceSpec:
     exclude: tuple[NodeKey, ...] = ()
     year_from: int | None = None
     year_to: int | None = None
+    #: the least weight of a CO_CITED or COUPLED edge
+    min_similarity: int = 1
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "centers", tuple(sorted(set(self.centers))))
@@ -110,6 +120,7 @@ class SliceSpec:
             year_from=self.year_from,
             year_to=self.year_to,
             centers=len(self.centers),
+            min_similarity=self.min_similarity,
         )
         if any(kind not in NODE_KINDS for kind, _ in self.centers):
             raise OutOfLimits("centers", f"a slice center is one of {list(NODE_KINDS)}")
@@ -128,6 +139,7 @@ class SliceSpec:
             "exclude": [f"{t}:{i}" for t, i in sorted(set(self.exclude))],
             "yearFrom": self.year_from,
             "yearTo": self.year_to,
+            "minSimilarity": self.min_similarity,
         }
 
     @classmethod
@@ -144,6 +156,7 @@ class SliceSpec:
             exclude=tuple(node(v) for v in data["exclude"]),
             year_from=data.get("yearFrom"),
             year_to=data.get("yearTo"),
+            min_similarity=int(data.get("minSimilarity", 1)),
         )
 
     @property

@@ -20,7 +20,12 @@ from functools import partial
 from typing import Any
 
 from resolvers.sql import fetch, in_list
-from workers.similarity_sql import SIMILARITY_BUILDERS, SIMILARITY_PAIRS
+from workers.similarity_sql import (
+    SIMILARITY_BUILDERS,
+    SIMILARITY_PAIRS,
+    THRESHOLDED,
+    pairs_at_least,
+)
 from workers.slice_window import Window
 from workers.slice_window import win as _win
 from workers.slice_window import windowed as _windowed
@@ -185,9 +190,17 @@ class Relation:
     dst: str
     #: rows of a forward relation are the edges as the API reports them (source → target)
     forward: bool
+    #: CO_CITED, COUPLED: the least weight of an edge (`minSimilarity`); others ignore it
+    min_weight: int = 1
 
-    def sql(self, sources: Sequence[int], window: Window) -> tuple[str, list[Any]]:
-        """The statement and its parameters (the sources' ids included)."""
+    def sql(
+        self, sources: Sequence[int], window: Window, targets: Sequence[int] | None = None
+    ) -> tuple[str, list[Any]]:
+        """The statement and its parameters (the sources' ids included). `targets` (similarity
+        relations only) keeps those neighbours, inside the joins."""
+        if self.name in SIMILARITY_BUILDERS:
+            build = SIMILARITY_BUILDERS[self.name]
+            return build(in_list(sources), list(sources), window, targets, self.min_weight)
         builders: dict[str, Builder] = {
             "co": _co,
             "authored": _authored,
@@ -200,7 +213,6 @@ class Relation:
             "topic_authors": partial(_author_topic, by_topic=True),
             "affiliations": partial(_affiliation, by_institution=False),
             "members": partial(_affiliation, by_institution=True),
-            **SIMILARITY_BUILDERS,
         }
         return builders[self.name](in_list(sources), list(sources), window)
 
@@ -262,9 +274,7 @@ async def pairs_within(
     """The relation's rows whose source and target are both in the given sets (a similarity
     relation filters its targets inside its joins: its rows per source can be many)."""
     if rel.name in SIMILARITY_BUILDERS:
-        inner, params = SIMILARITY_BUILDERS[rel.name](
-            in_list(sources), list(sources), window, targets
-        )
+        inner, params = rel.sql(sources, window, targets)
         return await fetch(f"SELECT q.a, q.b, q.w FROM ({inner}) q", params)
     inner, params = rel.sql(sources, window)
     sql = f"SELECT q.a, q.b, q.w FROM ({inner}) q WHERE q.b IN {in_list(targets)}"
@@ -342,6 +352,8 @@ async def degrees(
         unique = len(rels) == 1 and _PAIRS[rels[0].name][1]
         for rel in rels:
             pairs = _PAIRS[rel.name][0]
+            if rel.name in THRESHOLDED:
+                pairs = pairs_at_least(pairs, rel.min_weight)
             parts.append(pairs.format(ids=in_list(sources)))
             params += list(sources) * pairs.count("{ids}")
         count = "COUNT(*)" if unique else "COUNT(DISTINCT u.b)"

@@ -21,6 +21,7 @@ try after the last one only records FAILED, so no slice stays PENDING forever.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
 import uuid
@@ -83,7 +84,11 @@ def _gid(node: NodeKey) -> str:
 class _Walk:
     def __init__(self, spec: SliceSpec) -> None:
         self.spec = spec
-        self.rels = [r for r in RELATIONS if r.edge in spec.edge_kinds]
+        self.rels = [
+            dataclasses.replace(r, min_weight=spec.min_similarity)
+            for r in RELATIONS
+            if r.edge in spec.edge_kinds
+        ]
         self.excluded = set(spec.exclude)
         #: chosen nodes (the centers first) → (hop, weight of the edge that brought it in)
         self.chosen: dict[NodeKey, tuple[int, float | None]] = {c: (0, None) for c in spec.centers}

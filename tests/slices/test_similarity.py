@@ -9,6 +9,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from importers import run_import
 from models.related import RelatedWork
 from models.works import Work
@@ -49,8 +51,9 @@ def expected_similarity(path: Path) -> tuple[dict[str, Counter[Pair]], int]:
     return weights, inside
 
 
+@pytest.mark.parametrize("least", [1, 2])
 async def test_similarity_weights_match_the_raw_snowball_records(
-    gql: Any, worker: Any, tmp_path: Path
+    gql: Any, worker: Any, tmp_path: Path, least: int
 ) -> None:
     # given the snowball citation network imported from the real OpenAlex records
     path = shared_data("openalex", "snowball_altmetrics", "works.jsonl")
@@ -63,7 +66,12 @@ async def test_similarity_weights_match_the_raw_snowball_records(
     for center in ("W3046863325", "W3045921891"):
         work = await Work.get(openalex_id=center)
         variables = {
-            "input": {"center": gid("Work", work.id), "edgeKinds": SIMILAR, "maxNodes": 200}
+            "input": {
+                "center": gid("Work", work.id),
+                "edgeKinds": SIMILAR,
+                "maxNodes": 200,
+                "minSimilarity": least,
+            }
         }
         sl = await until_done(gql, variables)
         assert sl["status"] == "READY", sl
@@ -79,11 +87,17 @@ async def test_similarity_weights_match_the_raw_snowball_records(
             (kind, pair): float(n)
             for kind in SIMILAR
             for pair, n in expected[kind].items()
-            if pair <= shown
+            if pair <= shown and (n >= least or kind == "RELATED")
         }
         assert got == want
         # and the center's neighbours are all shown (fewer than 200), none hidden
-        neighbours = {w for k in SIMILAR for p in expected[k] if center in p for w in p} - {center}
+        neighbours = {
+            w
+            for k in SIMILAR
+            for p, n in expected[k].items()
+            if center in p and (n >= least or k == "RELATED")
+            for w in p
+        } - {center}
         assert neighbours <= shown and neighbours
         assert next(n for n in sl["nodes"] if n["hop"] == 0)["hiddenNeighbors"] == 0
 
@@ -169,19 +183,32 @@ async def test_similarity_slices_match_networkx_at_radius_two(gql: Any, worker: 
         external = [f"W4000000{(n + k) % 5:02d}" for k in range(2)]
         related = [works[(n * 3) % len(works)]] if works and n % 4 == 0 else []
         works.append(await make_work(references=[*refs, *external], related=related))
-    graph = restrict(await reference_graph(similar=True), {"CITES", *SIMILAR})
-    # when radius-2 slices of several sizes are computed, then they match networkx exactly
-    for center, size in ((works[5], 12), (works[20], 40), (works[29], 200)):
-        variables = {
-            "input": {
-                "center": gid("Work", center.id),
-                "radius": 2,
-                "maxNodes": size,
-                "edgeKinds": ["CITES", *SIMILAR],
+    full = restrict(await reference_graph(similar=True), {"CITES", *SIMILAR})
+    # when radius-2 slices of several sizes are computed, with or without weak ties, then they
+    # match networkx exactly
+    for least in (1, 2):
+        graph = full.copy()
+        graph.remove_edges_from(
+            [
+                (a, b, k)
+                for a, b, k, d in full.edges(keys=True, data=True)
+                if d["kind"] in ("CO_CITED", "COUPLED") and d["weight"] < least
+            ]
+        )
+        for center, size in ((works[5], 12), (works[20], 40), (works[29], 200)):
+            variables = {
+                "input": {
+                    "center": gid("Work", center.id),
+                    "radius": 2,
+                    "maxNodes": size,
+                    "edgeKinds": ["CITES", *SIMILAR],
+                    "minSimilarity": least,
+                }
             }
-        }
-        sl = await until_done(gql, variables)
-        check_slice(sl, graph, ("Work", center.id), 2, size)
+            sl = await until_done(gql, variables)
+            check_slice(sl, graph, ("Work", center.id), 2, size)
+            weights = [e["weight"] for e in sl["edges"] if e["kind"] in ("CO_CITED", "COUPLED")]
+            assert min(weights, default=least) >= least
 
 
 async def test_similarity_edges_are_followed_only_when_asked_for(gql: Any, worker: Any) -> None:
@@ -197,3 +224,42 @@ async def test_similarity_edges_are_followed_only_when_asked_for(gql: Any, worke
         gql, {"input": {"center": gid("Work", a.id), "edgeKinds": ["CITES", *SIMILAR]}}
     )
     assert {e["kind"] for e in asked["edges"]} == {"CITES", "CO_CITED", "COUPLED"}
+
+
+@pytest.mark.parametrize("least", [0, 1001])
+async def test_min_similarity_outside_its_bounds_is_bad_user_input(gql: Any, least: int) -> None:
+    # given a work, when its slice asks for an impossible least weight
+    work = await make_work()
+    body = await gql(
+        "query($input: GraphSliceInput!) { graphSlice(input: $input) { status } }",
+        {"input": {"center": gid("Work", work.id), "minSimilarity": least}},
+    )
+    # then it is refused, naming the argument and its bound
+    error = body["errors"][0]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert (error["extensions"]["argument"], error["extensions"]["maximum"]) == (
+        "minSimilarity",
+        1000,
+    )
+
+
+async def test_min_similarity_drops_weak_ties_from_nodes_edges_and_hidden_counts(
+    gql: Any, worker: Any
+) -> None:
+    # given a work coupled to one work by two shared references and to another by one
+    refs = ["W500000001", "W500000002"]
+    center = await make_work(references=refs)
+    strong, weak = await make_work(references=refs), await make_work(references=refs[:1])
+    asked = {"center": gid("Work", center.id), "edgeKinds": ["COUPLED"], "maxNodes": 10}
+    # when its coupling slice asks for at least 2 shared references
+    sl = await until_done(gql, {"input": {**asked, "minSimilarity": 2}})
+    # then the weak tie is neither shown nor counted as hidden
+    nodes = {key_of(n["entityId"]): n for n in sl["nodes"]}
+    assert set(nodes) == {("Work", center.id), ("Work", strong.id)}
+    assert nodes[("Work", center.id)]["hiddenNeighbors"] == 0 and sl["truncated"] is False
+    assert [e["weight"] for e in sl["edges"]] == [2.0]
+    # and without the threshold, with room for one neighbour, it is counted as hidden
+    sl = await until_done(gql, {"input": {**asked, "maxNodes": 2}})
+    center_node = next(n for n in sl["nodes"] if n["hop"] == 0)
+    assert center_node["hiddenNeighbors"] == 1 and sl["truncated"] is True
+    assert weak.id
