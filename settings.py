@@ -128,6 +128,7 @@ INVITATIONS_PER_DAY: int = config("PEERGRAPH_INVITATIONS_PER_DAY", cast=int, def
 MODEL_MODULES: list[str] = [
     "models.authors",
     "models.works",
+    "models.related",
     "models.topics",
     "models.institutions",
     "models.social",

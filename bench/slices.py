@@ -28,7 +28,8 @@ import orjson
 
 HEP_TH = Path(__file__).resolve().parents[2] / "shared" / "data" / "coauthorship" / "hep-th.gml"
 QUERY = """query($input: GraphSliceInput!) { graphSlice(input: $input) { id status truncated
-  nodes { id kind label hop weight hiddenNeighbors } edges { source target kind weight } } }"""
+  nodes { entityId kind label hop weight hiddenNeighbors }
+  edges { source target kind weight } } }"""
 #: the explorer's trusted document: answered by its compiled plan (server/slice_plan.py)
 TRUSTED = (Path(__file__).resolve().parents[1] / "docs" / "queries" / "slice.graphql").read_text()
 
@@ -238,8 +239,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     report: dict[str, Any] = {"works": counts["w"], "authors": counts["a"], "db": args.db}
     print(f"data: {counts['w']} works, {counts['a']} authors; {len(centers)} centers", flush=True)
     specs = {
-        r: [SliceSpec(center=("Author", c), radius=r, max_nodes=200) for c in centers]
-        for r in (1, 2)
+        r: [SliceSpec.of(("Author", c), radius=r, max_nodes=200) for c in centers] for r in (1, 2)
     }
     for radius, batch in specs.items():
         times, sizes = [], []
@@ -309,7 +309,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                         spec = batch[i % min(20, len(batch))]
                         variables = {
                             "input": {
-                                "center": to_global_id("Author", spec.center[1]),
+                                "center": to_global_id("Author", spec.centers[0][1]),
                                 "radius": radius,
                                 "maxNodes": 200,
                             }

@@ -31,6 +31,7 @@ from importers.openalex_records import (
     topic_row,
     work_record,
 )
+from importers.related import replace_related
 from importers.sql import Sql, Table
 from importers.upsert import AUTHOR, INSTITUTION, OPENALEX_TOPIC, SOURCE, WORK, upsert
 
@@ -105,6 +106,7 @@ class OpenAlexImporter:
         authorships: dict[int, list[AuthorshipRow]] = {}
         topics: dict[int, dict[int, tuple[float, bool]]] = {}
         references: dict[int, set[str]] = {}
+        related: dict[int, set[str]] = {}
         for key, w in batch.works.items():
             work_id = works.ids[key]
             authorships[work_id] = [
@@ -120,9 +122,11 @@ class OpenAlexImporter:
             touched.update(a.author_id for a in authorships[work_id] if a.author_id is not None)
             topics[work_id] = {topic_ids[t]: v for t, v in w.topics.items()}
             references[work_id] = w.references
+            related[work_id] = w.related
         touched |= await replace_authorships(sql, authorships, summary)
         await replace_work_topics(sql, topics, summary)
         await replace_citations(sql, references, summary)
+        await replace_related(sql, related, {k: works.ids[k] for k in batch.works}, summary)
         affiliations = {
             (author_ids[a], inst_ids[i]): years
             for a, insts in nested.affiliations.items()

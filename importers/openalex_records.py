@@ -126,6 +126,8 @@ class WorkRecord:
     authorships: list[tuple[str | None, str, bool, list[str]]]
     topics: dict[str, tuple[float, bool]]
     references: set[str]
+    #: OpenAlex `related_works` (W ids), kept for the explorer's RELATED edges
+    related: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -312,4 +314,6 @@ def work_record(rec: dict[str, Any], key: str, nested: Nested) -> WorkRecord:
         nested.topics.setdefault(*topic)
         topics[primary] = (opt_float(opt_dict(rec, "primary_topic"), "score") or 0.0, True)
     refs = {r for r in map(openalex_id, opt_list(rec, "referenced_works")) if r and r[0] == "W"}
-    return WorkRecord(row, source[0] if source else None, authorships, topics, refs)
+    related = {r for r in map(openalex_id, opt_list(rec, "related_works")) if r and r[0] == "W"}
+    related.discard(key)
+    return WorkRecord(row, source[0] if source else None, authorships, topics, refs, related)

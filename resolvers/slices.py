@@ -28,7 +28,7 @@ from resolvers.telemetry.context import request_id
 from resolvers.telemetry.metrics import slice_lookup
 from workers import keys
 from workers.slices import (
-    EDGE_KINDS,
+    DEFAULT_EDGE_KINDS,
     NODE_KINDS,
     OutOfLimits,
     SliceSpec,
@@ -58,6 +58,7 @@ COMPUTE_SURCHARGE = COMPUTE_POINTS - POLL_POINTS
 class SliceState:
     digest: str
     status: str
+    #: the first of the slice's centers, "Kind:id"
     center: str | None = None
     retry_after_ms: int | None = None
     data: dict[str, Any] | None = None
@@ -85,15 +86,19 @@ async def _node_key(ctx: Context, value: str, what: str) -> tuple[str, int] | No
 async def build_spec(
     ctx: Context,
     *,
-    center: str,
+    center: str | None = None,
+    centers: list[str] | None = None,
     radius: int = 1,
     edge_kinds: list[str] | None = None,
     max_nodes: int = 50,
     exclude: list[str] | None = None,
     year_from: int | None = None,
     year_to: int | None = None,
+    min_similarity: int = 1,
 ) -> SliceSpec | SliceState:
-    """Validate and normalize a slice input (a FAILED state when the center names nothing)."""
+    """Validate and normalize a slice input (a FAILED state when a center names nothing).
+    `center` and `centers` together are one set of seeds, deduplicated."""
+    given = ([center] if center is not None else []) + list(centers or [])
     try:
         check_limits(
             radius=radius,
@@ -102,24 +107,30 @@ async def build_spec(
             edge_kinds=None if edge_kinds is None else tuple(edge_kinds),
             year_from=year_from,
             year_to=year_to,
+            centers=len(set(given)),
+            min_similarity=min_similarity,
         )
     except OutOfLimits as error:
         limit: dict[str, Any] = {} if error.maximum is None else {"maximum": error.maximum}
         raise BadUserInput(error.message, argument=error.argument, **limit) from None
-    node = await _node_key(ctx, center, "center")
-    if node is None:
-        return SliceState(
-            digest="", status="FAILED", data={"error": f"The center {center} names nothing"}
-        )
+    nodes = []
+    for value in given:
+        node = await _node_key(ctx, value, "center")
+        if node is None:
+            return SliceState(
+                digest="", status="FAILED", data={"error": f"The center {value} names nothing"}
+            )
+        nodes.append(node)
     excluded = [await _node_key(ctx, v, "exclude") for v in exclude or []]
     return SliceSpec(
-        center=node,
+        centers=tuple(nodes),
         radius=radius,
-        edge_kinds=tuple(sorted(set(edge_kinds or EDGE_KINDS))),
+        edge_kinds=tuple(sorted(set(edge_kinds or DEFAULT_EDGE_KINDS))),
         max_nodes=max_nodes,
         exclude=tuple(sorted({n for n in excluded if n is not None})),
         year_from=year_from,
         year_to=year_to,
+        min_similarity=min_similarity,
     )
 
 
@@ -153,7 +164,7 @@ async def _lookup(
     version = await keys.data_version(redis)
     key = keys.slice_key(digest, version)
     raw, queued = await _read(redis, key, digest, spec_raw if count else None)
-    center = orjson.loads(spec_raw)["center"]
+    center = orjson.loads(spec_raw)["centers"][0]
     slice_lookup(hit=raw is not None)
     if raw is not None:
         data: dict[str, Any] = orjson.loads(raw)

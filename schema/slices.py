@@ -7,10 +7,11 @@ from __future__ import annotations
 import datetime
 from collections.abc import AsyncGenerator
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
+from resolvers.errors import BadUserInput
 from resolvers.ids import GlobalId, to_global_id
 from resolvers.slices import (
     COMPUTE_SURCHARGE,
@@ -26,6 +27,13 @@ from schema.context import Context, Info
 from schema.cost import cost
 from schema.nodes import NODE_RESOLVERS, resolve_node
 
+if TYPE_CHECKING:
+    from schema.works import Work
+
+#: `priorWorks(first:)` / `derivativeWorks(first:)`: the default, and the most a slice keeps.
+RANKED_DEFAULT = 10
+RANKED_MAX = 50
+
 
 @strawberry.enum(description="Edges a slice may follow.")
 class EdgeKind(Enum):
@@ -34,6 +42,16 @@ class EdgeKind(Enum):
     CITES = "CITES"
     HAS_TOPIC = "HAS_TOPIC"
     AFFILIATED = "AFFILIATED"
+    CO_CITED = strawberry.enum_value(
+        "CO_CITED", description="work-work: cited together by other works (weight: how many)"
+    )
+    COUPLED = strawberry.enum_value(
+        "COUPLED",
+        description="work-work: shared references, imported or not (weight: how many)",
+    )
+    RELATED = strawberry.enum_value(
+        "RELATED", description="work-work: OpenAlex related_works (weight 2 when mutual)"
+    )
 
 
 @strawberry.enum
@@ -44,10 +62,16 @@ class SliceStatus(Enum):
 
 
 @strawberry.input(
-    description="What a slice shows. Limits: radius ≤ 2, maxNodes ≤ 200, exclude ≤ 500."
+    description="What a slice shows: the neighbourhood of `center`, or of up to 10 `centers` "
+    "(seeds) together. Limits: radius ≤ 2, maxNodes ≤ 200, exclude ≤ 500."
 )
 class GraphSliceInput:
-    center: strawberry.ID
+    center: strawberry.ID | None = None
+    centers: list[strawberry.ID] | None = strawberry.field(
+        default=None,
+        description="Up to 10 seeds, with `center` or instead of it; order and repeats do not "
+        "matter. Candidates connected to more seeds rank first.",
+    )
     radius: int | None = 1
     edge_kinds: list[EdgeKind] | None = None
     max_nodes: int | None = 50
@@ -56,24 +80,77 @@ class GraphSliceInput:
     )
     year_from: int | None = None
     year_to: int | None = None
+    min_similarity: int | None = strawberry.field(
+        default=1,
+        description="The least weight of a CO_CITED or COUPLED edge (1 to 1000): 2 or more "
+        "hides weak ties, which are most of them around much-cited works.",
+    )
 
 
-@strawberry.type
+@strawberry.type(
+    description="One entity as a slice shows it. It has no `id` of its own: `hop`, `weight` and "
+    "`hiddenNeighbors` belong to this slice, so normalizing caches (Apollo, Relay) keep it inside "
+    "the slice and never merge it into the entity (`node`), nor into the same entity in another "
+    "slice."
+)
 class GraphNode:
-    id: strawberry.ID = strawberry.field(description="The entity's global id.")
+    entity_id: strawberry.ID = strawberry.field(
+        description="The entity's global id (what `exclude`, `source` and `target` use)."
+    )
     kind: NodeKind
     label: str
-    hop: int
+    hop: int = strawberry.field(description="Hops from the nearest center (0 for a center).")
     weight: float | None = strawberry.field(
-        description="Weight of the strongest edge that brought the node in (null for the center)."
+        description="Weight of the strongest edge that brought the node in (null for a center)."
     )
     hidden_neighbors: int = strawberry.field(
         description="Neighbours (along the slice's edge kinds) neither shown nor excluded."
     )
+    year: int | None = strawberry.field(
+        description="Where a timeline places it: a work's publication year, an author's first "
+        "year active; null for topics and institutions."
+    )
+    first_year: int | None = strawberry.field(
+        description="Works: the publication year; authors: the first year active."
+    )
+    last_year: int | None = strawberry.field(
+        description="Works: the publication year; authors: the last year active."
+    )
+    cited_by_count: int | None = strawberry.field(
+        description="Citations of a work or an author; null for topics and institutions."
+    )
+    seeds: list[strawberry.ID] = strawberry.field(
+        description="The centers this node connects to through the slice's edges (a center: "
+        "itself)."
+    )
 
     @strawberry.field(description="The entity itself.")
     async def node(self, info: Info) -> Node | None:
-        return await resolve_node(info.context, str(self.id))  # type: ignore[no-any-return]
+        return await resolve_node(info.context, str(self.entity_id))  # type: ignore[no-any-return]
+
+
+@strawberry.type(description="A work ranked by its ties to a slice's works.")
+class RankedWork:
+    entity_id: strawberry.ID = strawberry.field(description="The work's global id.")
+    score: float = strawberry.field(
+        description="priorWorks: how many of the slice's works cite it; derivativeWorks: how "
+        "many of the slice's works it cites."
+    )
+
+    @strawberry.field(description="The work (null if it was deleted since).")
+    async def work(self, info: Info) -> Annotated[Work, strawberry.lazy("schema.works")] | None:
+        return await resolve_node(info.context, str(self.entity_id))  # type: ignore[no-any-return]
+
+
+def _ranked(data: list[dict[str, Any]], first: int | None) -> list[RankedWork]:
+    n = RANKED_DEFAULT if first is None else first
+    if not 0 <= n <= RANKED_MAX:
+        raise BadUserInput(
+            f"`first` must be between 0 and {RANKED_MAX}, got {n}",
+            argument="first",
+            maximum=RANKED_MAX,
+        )
+    return [RankedWork(entity_id=strawberry.ID(r["entityId"]), score=r["score"]) for r in data[:n]]
 
 
 @strawberry.type
@@ -99,8 +176,23 @@ class GraphSlice(Node):
     computed_at: datetime.datetime | None
     expires_at: datetime.datetime | None
     _center: strawberry.Private[str | None]
+    _data: strawberry.Private[dict[str, Any]]
 
-    @strawberry.field(description="The center entity.")
+    @strawberry.field(
+        description="Work-centred slices: the works the slice's works cite most (the "
+        f"foundations), strongest first; at most {RANKED_MAX}. Empty for other slices."
+    )
+    def prior_works(self, first: int | None = RANKED_DEFAULT) -> list[RankedWork]:
+        return _ranked(self._data.get("priorWorks", []), first)
+
+    @strawberry.field(
+        description="Work-centred slices: the works citing most of the slice's works (what came "
+        f"after), strongest first; at most {RANKED_MAX}. Empty for other slices."
+    )
+    def derivative_works(self, first: int | None = RANKED_DEFAULT) -> list[RankedWork]:
+        return _ranked(self._data.get("derivativeWorks", []), first)
+
+    @strawberry.field(description="The center entity (with several centers, the first of them).")
     async def center(self, info: Info) -> Node | None:
         if not self._center:
             return None
@@ -117,12 +209,17 @@ class GraphSlice(Node):
             error=state.error,
             nodes=[
                 GraphNode(
-                    id=strawberry.ID(n["id"]),
+                    entity_id=strawberry.ID(n["entityId"]),
                     kind=NodeKind(n["kind"]),
                     label=n["label"],
                     hop=n["hop"],
                     weight=n["weight"],
                     hidden_neighbors=n["hiddenNeighbors"],
+                    year=n["year"],
+                    first_year=n["firstYear"],
+                    last_year=n["lastYear"],
+                    cited_by_count=n["citedByCount"],
+                    seeds=[strawberry.ID(s) for s in n["seeds"]],
                 )
                 for n in data.get("nodes", ())
             ],
@@ -139,13 +236,15 @@ class GraphSlice(Node):
             computed_at=_time(data.get("computedAt")),
             expires_at=_time(data.get("expiresAt")),
             _center=state.center,
+            _data=data,
         )
 
 
 async def _spec(ctx: Context, slice_input: GraphSliceInput) -> Any:
     return await build_spec(
         ctx,
-        center=str(slice_input.center),
+        center=None if slice_input.center is None else str(slice_input.center),
+        centers=None if slice_input.centers is None else [str(c) for c in slice_input.centers],
         radius=1 if slice_input.radius is None else slice_input.radius,
         edge_kinds=[k.value for k in slice_input.edge_kinds]
         if slice_input.edge_kinds is not None
@@ -154,6 +253,7 @@ async def _spec(ctx: Context, slice_input: GraphSliceInput) -> Any:
         exclude=[str(i) for i in slice_input.exclude] if slice_input.exclude else None,
         year_from=slice_input.year_from,
         year_to=slice_input.year_to,
+        min_similarity=1 if slice_input.min_similarity is None else slice_input.min_similarity,
     )
 
 

@@ -23,14 +23,14 @@ from graphql import DocumentNode, FieldNode, OperationDefinitionNode, OperationT
 from resolvers.errors import ApiError
 from resolvers.ids import to_global_id
 from schema.context import Context
-from schema.slices import EdgeKind
+from workers.slice_spec import EDGE_KINDS
 
 Getter = Callable[[dict[str, Any]], Any]
 
-_INPUT_INTS = ("radius", "maxNodes", "yearFrom", "yearTo")
-_INPUT_KEYS = {"center", "edgeKinds", "exclude", *_INPUT_INTS}
-#: The values GraphQL's EdgeKind accepts: anything else goes to the executor, which refuses it.
-_EDGE_KINDS = frozenset(kind.value for kind in EdgeKind)
+_INPUT_INTS = ("radius", "maxNodes", "yearFrom", "yearTo", "minSimilarity")
+_INPUT_KEYS = {"center", "centers", "edgeKinds", "exclude", *_INPUT_INTS}
+_INPUT_LISTS = ("centers", "edgeKinds", "exclude")
+_EDGE_KINDS = frozenset(EDGE_KINDS)
 
 
 def _float(value: Any) -> float | None:
@@ -40,12 +40,17 @@ def _float(value: Any) -> float | None:
 #: leaf fields → how to read them from the stored node / edge (Float fields as floats, as the
 #: general executor serializes them)
 _NODE: dict[str, Getter] = {
-    "id": lambda n: n["id"],
+    "entityId": lambda n: n["entityId"],
     "kind": lambda n: n["kind"],
     "label": lambda n: n["label"],
     "hop": lambda n: n["hop"],
     "weight": lambda n: _float(n["weight"]),
     "hiddenNeighbors": lambda n: n["hiddenNeighbors"],
+    "year": lambda n: n["year"],
+    "firstYear": lambda n: n["firstYear"],
+    "lastYear": lambda n: n["lastYear"],
+    "citedByCount": lambda n: n["citedByCount"],
+    "seeds": lambda n: n["seeds"],
     "__typename": lambda n: "GraphNode",
 }
 _EDGE: dict[str, Getter] = {
@@ -57,7 +62,22 @@ _EDGE: dict[str, Getter] = {
 }
 #: The stored nodes' and edges' keys, in order (workers/slices.py `compute`, weights already
 #: floats): a selection of exactly these, unaliased and in this order, is the stored list itself.
-_STORED_NODE = [(k, k) for k in ("id", "kind", "label", "hop", "weight", "hiddenNeighbors")]
+_STORED_NODE = [
+    (k, k)
+    for k in (
+        "entityId",
+        "kind",
+        "label",
+        "hop",
+        "weight",
+        "hiddenNeighbors",
+        "year",
+        "firstYear",
+        "lastYear",
+        "citedByCount",
+        "seeds",
+    )
+]
 _STORED_EDGE = [(k, k) for k in ("source", "target", "kind", "weight")]
 _SLICE_LEAVES = {
     "id",
@@ -94,13 +114,13 @@ def _input(raw: Any) -> dict[str, Any] | None:
     """The input variable when it is exactly what GraphSliceInput accepts, else None."""
     if not isinstance(raw, dict) or not raw.keys() <= _INPUT_KEYS:
         return None
-    if not isinstance(raw.get("center"), str):
+    if raw.get("center") is not None and not isinstance(raw["center"], str):
         return None
     for name in _INPUT_INTS:
         value = raw.get(name)
         if value is not None and (type(value) is not int or abs(value) >= 2**31):
             return None
-    for name in ("edgeKinds", "exclude"):
+    for name in _INPUT_LISTS:
         value = raw.get(name)
         if value is not None and (
             not isinstance(value, list) or not all(isinstance(v, str) for v in value)
@@ -130,13 +150,15 @@ class SlicePlan:
         try:
             spec = await build_spec(
                 ctx,
-                center=raw["center"],
+                center=raw.get("center"),
+                centers=raw.get("centers"),
                 radius=1 if raw.get("radius") is None else raw["radius"],
                 edge_kinds=raw.get("edgeKinds"),
                 max_nodes=50 if raw.get("maxNodes") is None else raw["maxNodes"],
                 exclude=raw.get("exclude") or None,
                 year_from=raw.get("yearFrom"),
                 year_to=raw.get("yearTo"),
+                min_similarity=1 if raw.get("minSimilarity") is None else raw["minSimilarity"],
             )
             state = spec if isinstance(spec, SliceState) else await request_slice(ctx, spec)
         except ApiError:

@@ -28,6 +28,7 @@ from typing import Any
 from models.authors import Author, AuthorAffiliation
 from models.enums import SourceType, TopicScheme, WorkType
 from models.institutions import Institution
+from models.related import RelatedWork
 from models.text import name_key
 from models.topics import Topic
 from models.works import (
@@ -102,14 +103,16 @@ async def make_work(
     topics: Sequence[Topic | tuple[Topic, float]] = (),
     institutions: Sequence[Institution] | Mapping[int, Sequence[Institution]] = (),
     year: int | None = 2020,
-    references: Sequence[Work] = (),
+    references: Sequence[Work | str] = (),
+    related: Sequence[Work | str] = (),
     **overrides: Any,
 ) -> Work:
     """A work with ordered authorships (an `Author`, or a bare name for an author without id).
 
     `topics`: the first is primary; a bare Topic gets score 1.0. `institutions`: a list given to
     every authorship, or {position: [institutions]}. Authors with institutions also get an
-    AuthorAffiliation for the work's year, as the importers do. `references`: cited works."""
+    AuthorAffiliation for the work's year, as the importers do. `references`: cited works, or bare
+    OpenAlex ids of works that are not imported. `related`: OpenAlex related works, likewise."""
     n = _next()
     title = overrides.pop("title", f"A study of test number {n}")
     day = overrides.pop("publication_date", date(year, 1 + n % 12, 1) if year else None)
@@ -145,7 +148,14 @@ async def make_work(
         topic, score = item if isinstance(item, tuple) else (item, 1.0)
         await WorkTopic.create(work=work, topic=topic, score=score, is_primary=index == 0)
     for cited in references:
-        await Citation.create(citing=work, cited=cited, cited_key=cited.openalex_id or "")
+        if isinstance(cited, str):
+            await Citation.create(citing=work, cited=None, cited_key=cited)
+        else:
+            await Citation.create(citing=work, cited=cited, cited_key=cited.openalex_id or "")
+    for other in related:
+        key = other if isinstance(other, str) else other.openalex_id or ""
+        linked = None if isinstance(other, str) else other
+        await RelatedWork.create(work=work, related=linked, related_key=key)
     return work
 
 

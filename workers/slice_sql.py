@@ -20,25 +20,17 @@ from functools import partial
 from typing import Any
 
 from resolvers.sql import fetch, in_list
+from workers.similarity_sql import (
+    SIMILARITY_BUILDERS,
+    SIMILARITY_PAIRS,
+    THRESHOLDED,
+    pairs_at_least,
+)
+from workers.slice_window import Window
+from workers.slice_window import win as _win
+from workers.slice_window import windowed as _windowed
 
-Window = tuple[int | None, int | None]
 Builder = Callable[[str, list[Any], Window], tuple[str, list[Any]]]
-
-
-def _win(alias: str, window: Window) -> tuple[str, list[Any]]:
-    lo, hi = window
-    sql, params = "", []
-    if lo is not None:
-        sql += f" AND {alias}.publication_year >= ?"
-        params.append(lo)
-    if hi is not None:
-        sql += f" AND {alias}.publication_year <= ?"
-        params.append(hi)
-    return sql, params
-
-
-def _windowed(window: Window) -> bool:
-    return window != (None, None)
 
 
 def _share(numerator: str, denominator: str) -> str:
@@ -198,9 +190,17 @@ class Relation:
     dst: str
     #: rows of a forward relation are the edges as the API reports them (source → target)
     forward: bool
+    #: CO_CITED, COUPLED: the least weight of an edge (`minSimilarity`); others ignore it
+    min_weight: int = 1
 
-    def sql(self, sources: Sequence[int], window: Window) -> tuple[str, list[Any]]:
-        """The statement and its parameters (the sources' ids included)."""
+    def sql(
+        self, sources: Sequence[int], window: Window, targets: Sequence[int] | None = None
+    ) -> tuple[str, list[Any]]:
+        """The statement and its parameters (the sources' ids included). `targets` (similarity
+        relations only) keeps those neighbours, inside the joins."""
+        if self.name in SIMILARITY_BUILDERS:
+            build = SIMILARITY_BUILDERS[self.name]
+            return build(in_list(sources), list(sources), window, targets, self.min_weight)
         builders: dict[str, Builder] = {
             "co": _co,
             "authored": _authored,
@@ -229,7 +229,13 @@ RELATIONS: tuple[Relation, ...] = (
     Relation("topic_works", "HAS_TOPIC", "Topic", "Work", False),
     Relation("topic_authors", "HAS_TOPIC", "Topic", "Author", False),
     Relation("members", "AFFILIATED", "Institution", "Author", False),
+    Relation("co_cited", "CO_CITED", "Work", "Work", True),
+    Relation("coupled", "COUPLED", "Work", "Work", True),
+    Relation("related", "RELATED", "Work", "Work", True),
 )
+#: Edge kinds with one edge per pair (both directions are rows of one relation): the edge's
+#: source is the lower id.
+SYMMETRIC = frozenset({"COAUTHOR", "CO_CITED", "COUPLED", "RELATED"})
 
 
 async def strongest(
@@ -246,10 +252,30 @@ async def strongest(
     return await fetch(sql, [*params, *blocked, k])
 
 
+async def shared(
+    rel: Relation, sources: Sequence[int], window: Window, blocked: Sequence[int], k: int
+) -> list[dict[str, Any]]:
+    """Several seeds: the `k` neighbours outside `blocked` reached from the most sources (two at
+    least), with every row that reaches them; the per-source `strongest` can miss a neighbour
+    that is nobody's strongest but everybody's."""
+    inner, params = rel.sql(sources, window)
+    not_in = f" AND s.b NOT IN {in_list(blocked)}" if blocked else ""
+    sql = (
+        f"SELECT q.a, q.b, q.w, q.r1, q.r2 FROM ({inner}) q WHERE q.b IN (SELECT s.b FROM"
+        f" ({inner}) s WHERE 1 = 1{not_in} GROUP BY s.b HAVING COUNT(DISTINCT s.a) > 1"
+        " ORDER BY COUNT(DISTINCT s.a) DESC, MAX(s.r1) DESC, s.b LIMIT ?)"
+    )
+    return await fetch(sql, [*params, *params, *blocked, k])
+
+
 async def pairs_within(
     rel: Relation, sources: Sequence[int], targets: Sequence[int], window: Window
 ) -> list[dict[str, Any]]:
-    """The relation's rows whose source and target are both in the given sets."""
+    """The relation's rows whose source and target are both in the given sets (a similarity
+    relation filters its targets inside its joins: its rows per source can be many)."""
+    if rel.name in SIMILARITY_BUILDERS:
+        inner, params = rel.sql(sources, window, targets)
+        return await fetch(f"SELECT q.a, q.b, q.w FROM ({inner}) q", params)
     inner, params = rel.sql(sources, window)
     sql = f"SELECT q.a, q.b, q.w FROM ({inner}) q WHERE q.b IN {in_list(targets)}"
     return await fetch(sql, [*params, *targets])
@@ -258,8 +284,9 @@ async def pairs_within(
 #: Without a year window, each relation's neighbour pairs `(a, b)` read from one table through
 #: the index that starts with `a` (no joins, no weights): relation → (SQL with `{ids}`, whether
 #: each (a, b) appears once). The joins the ranking SQL makes never drop a row here (foreign keys),
-#: so the pairs are the same ones the relation yields.
+#: so the pairs are the same ones the relation yields. `{ids}` may appear more than once.
 _PAIRS: dict[str, tuple[str, bool]] = {
+    **SIMILARITY_PAIRS,
     "co": (
         "SELECT author_id AS a, coauthor_id AS b FROM collaboration WHERE author_id IN {ids}",
         True,
@@ -324,8 +351,11 @@ async def degrees(
     if not _windowed(window):
         unique = len(rels) == 1 and _PAIRS[rels[0].name][1]
         for rel in rels:
-            parts.append(_PAIRS[rel.name][0].format(ids=in_list(sources)))
-            params += list(sources)
+            pairs = _PAIRS[rel.name][0]
+            if rel.name in THRESHOLDED:
+                pairs = pairs_at_least(pairs, rel.min_weight)
+            parts.append(pairs.format(ids=in_list(sources)))
+            params += list(sources) * pairs.count("{ids}")
         count = "COUNT(*)" if unique else "COUNT(DISTINCT u.b)"
         sql = f"SELECT u.a, {count} AS n FROM ({' UNION ALL '.join(parts)}) u GROUP BY u.a"
         return {int(r["a"]): int(r["n"]) for r in await fetch(sql, params)}
@@ -335,18 +365,3 @@ async def degrees(
         params += p
     sql = f"SELECT u.a, COUNT(*) AS n FROM ({' UNION '.join(parts)}) u GROUP BY u.a"
     return {int(r["a"]): int(r["n"]) for r in await fetch(sql, params)}
-
-
-_LABELS = {
-    "Author": "SELECT id, display_name AS label FROM author WHERE id IN {}",
-    "Work": "SELECT id, title AS label FROM work WHERE id IN {}",
-    "Topic": "SELECT id, display_name AS label FROM topic WHERE id IN {}",
-    "Institution": "SELECT id, display_name AS label FROM institution WHERE id IN {}",
-}
-
-
-async def labels(kind: str, ids: Sequence[int]) -> dict[int, str]:
-    if not ids:
-        return {}
-    rows = await fetch(_LABELS[kind].format(in_list(ids)), list(ids))
-    return {int(r["id"]): str(r["label"]) for r in rows}

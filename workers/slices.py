@@ -1,12 +1,16 @@
 """Computing a graph slice (the arq job `compute_slice`) and recording its outcome in Redis.
 
-The walk: from the center, hop by hop up to `radius`, along the allowed edge kinds. At each hop
-every relation (workers/slice_sql.py) offers each frontier node's strongest new neighbours, one
-bounded statement per relation; the offers are taken round-robin across relations, strongest
-first within each, until `maxNodes` is reached. Then two more passes over the chosen set: the
-edges among the chosen and the excluded nodes, and each chosen node's neighbour count, so that
-`hiddenNeighbors` (neighbours neither shown nor excluded) and `truncated` (a node closer than
-`radius` has a hidden neighbour) are exact.
+The walk: from the centers (one, or up to 10 seeds), hop by hop up to `radius`, along the allowed
+edge kinds. At each hop every relation (workers/slice_sql.py, workers/similarity_sql.py) offers
+each frontier node's strongest new neighbours, one bounded statement per relation; the offers are
+taken round-robin across relations, strongest first within each, until `maxNodes` is reached.
+With several seeds a candidate reached from more seeds comes first (their combined connection),
+then the strongest. Then two more passes over the chosen set: the edges among the chosen and the
+excluded nodes, and each chosen node's neighbour count, so that `hiddenNeighbors` (neighbours
+neither shown nor excluded) and `truncated` (a node closer than `radius` has a hidden neighbour)
+are exact. Each node says which seeds it connects to (`seeds`) through the slice's own edges, and
+carries its timeline facts; a slice with a work among its centers also ranks its prior and
+derivative works (workers/slice_nodes.py).
 
 Outcome: READY JSON with the slice TTL, or FAILED with a clear error for a short TTL; either way
 one message on the slice's pub/sub channel. Errors are retried (with a growing delay) until
@@ -17,11 +21,11 @@ try after the last one only records FAILED, so no slice stays PENDING forever.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
 import uuid
 from collections import defaultdict
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -30,123 +34,47 @@ from arq.worker import Retry
 
 from resolvers.ids import to_global_id
 from workers import keys
-from workers.slice_sql import RELATIONS, Relation, Window, degrees, labels, pairs_within, strongest
+from workers.slice_nodes import Facts, facts, labels, ranked_works
+from workers.slice_spec import (
+    DEFAULT_EDGE_KINDS,
+    EDGE_KINDS,
+    MAX_CENTERS,
+    NODE_KINDS,
+    NodeKey,
+    OutOfLimits,
+    SliceSpec,
+    check_limits,
+)
+from workers.slice_sql import (
+    RELATIONS,
+    SYMMETRIC,
+    Relation,
+    degrees,
+    pairs_within,
+    shared,
+    strongest,
+)
 
 log = logging.getLogger("peergraph.slices")
 
-EDGE_KINDS = ("AUTHORED", "COAUTHOR", "CITES", "HAS_TOPIC", "AFFILIATED")
-NODE_KINDS = ("Author", "Work", "Topic", "Institution")
-MAX_RADIUS = 2
-MAX_NODES = 200
-MAX_EXCLUDE = 500
-
-NodeKey = tuple[str, int]
+__all__ = [
+    "DEFAULT_EDGE_KINDS",
+    "EDGE_KINDS",
+    "MAX_CENTERS",
+    "NODE_KINDS",
+    "OutOfLimits",
+    "SliceSpec",
+    "check_limits",
+    "compute",
+    "compute_slice",
+    "record_failure",
+]
+#: How many prior and derivative works a slice keeps (`priorWorks(first:)` reads at most these).
+RANKED_KEEP = 50
 
 
 class CenterNotFound(Exception):
     """The center names nothing: FAILED at once, no retry."""
-
-
-class OutOfLimits(ValueError):
-    """A slice input outside the limits; `argument` is its GraphQL input field."""
-
-    def __init__(self, argument: str, message: str, maximum: int | None = None) -> None:
-        super().__init__(message)
-        self.argument = argument
-        self.message = message
-        self.maximum = maximum
-
-
-def check_limits(
-    *,
-    radius: int,
-    max_nodes: int,
-    exclude: int,
-    edge_kinds: tuple[str, ...] | None,
-    year_from: int | None,
-    year_to: int | None,
-) -> None:
-    """Raise `OutOfLimits` for input a slice may not have. The API checks before it enqueues
-    (BAD_USER_INPUT); `SliceSpec` checks again, so no job computes an input the API would refuse
-    (a spec read back from Redis by the warm-up cron, or a job enqueued by other code)."""
-    if not 1 <= radius <= MAX_RADIUS:
-        raise OutOfLimits(
-            "radius", f"`radius` must be between 1 and {MAX_RADIUS}, got {radius}", MAX_RADIUS
-        )
-    if not 1 <= max_nodes <= MAX_NODES:
-        raise OutOfLimits(
-            "maxNodes", f"`maxNodes` must be between 1 and {MAX_NODES}, got {max_nodes}", MAX_NODES
-        )
-    if exclude > MAX_EXCLUDE:
-        raise OutOfLimits(
-            "exclude", f"`exclude` takes at most {MAX_EXCLUDE} ids, got {exclude}", MAX_EXCLUDE
-        )
-    if year_from is not None and year_to is not None and year_from > year_to:
-        raise OutOfLimits(
-            "yearFrom", f"`yearFrom` ({year_from}) must not be after `yearTo` ({year_to})"
-        )
-    if edge_kinds is not None and not edge_kinds:
-        raise OutOfLimits("edgeKinds", "`edgeKinds` must name at least one edge kind")
-    unknown = sorted(set(edge_kinds or ()) - set(EDGE_KINDS))
-    if unknown:
-        raise OutOfLimits("edgeKinds", f"`edgeKinds` has unknown kinds {unknown}")
-
-
-@dataclass(frozen=True)
-class SliceSpec:
-    """A normalized slice input: ids as (type, int id), edge kinds and exclusions sorted.
-    Constructing one outside the limits raises `OutOfLimits`."""
-
-    center: NodeKey
-    radius: int = 1
-    edge_kinds: tuple[str, ...] = EDGE_KINDS
-    max_nodes: int = 50
-    exclude: tuple[NodeKey, ...] = ()
-    year_from: int | None = None
-    year_to: int | None = None
-
-    def __post_init__(self) -> None:
-        check_limits(
-            radius=self.radius,
-            max_nodes=self.max_nodes,
-            exclude=len(self.exclude),
-            edge_kinds=self.edge_kinds,
-            year_from=self.year_from,
-            year_to=self.year_to,
-        )
-        if self.center[0] not in NODE_KINDS:
-            raise OutOfLimits("center", f"a slice center is one of {list(NODE_KINDS)}")
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "center": f"{self.center[0]}:{self.center[1]}",
-            "radius": self.radius,
-            "edgeKinds": sorted(set(self.edge_kinds)),
-            "maxNodes": self.max_nodes,
-            "exclude": [f"{t}:{i}" for t, i in sorted(set(self.exclude))],
-            "yearFrom": self.year_from,
-            "yearTo": self.year_to,
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> SliceSpec:
-        def node(value: str) -> NodeKey:
-            kind, _, key = value.partition(":")
-            return kind, int(key)
-
-        return cls(
-            center=node(data["center"]),
-            radius=int(data["radius"]),
-            edge_kinds=tuple(data["edgeKinds"]),
-            max_nodes=int(data["maxNodes"]),
-            exclude=tuple(node(v) for v in data["exclude"]),
-            year_from=data.get("yearFrom"),
-            year_to=data.get("yearTo"),
-        )
-
-    @property
-    def window(self) -> Window:
-        return self.year_from, self.year_to
 
 
 def _gid(node: NodeKey) -> str:
@@ -156,15 +84,23 @@ def _gid(node: NodeKey) -> str:
 class _Walk:
     def __init__(self, spec: SliceSpec) -> None:
         self.spec = spec
-        self.rels = [r for r in RELATIONS if r.edge in spec.edge_kinds]
+        self.rels = [
+            dataclasses.replace(r, min_weight=spec.min_similarity)
+            for r in RELATIONS
+            if r.edge in spec.edge_kinds
+        ]
         self.excluded = set(spec.exclude)
-        #: chosen nodes (the center first) → (hop, weight of the edge that brought it in)
-        self.chosen: dict[NodeKey, tuple[int, float | None]] = {spec.center: (0, None)}
+        #: chosen nodes (the centers first) → (hop, weight of the edge that brought it in)
+        self.chosen: dict[NodeKey, tuple[int, float | None]] = {c: (0, None) for c in spec.centers}
+        #: the seeds (centers) each chosen node was reached from, for the multi-seed ranking
+        self.reach: dict[NodeKey, set[NodeKey]] = {c: {c} for c in spec.centers}
 
     def ids(self, kind: str, nodes: Any) -> list[int]:
         return sorted(i for k, i in nodes if k == kind)
 
     async def expand(self, frontier: list[NodeKey], hop: int, budget: int) -> list[NodeKey]:
+        """Choose up to `budget` new nodes next to the frontier: per relation, candidates reached
+        from more seeds first (one seed: all tie), then by the relation's strength."""
         blocked = self.chosen.keys() | self.excluded
         rels = [r for r in self.rels if self.ids(r.src, frontier)]
         offers = await asyncio.gather(
@@ -175,15 +111,36 @@ class _Walk:
                 for r in rels
             )
         )
+        if len(self.spec.centers) > 1:
+            common = await asyncio.gather(
+                *(
+                    shared(
+                        r,
+                        self.ids(r.src, frontier),
+                        self.spec.window,
+                        self.ids(r.dst, blocked),
+                        budget,
+                    )
+                    for r in rels
+                )
+            )
+            offers = [[*a, *b] for a, b in zip(offers, common, strict=True)]
         lanes: list[tuple[str, list[tuple[int, float]]]] = []
+        reached: dict[NodeKey, set[NodeKey]] = defaultdict(set)
         for rel, rows in zip(rels, offers, strict=True):
             best: dict[int, tuple[float, float, float]] = {}
+            seeds: dict[int, set[NodeKey]] = defaultdict(set)
             for row in rows:
                 rank = (float(row["r1"]), float(row["r2"]), float(row["w"]))
                 b = int(row["b"])
+                seeds[b] |= self.reach.get((rel.src, int(row["a"])), set())
                 if b not in best or rank[:2] > best[b][:2]:
                     best[b] = rank
-            ordered = sorted(best.items(), key=lambda kv: (-kv[1][0], -kv[1][1], kv[0]))
+            for b, found in seeds.items():
+                reached[(rel.dst, b)] |= found
+            ordered = sorted(
+                best.items(), key=lambda kv: (-len(seeds[kv[0]]), -kv[1][0], -kv[1][1], kv[0])
+            )
             lanes.append((rel.dst, [(b, rank[2]) for b, rank in ordered]))
         picked: list[NodeKey] = []
         position = [0] * len(lanes)
@@ -197,6 +154,7 @@ class _Walk:
                 if budget > 0 and position[index] < len(lane):
                     b, weight = lane[position[index]]
                     self.chosen[(kind, b)] = (hop, weight)
+                    self.reach[(kind, b)] = reached[(kind, b)]
                     picked.append((kind, b))
                     position[index] += 1
                     budget -= 1
@@ -220,7 +178,7 @@ class _Walk:
         for (rel, _src, _dst), rows in zip(jobs, results, strict=True):
             for row in rows:
                 a, b = (rel.src, int(row["a"])), (rel.dst, int(row["b"]))
-                if rel.edge == "COAUTHOR" and a[1] >= b[1]:
+                if rel.edge in SYMMETRIC and a[1] >= b[1]:
                     continue
                 if a in self.chosen or b in self.chosen:  # not excluded-excluded
                     found.append((a, b, rel.edge, float(row["w"])))
@@ -244,16 +202,58 @@ class _Walk:
                 total[(src, node_id)] += n
         return total
 
+    def seeds(self, neighbours: dict[NodeKey, set[NodeKey]]) -> dict[NodeKey, set[NodeKey]]:
+        """Which centers each chosen node connects to: through its neighbours one hop nearer the
+        centers, along the slice's edges (so what the client draws shows the same)."""
+        seeds = {c: {c} for c in self.spec.centers}
+        for hop in range(1, self.spec.radius + 1):
+            for node, (h, _w) in self.chosen.items():
+                if h == hop:
+                    seeds[node] = set().union(
+                        *(
+                            seeds.get(m, set())
+                            for m in neighbours[node]
+                            if m in self.chosen and self.chosen[m][0] == hop - 1
+                        )
+                    )
+        return seeds
+
+
+async def _check_centers(spec: SliceSpec) -> None:
+    for kind in NODE_KINDS:
+        wanted = [i for k, i in spec.centers if k == kind]
+        found = await labels(kind, wanted)
+        missing = [i for i in wanted if i not in found]
+        if missing:
+            raise CenterNotFound(f"The center {_gid((kind, missing[0]))} names no {kind}")
+
+
+def _node(
+    n: NodeKey, chosen: tuple[int, float | None], hidden: int, seeds: set[NodeKey], f: Facts | None
+) -> dict[str, Any]:
+    return {
+        "entityId": _gid(n),
+        "kind": n[0].upper(),
+        "label": f.label if f else "",
+        "hop": chosen[0],
+        "weight": chosen[1],
+        "hiddenNeighbors": max(hidden, 0),
+        "year": f.first_year if f else None,
+        "firstYear": f.first_year if f else None,
+        "lastYear": f.last_year if f else None,
+        "citedByCount": f.cited_by_count if f else None,
+        "seeds": sorted(_gid(s) for s in seeds),
+    }
+
 
 async def compute(spec: SliceSpec) -> dict[str, Any]:
-    """The slice as JSON-ready data (nodes, edges, truncated), from bounded queries."""
-    kind, center_id = spec.center
-    if not await labels(kind, [center_id]):
-        raise CenterNotFound(f"The center {_gid(spec.center)} names no {kind}")
+    """The slice as JSON-ready data (nodes, edges, truncated, prior and derivative works), from
+    bounded queries."""
+    await _check_centers(spec)
     walk = _Walk(spec)
-    center_shown = spec.center not in walk.excluded
-    budget = spec.max_nodes - (1 if center_shown else 0)
-    frontier = [spec.center]
+    shown_centers = [c for c in spec.centers if c not in walk.excluded]
+    budget = spec.max_nodes - len(shown_centers)
+    frontier = list(spec.centers)
     for hop in range(1, spec.radius + 1):
         if budget <= 0 or not frontier:
             break
@@ -265,30 +265,25 @@ async def compute(spec: SliceSpec) -> dict[str, Any]:
     for a, b, _kind, _w in edges:
         neighbours[a].add(b)
         neighbours[b].add(a)
-    shown = [n for n in walk.chosen if center_shown or n != spec.center]
+    shown = [n for n in walk.chosen if n not in walk.excluded]  # only centers can be both
     visible = set(shown)
     edges = [e for e in edges if e[0] in visible or e[1] in visible]
     hidden = {n: degree.get(n, 0) - len(neighbours[n]) for n in walk.chosen}
     if any(h < 0 for h in hidden.values()):
         log.error("slice %s: negative hidden counts %s", spec.to_dict(), hidden)
     truncated = any(h > 0 for n, h in hidden.items() if walk.chosen[n][0] < spec.radius)
-    names: dict[NodeKey, str] = {}
+    seeds = walk.seeds(neighbours)
+    known: dict[NodeKey, Facts] = {}
     for k in NODE_KINDS:
-        ids = walk.ids(k, shown)
-        names.update({(k, i): label for i, label in (await labels(k, ids)).items()})
+        known.update({(k, i): f for i, f in (await facts(k, walk.ids(k, shown))).items()})
+    prior: list[tuple[int, int]] = []
+    derivative: list[tuple[int, int]] = []
+    if any(kind == "Work" for kind, _ in spec.centers):
+        works = walk.ids("Work", visible | set(spec.centers))
+        prior, derivative = await ranked_works(works, spec.window, RANKED_KEEP)
     return {
-        "center": _gid(spec.center),
-        "nodes": [
-            {
-                "id": _gid(n),
-                "kind": n[0].upper(),
-                "label": names.get(n, ""),
-                "hop": walk.chosen[n][0],
-                "weight": walk.chosen[n][1],
-                "hiddenNeighbors": max(hidden[n], 0),
-            }
-            for n in shown
-        ],
+        "centers": [_gid(c) for c in spec.centers],
+        "nodes": [_node(n, walk.chosen[n], hidden[n], seeds[n], known.get(n)) for n in shown],
         "edges": sorted(
             (
                 {"source": _gid(a), "target": _gid(b), "kind": k, "weight": w}
@@ -297,6 +292,10 @@ async def compute(spec: SliceSpec) -> dict[str, Any]:
             key=lambda e: (e["kind"], e["source"], e["target"]),
         ),
         "truncated": truncated,
+        "priorWorks": [{"entityId": _gid(("Work", i)), "score": float(s)} for i, s in prior],
+        "derivativeWorks": [
+            {"entityId": _gid(("Work", i)), "score": float(s)} for i, s in derivative
+        ],
     }
 
 

@@ -22,6 +22,7 @@ TABLES = (
     "authorship_institution",
     "work_topic",
     "citation",
+    "related_work",
     "collaboration",
     "author_topic",
 )

@@ -4,6 +4,7 @@ built independently in networkx from the base tables, and a checker for a slice 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import random
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,7 +19,8 @@ from tests.factories import make_author, make_institution, make_topic, make_work
 
 SLICE_FIELDS = """
   id status retryAfterMs error truncated computedAt expiresAt
-  nodes { id kind label hop weight hiddenNeighbors }
+  nodes { entityId kind label hop weight hiddenNeighbors
+          year firstYear lastYear citedByCount seeds }
   edges { source target kind weight }
 """
 SLICE_QUERY = f"""
@@ -87,8 +89,12 @@ async def _make_world(rng: random.Random, n_authors: int, n_works: int) -> World
     return world
 
 
-async def reference_graph(year_from: int | None = None, year_to: int | None = None) -> nx.Graph:
-    """The research graph from the base tables alone (not the aggregates the worker reads)."""
+async def reference_graph(
+    year_from: int | None = None, year_to: int | None = None, *, similar: bool = False
+) -> nx.MultiGraph:
+    """The research graph from the base tables alone (not the aggregates the worker reads), one
+    edge per pair and kind: the structural edges a slice follows by default, and with `similar`
+    the similarity edges too (counted in Python, see similarity())."""
     lo, hi = year_from or -(10**9), year_to or 10**9
     works = {
         r["id"]: r
@@ -96,7 +102,7 @@ async def reference_graph(year_from: int | None = None, year_to: int | None = No
         if (r["publication_year"] is not None and lo <= r["publication_year"] <= hi)
         or (year_from is None and year_to is None)
     }
-    g: nx.Graph = nx.Graph()
+    g: nx.MultiGraph = nx.MultiGraph()
     by_work: dict[int, set[int]] = {}
     for r in await fetch("SELECT work_id, author_id FROM authorship WHERE author_id IS NOT NULL"):
         if r["work_id"] in works:
@@ -128,11 +134,43 @@ async def reference_graph(year_from: int | None = None, year_to: int | None = No
         g.add_edge(
             ("Author", r["author_id"]), ("Institution", r["institution_id"]), kind="AFFILIATED"
         )
+    for kind, pairs in (await similarity(set(works))).items() if similar else ():
+        for (a, b), n in pairs.items():
+            g.add_edge(("Work", a), ("Work", b), kind=kind, weight=n)
     return g
 
 
-def restrict(g: nx.Graph, kinds: set[str]) -> nx.Graph:
-    h: nx.Graph = nx.Graph()
+async def similarity(works: set[int]) -> dict[str, dict[tuple[int, int], int]]:
+    """CO_CITED, COUPLED and RELATED weights per work pair (lower id first) among `works`, counted
+    in Python from the citation and related_work rows (not with the worker's SQL)."""
+    cites: dict[int, set[int]] = {}
+    refs: dict[int, set[str]] = {}
+    for r in await fetch("SELECT citing_id, cited_id, cited_key FROM citation"):
+        if r["cited_id"] == r["citing_id"]:
+            continue
+        if r["cited_key"]:
+            refs.setdefault(r["citing_id"], set()).add(r["cited_key"])
+        if r["cited_id"] is not None and r["cited_id"] in works:
+            cites.setdefault(r["citing_id"], set()).add(r["cited_id"])
+    out: dict[str, dict[tuple[int, int], int]] = {"CO_CITED": {}, "COUPLED": {}, "RELATED": {}}
+    for citing, cited in cites.items():
+        if citing in works:
+            for a, b in itertools.combinations(sorted(cited), 2):
+                out["CO_CITED"][(a, b)] = out["CO_CITED"].get((a, b), 0) + 1
+    mine = sorted(w for w in refs if w in works)
+    for a, b in itertools.combinations(mine, 2):
+        if shared := len(refs[a] & refs[b]):
+            out["COUPLED"][(a, b)] = shared
+    for r in await fetch("SELECT work_id, related_id FROM related_work"):
+        a, b = r["work_id"], r["related_id"]
+        if b is not None and a != b and a in works and b in works:
+            pair = (min(a, b), max(a, b))
+            out["RELATED"][pair] = out["RELATED"].get(pair, 0) + 1
+    return out
+
+
+def restrict(g: nx.MultiGraph, kinds: set[str]) -> nx.MultiGraph:
+    h: nx.MultiGraph = nx.MultiGraph()
     h.add_nodes_from(g.nodes)
     h.add_edges_from((a, b, d) for a, b, d in g.edges(data=True) if d["kind"] in kinds)
     return h
@@ -140,7 +178,7 @@ def restrict(g: nx.Graph, kinds: set[str]) -> nx.Graph:
 
 def check_slice(
     sl: dict[str, Any],
-    g: nx.Graph,
+    g: nx.MultiGraph,
     center: Key,
     radius: int,
     max_nodes: int,
@@ -148,7 +186,7 @@ def check_slice(
 ) -> None:
     """Assert a READY slice against networkx: nodes, hops, hiddenNeighbors, truncated, edges."""
     exclude = exclude or set()
-    shown = {key_of(n["id"]): n for n in sl["nodes"]}
+    shown = {key_of(n["entityId"]): n for n in sl["nodes"]}
     assert len(shown) == len(sl["nodes"]) <= max_nodes
     assert not (shown.keys() & (exclude - {center}))
     walkable = g.copy()

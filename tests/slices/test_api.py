@@ -46,7 +46,7 @@ async def test_author_radius_one_holds_works_coauthors_topics_institutions(
     assert first["data"]["graphSlice"]["status"] == "PENDING"
     assert first["data"]["graphSlice"]["retryAfterMs"] > 0
     assert sl["status"] == "READY" and sl["error"] is None
-    nodes = {n["id"]: n for n in sl["nodes"]}
+    nodes = {n["entityId"]: n for n in sl["nodes"]}
     expected = {
         gid("Author", ada.id): "AUTHOR",
         gid("Author", bob.id): "AUTHOR",
@@ -108,7 +108,7 @@ async def test_node_and_author_graph_slice_resolve_the_same_slice(gql: Any, work
     same = await until_done(gql, {"input": {"center": gid("Author", ada.id), "maxNodes": 10}})
     # when the slice id is resolved with node(id)
     node = await gql(
-        "query($id: ID!) { node(id: $id) { id ... on GraphSlice { status nodes { id } "
+        "query($id: ID!) { node(id: $id) { id ... on GraphSlice { status nodes { entityId } "
         "center { id } } } }",
         {"id": slice_id},
     )
@@ -184,8 +184,9 @@ async def test_a_data_version_bump_makes_the_cached_slice_stale(
     # then the old slice is not served: PENDING, then READY with the new co-author
     assert (await gql(SLICE_QUERY, variables))["data"]["graphSlice"]["status"] == "PENDING"
     after = await until_done(gql, variables)
-    assert {key_of(n["id"]) for n in before["nodes"]} == {("Author", ada.id), ("Author", bob.id)}
-    assert ("Author", cy.id) in {key_of(n["id"]) for n in after["nodes"]}
+    shown = {key_of(n["entityId"]) for n in before["nodes"]}
+    assert shown == {("Author", ada.id), ("Author", bob.id)}
+    assert ("Author", cy.id) in {key_of(n["entityId"]) for n in after["nodes"]}
     assert after["id"] == before["id"]
 
 

@@ -19,7 +19,8 @@ from tests.slices.helpers import gid, make_world, until_done
 SLICE = (Path(__file__).resolve().parents[2] / "docs" / "queries" / "slice.graphql").read_text()
 ALIASED = """query Aliased($in: GraphSliceInput!) {
   s: graphSlice(input: $in) { __typename key: id status truncated
-    ns: nodes { __typename id w: weight hiddenNeighbors } edges { kind weight } }
+    ns: nodes { __typename entityId w: weight hiddenNeighbors seeds y: year }
+    edges { kind weight } }
 }"""
 
 
@@ -73,6 +74,20 @@ async def test_ready_pending_and_failed_slices_are_identical(
         await until_done(gql, {"input": aliased[key]})
         fast, slow = await _both(gql, query, aliased)
         assert fast == slow and fast["data"][name]["status"] == "READY"
+    # and a multi-seed slice with the similarity edges, seeds given in any order
+    seeds = [gid("Work", world.works[20].id), gid("Author", world.authors[3].id)]
+    similar = {
+        "input": {
+            "centers": seeds,
+            "radius": 2,
+            "edgeKinds": ["CITES", "AUTHORED", "CO_CITED", "COUPLED", "RELATED"],
+        }
+    }
+    await until_done(gql, similar)
+    reordered = {"input": {**similar["input"], "centers": seeds[::-1]}}
+    fast, slow = await _both(gql, SLICE, reordered)
+    assert fast == slow and fast["data"]["graphSlice"]["status"] == "READY"
+    assert {n["hop"] for n in fast["data"]["graphSlice"]["nodes"]} == {0, 1, 2}
     body = await gql(SLICE, variables)
     assert body["extensions"]["cost"]["requested"] == POLL_POINTS
     # and a center that names nothing is FAILED the same way
@@ -92,10 +107,11 @@ async def test_input_the_schema_refuses_is_answered_by_the_general_executor(
         {"center": center, "radius": "2"},  # a variable of the wrong type
         {"center": center, "edgeKinds": ["FRIENDS"]},  # not an enum value
         {"center": center, "colour": "red"},  # not a field of the input
+        {"centers": [center] * 3 + [gid("Author", 10**6 + n) for n in range(10)]},  # 11 seeds
     ):
         fast, slow = await _both(gql, SLICE, {"input": bad})
         assert fast == slow and "errors" in fast, bad
-    assert plan_runs == [False] * 4
+    assert plan_runs == [False] * 5
 
 
 def test_selections_with_no_plan() -> None:

@@ -28,7 +28,7 @@ async def slice_around(
     }
     sl = await until_done(gql, variables)
     assert sl["status"] == "READY", sl
-    return sl, {key_of(n["id"]): n for n in sl["nodes"]}
+    return sl, {key_of(n["entityId"]): n for n in sl["nodes"]}
 
 
 def picked(nodes: dict[Node, dict[str, Any]], kind: str) -> set[int]:
@@ -149,7 +149,7 @@ async def test_topic_authors_are_ranked_by_works_in_the_topic_then_share(
         },
     }
     sl = await until_done(gql, variables)
-    nodes = {key_of(n["id"]): n for n in sl["nodes"]}
+    nodes = {key_of(n["entityId"]): n for n in sl["nodes"]}
     assert picked(nodes, "Author") == {top.id, tie_high_share.id}
     assert picked(nodes, "Work") == set()
     assert nodes[center]["hiddenNeighbors"] == 2  # the excluded works are not hidden

@@ -21,7 +21,7 @@ from tests.slices.helpers import gid, make_coauthors
 from workers import keys
 
 SUBSCRIPTION = """subscription($input: GraphSliceInput!) {
-  graphSlice(input: $input) { id status error retryAfterMs nodes { id hop } }
+  graphSlice(input: $input) { id status error retryAfterMs nodes { entityId hop } }
 }"""
 
 

@@ -64,7 +64,7 @@ async def test_expanding_a_node_returns_only_new_nodes_and_edges_to_shown_ones(
     graph = await reference_graph()
     center = ("Author", world.authors[2].id)
     first = await until_done(gql, {"input": {"center": gid(*center), "maxNodes": 12}})
-    shown = {key_of(n["id"]) for n in first["nodes"]}
+    shown = {key_of(n["entityId"]) for n in first["nodes"]}
     # when it expands a co-author, excluding everything it already shows
     node = next(k for k in shown if k[0] == "Author" and k != center)
     exclude = sorted(shown)
@@ -78,7 +78,7 @@ async def test_expanding_a_node_returns_only_new_nodes_and_edges_to_shown_ones(
     }
     second = await until_done(gql, variables)
     # then only new nodes come back, with the edges that tie them to the shown ones, exactly
-    assert not ({key_of(n["id"]) for n in second["nodes"]} & shown)
+    assert not ({key_of(n["entityId"]) for n in second["nodes"]} & shown)
     check_slice(second, graph, node, 2, 20, exclude=set(exclude))
     assert any(
         key_of(e["source"]) in shown or key_of(e["target"]) in shown for e in second["edges"]
@@ -122,7 +122,7 @@ async def test_strongest_coauthors_and_most_cited_works_come_first(gql: Any, wor
     }
     sl = await until_done(gql, variables)
     # then they are the strongest ones, and the rest is counted as hidden
-    chosen = {key_of(n["id"]): n for n in sl["nodes"]}
+    chosen = {key_of(n["entityId"]): n for n in sl["nodes"]}
     assert {k for k in chosen if k[0] == "Author"} == {
         ("Author", ada.id),
         ("Author", others[3].id),
@@ -147,7 +147,7 @@ async def test_cron_warms_popular_slices_and_refreshes_aggregates_idempotently(
     first, second = await warm_popular_slices(ctx), await warm_popular_slices(ctx)
     # then it enqueued the slice once, and the slice is READY without a client asking twice
     assert (first, second) == (1, 0)
-    key = keys.slice_key(keys.spec_digest(SliceSpec(center=("Author", ada.id)).to_dict()), 1)
+    key = keys.slice_key(keys.spec_digest(SliceSpec.of(("Author", ada.id)).to_dict()), 1)
     for _ in range(100):
         if await redis.exists(key):
             break
@@ -167,7 +167,7 @@ async def test_a_job_with_input_outside_the_limits_fails_without_computing(
 ) -> None:
     # given a job whose spec the API would refuse (enqueued by other code, or read back from Redis)
     author = await make_author()
-    spec = SliceSpec(center=("Author", author.id)).to_dict() | {"radius": 5, "maxNodes": 900}
+    spec = SliceSpec.of(("Author", author.id)).to_dict() | {"radius": 5, "maxNodes": 900}
     key = keys.slice_key(keys.spec_digest(spec), 0)
     # when the worker runs it
     outcome = await compute_slice(
@@ -194,12 +194,12 @@ def test_a_spec_outside_the_limits_cannot_be_built() -> None:
     ]
     for bad, field in cases:
         with pytest.raises(OutOfLimits) as raised:
-            SliceSpec(center=("Author", 1), **bad)
+            SliceSpec.of(("Author", 1), **bad)
         assert raised.value.argument == field
 
 
 def _digest(author_id: int) -> str:
-    return keys.spec_digest(SliceSpec(center=("Author", author_id)).to_dict())
+    return keys.spec_digest(SliceSpec.of(("Author", author_id)).to_dict())
 
 
 async def test_polls_of_a_slice_being_computed_do_not_count_as_requests(

@@ -1,0 +1,155 @@
+"""Similarity relations between works, as bounded SQL (the relation protocol of slice_sql.py:
+rows `(a, b, w, r1, r2)` for the sources `a`; `r1, r2` rank `b`, higher first).
+
+- CO_CITED (co-citation): `a` and `b` are cited together by other works; weight = the number of
+  works citing both. A work citing itself is no evidence.
+- COUPLED (bibliographic coupling): `a` and `b` share references; weight = the shared references,
+  counted by OpenAlex id, so references to works that are not imported count too
+  (`citation.cited_key` keeps every reference).
+- RELATED: OpenAlex `related_works` (`related_work`), either direction; weight 2 when each lists
+  the other, else 1.
+
+Ties in strength go to the more cited work. With a year window, `a` and `b` must be inside it,
+and so must the citing works of a co-citation (they are works of the graph); a coupling counts
+every shared reference, since a work's reference list is its own data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from resolvers.sql import in_list
+from workers.slice_window import Window, win
+
+_NOT_SELF = "(r.cited_id IS NULL OR r.cited_id <> r.citing_id)"
+
+
+def _targets(column: str, targets: Sequence[int] | None) -> tuple[str, list[Any]]:
+    """` AND column IN (…)` when the caller wants only these neighbours (the edge pass)."""
+    if targets is None:
+        return "", []
+    return f" AND {column} IN {in_list(targets)}", list(targets)
+
+
+def _at_least(n: int) -> tuple[str, list[Any]]:
+    """` HAVING COUNT(*) >= n` (one row per citing work, or per shared reference)."""
+    return (" HAVING COUNT(*) >= ?", [n]) if n > 1 else ("", [])
+
+
+def co_cited(
+    ids: str,
+    idp: list[Any],
+    window: Window,
+    targets: Sequence[int] | None = None,
+    min_weight: int = 1,
+) -> tuple[str, list[Any]]:
+    having, ph = _at_least(min_weight)
+    only, po = _targets("c2.cited_id", targets)
+    win_t, pt = win("t", window)
+    win_k, pk = win("k", window)
+    win_s, ps = win("s", window)
+    n = "COUNT(*)"  # one row per citing work: (citing, cited_key) is unique
+    window_joins = (
+        " JOIN work t ON t.id = c1.cited_id JOIN work s ON s.id = c1.citing_id" if pt or ps else ""
+    )
+    return (
+        f"SELECT c1.cited_id AS a, c2.cited_id AS b, {n} AS w, {n} AS r1,"
+        " MAX(k.cited_by_count) AS r2"
+        " FROM citation c1 JOIN citation c2 ON c2.citing_id = c1.citing_id"
+        f" JOIN work k ON k.id = c2.cited_id{window_joins}"
+        f" WHERE c1.cited_id IN {ids}{only} AND c2.cited_id <> c1.cited_id"
+        f" AND c1.citing_id <> c1.cited_id AND c2.citing_id <> c2.cited_id{win_k}{win_t}{win_s}"
+        f" GROUP BY c1.cited_id, c2.cited_id{having}",
+        idp + po + pk + pt + ps + ph,
+    )
+
+
+def coupled(
+    ids: str,
+    idp: list[Any],
+    window: Window,
+    targets: Sequence[int] | None = None,
+    min_weight: int = 1,
+) -> tuple[str, list[Any]]:
+    having, ph = _at_least(min_weight)
+    only, po = _targets("r2.citing_id", targets)
+    win_t, pt = win("t", window)
+    win_k, pk = win("k", window)
+    n = "COUNT(*)"  # one row per shared reference: (citing, cited_key) is unique
+    window_join = " JOIN work t ON t.id = r1.citing_id" if pt else ""
+    return (
+        f"SELECT r1.citing_id AS a, r2.citing_id AS b, {n} AS w, {n} AS r1,"
+        " MAX(k.cited_by_count) AS r2"
+        " FROM citation r1 JOIN citation r2 ON r2.cited_key = r1.cited_key"
+        f" JOIN work k ON k.id = r2.citing_id{window_join}"
+        f" WHERE r1.citing_id IN {ids}{only} AND r2.citing_id <> r1.citing_id"
+        f" AND r1.cited_key <> '' AND {_NOT_SELF.replace('r.', 'r1.')}"
+        f" AND {_NOT_SELF.replace('r.', 'r2.')}{win_k}{win_t} GROUP BY r1.citing_id, r2.citing_id"
+        f"{having}",
+        idp + po + pk + pt + ph,
+    )
+
+
+_RELATED_PAIRS = (
+    "SELECT work_id AS a, related_id AS b FROM related_work"
+    " WHERE work_id IN {ids}{only_b} AND related_id IS NOT NULL AND related_id <> work_id"
+    " UNION ALL SELECT related_id AS a, work_id AS b FROM related_work"
+    " WHERE related_id IN {ids}{only_a} AND related_id <> work_id"
+)
+
+
+def related(
+    ids: str,
+    idp: list[Any],
+    window: Window,
+    targets: Sequence[int] | None = None,
+    min_weight: int = 1,
+) -> tuple[str, list[Any]]:
+    del min_weight  # RELATED has no threshold: OpenAlex chose these already
+    only_b, po = _targets("related_id", targets)
+    only_a, _ = _targets("work_id", targets)
+    win_t, pt = win("t", window)
+    win_k, pk = win("k", window)
+    window_join = " JOIN work t ON t.id = p.a" if pt else ""
+    pairs = _RELATED_PAIRS.format(ids=ids, only_a=only_a, only_b=only_b)
+    return (
+        "SELECT p.a AS a, p.b AS b, COUNT(*) AS w, COUNT(*) AS r1, MAX(k.cited_by_count) AS r2"
+        f" FROM ({pairs}) p JOIN work k ON k.id = p.b{window_join}"
+        f" WHERE 1 = 1{win_k}{win_t} GROUP BY p.a, p.b",
+        idp + po + idp + po + pk + pt,
+    )
+
+
+SIMILARITY_BUILDERS = {"co_cited": co_cited, "coupled": coupled, "related": related}
+
+#: The relations `minSimilarity` applies to.
+THRESHOLDED = frozenset({"co_cited", "coupled"})
+
+
+def pairs_at_least(pairs: str, min_weight: int) -> str:
+    """A SIMILARITY_PAIRS statement keeping the pairs of weight ≥ min_weight (its rows are one
+    per citing work or shared reference, so the weight is their count)."""
+    if min_weight <= 1:
+        return pairs
+    return f"SELECT p.a, p.b FROM ({pairs}) p GROUP BY p.a, p.b HAVING COUNT(*) >= {min_weight:d}"
+
+
+#: Neighbour pairs without a year window, for the degree pass (see slice_sql._PAIRS).
+SIMILARITY_PAIRS: dict[str, tuple[str, bool]] = {
+    "co_cited": (
+        "SELECT c1.cited_id AS a, c2.cited_id AS b FROM citation c1"
+        " JOIN citation c2 ON c2.citing_id = c1.citing_id WHERE c1.cited_id IN {ids}"
+        " AND c2.cited_id <> c1.cited_id AND c1.citing_id <> c1.cited_id"
+        " AND c2.citing_id <> c2.cited_id",
+        False,
+    ),
+    "coupled": (
+        "SELECT r1.citing_id AS a, r2.citing_id AS b FROM citation r1"
+        " JOIN citation r2 ON r2.cited_key = r1.cited_key WHERE r1.citing_id IN {ids}"
+        " AND r2.citing_id <> r1.citing_id AND r1.cited_key <> ''"
+        f" AND {_NOT_SELF.replace('r.', 'r1.')} AND {_NOT_SELF.replace('r.', 'r2.')}",
+        False,
+    ),
+    "related": (_RELATED_PAIRS.replace("{only_a}", "").replace("{only_b}", ""), False),
+}

@@ -1,0 +1,102 @@
+"""What a slice says about its nodes beyond the walk: labels, the timeline facts (`year`,
+`firstYear`, `lastYear`, `citedByCount`), and the prior and derivative works of its works.
+
+- Works: `year` = `firstYear` = `lastYear` = the publication year; `citedByCount` their citations.
+- Authors: `firstYear` and `lastYear` active (their works' publication years; `year` is the first),
+  `citedByCount` their citations. Topics and institutions: nulls.
+- Prior works: the works the slice's works cite most (score: how many of them cite it).
+  Derivative works: the works citing most of the slice's works (score: how many they cite).
+  Ties go to the more cited work, then the lower id. With a year window, only works inside it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from resolvers.sql import fetch, in_list
+from workers.slice_window import Window, win
+
+_FACTS = {
+    "Author": (
+        "SELECT a.id, a.display_name AS label, a.cited_by_count AS cited,"
+        " MIN(k.publication_year) AS y0, MAX(k.publication_year) AS y1 FROM author a"
+        " LEFT JOIN authorship x ON x.author_id = a.id LEFT JOIN work k ON k.id = x.work_id"
+        " WHERE a.id IN {} GROUP BY a.id, a.display_name, a.cited_by_count"
+    ),
+    "Work": (
+        "SELECT id, title AS label, cited_by_count AS cited, publication_year AS y0,"
+        " publication_year AS y1 FROM work WHERE id IN {}"
+    ),
+    "Topic": (
+        "SELECT id, display_name AS label, NULL AS cited, NULL AS y0, NULL AS y1"
+        " FROM topic WHERE id IN {}"
+    ),
+    "Institution": (
+        "SELECT id, display_name AS label, NULL AS cited, NULL AS y0, NULL AS y1"
+        " FROM institution WHERE id IN {}"
+    ),
+}
+_LABELS = {
+    "Author": "SELECT id, display_name AS label FROM author WHERE id IN {}",
+    "Work": "SELECT id, title AS label FROM work WHERE id IN {}",
+    "Topic": "SELECT id, display_name AS label FROM topic WHERE id IN {}",
+    "Institution": "SELECT id, display_name AS label FROM institution WHERE id IN {}",
+}
+
+
+@dataclass(frozen=True)
+class Facts:
+    label: str
+    first_year: int | None
+    last_year: int | None
+    cited_by_count: int | None
+
+
+def _int(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+async def labels(kind: str, ids: Sequence[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    rows = await fetch(_LABELS[kind].format(in_list(ids)), list(ids))
+    return {int(r["id"]): str(r["label"]) for r in rows}
+
+
+async def facts(kind: str, ids: Sequence[int]) -> dict[int, Facts]:
+    """Label and timeline facts of these entities of one kind, in one statement."""
+    if not ids:
+        return {}
+    rows = await fetch(_FACTS[kind].format(in_list(ids)), list(ids))
+    return {
+        int(r["id"]): Facts(str(r["label"]), _int(r["y0"]), _int(r["y1"]), _int(r["cited"]))
+        for r in rows
+    }
+
+
+async def ranked_works(
+    works: Sequence[int], window: Window, keep: int
+) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """(prior works, derivative works) of these works, each `keep` at most, as (id, score)."""
+    if not works:
+        return [], []
+    win_k, pk = win("k", window)
+    ids = in_list(works)
+
+    def ranking(mine: str, other: str) -> str:
+        score = f"COUNT(DISTINCT c.{mine})"
+        return (
+            f"SELECT c.{other} AS id, {score} AS score FROM citation c"
+            f" JOIN work k ON k.id = c.{other} WHERE c.{mine} IN {ids}"
+            f" AND c.{other} <> c.{mine}{win_k} GROUP BY c.{other}"
+            f" ORDER BY {score} DESC, MAX(k.cited_by_count) DESC, c.{other} LIMIT ?"
+        )
+
+    prior = await fetch(ranking("citing_id", "cited_id"), [*works, *pk, keep])
+    derivative = await fetch(ranking("cited_id", "citing_id"), [*works, *pk, keep])
+    return (
+        [(int(r["id"]), int(r["score"])) for r in prior],
+        [(int(r["id"]), int(r["score"])) for r in derivative],
+    )
