@@ -124,6 +124,16 @@ class GraphNode:
         "itself)."
     )
 
+    _slice: strawberry.Private[str]
+
+    @strawberry.field(
+        deprecation_reason="Use `entityId` for the entity's id, or `node { id }`. Until 0.1.0 this"
+        " was the entity's id, which made normalizing caches merge slice nodes into the entity;"
+        " it now names the node within its slice, and will be removed."
+    )
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(to_global_id("GraphNode", f"{self._slice}.{self.entity_id}"))
+
     @strawberry.field(description="The entity itself.")
     async def node(self, info: Info) -> Node | None:
         return await resolve_node(info.context, str(self.entity_id))  # type: ignore[no-any-return]
@@ -220,6 +230,7 @@ class GraphSlice(Node):
                     last_year=n["lastYear"],
                     cited_by_count=n["citedByCount"],
                     seeds=[strawberry.ID(s) for s in n["seeds"]],
+                    _slice=state.digest or "unknown",
                 )
                 for n in data.get("nodes", ())
             ],

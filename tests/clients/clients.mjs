@@ -108,8 +108,12 @@ function project(value, shape) {
 }
 
 const plain = (op) => gql(text(op.artifact));
+// relay-compiler adds `id` to a GraphNode selection (the deprecated per-slice id, at the nodes'
+// six-space indent): the control drops it and selects the entity's id as `id` instead
 const aliased = (op) =>
-  op.name === 'profile' ? plain(op) : gql(text(op.artifact).replace('entityId', 'id: entityId'));
+  op.name === 'profile'
+    ? plain(op)
+    : gql(text(op.artifact).replace(/^ {6}id\n/m, '').replace('entityId', 'id: entityId'));
 
 const out = {
   apollo: await apollo(plain),

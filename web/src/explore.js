@@ -28,11 +28,10 @@ async function features() {
 }
 
 function subscriptionDocument(f) {
-  const optional = ["entityId", "year", "citedByCount"].filter((n) => f.node.has(n)).join(" ");
-  const id = f.node.has("id") ? "id" : "";
+  const optional = ["year", "citedByCount", "seeds"].filter((n) => f.node.has(n)).join(" ");
   return `subscription ExploreSlice($input: GraphSliceInput!) { graphSlice(input: $input) {
     id status retryAfterMs error truncated
-    nodes { ${id} ${optional} kind label hop weight hiddenNeighbors }
+    nodes { entityId ${optional} kind label hop weight hiddenNeighbors }
     edges { source target kind weight } } }`;
 }
 

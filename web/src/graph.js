@@ -1,8 +1,7 @@
 // The graph panel: draws graph slices with Cytoscape.js, following each slice through the
 // graphSlice subscription (PENDING "Building this graph slice…", then READY or FAILED), and
 // expands a node on click (or with its "Expand" button) by asking for the slice centred on it
-// with `exclude` set to the nodes already shown. Written against the slice contract of
-// DESIGN.md: a node's entity is `entityId` when the server has it, else `id`.
+// with `exclude` set to the nodes already shown. A node's entity is its `entityId` (DESIGN.md).
 import cytoscape from "cytoscape";
 import { subscribe } from "./api.js";
 import { h } from "./dom.js";
@@ -11,7 +10,7 @@ const COLORS = { AUTHOR: "#1f5fa8", WORK: "#9a4d00", TOPIC: "#2a7a3a", INSTITUTI
 const MAX_EXCLUDE = 200;
 
 export function entityOf(node) {
-  return node.entityId ?? node.id;
+  return node.entityId;
 }
 
 /**
