@@ -23,7 +23,7 @@ from arq.jobs import deserialize_job
 from redis.exceptions import NoScriptError, RedisError
 
 from resolvers.errors import BadUserInput, InvalidId, ServiceUnavailable
-from resolvers.ids import from_global_id, parse_external
+from resolvers.ids import from_global_id, parse_external, row_id
 from workers import keys
 from workers.slices import (
     EDGE_KINDS,
@@ -77,7 +77,7 @@ async def _node_key(ctx: Context, value: str, what: str) -> tuple[str, int] | No
     gid = from_global_id(value)
     if gid.type not in NODE_KINDS:
         raise InvalidId(f"`{what}` takes ids of authors, works, topics or institutions")
-    return gid.type, gid.int_id
+    return gid.type, row_id(gid)
 
 
 async def build_spec(

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from models.enums import SourceType, WorkType
-from resolvers.ids import article, from_global_id, to_global_id
+from resolvers.ids import article, from_global_id, row_id, to_global_id
 from resolvers.sql import Row
 from resolvers.works import WorkOrderKey, WorkQuery, list_works
 from schema.common import ExternalId, ExternalIdScheme, Node
@@ -45,7 +45,7 @@ def _int_id(value: strawberry.ID | None, type_name: str) -> int | None:
         raise InvalidId(
             f"Expected the id of {article(type_name)}, got the id of {article(gid.type)}"
         )
-    return gid.int_id
+    return row_id(gid)
 
 
 def work_query(f: WorkFilter | None) -> WorkQuery:
