@@ -27,7 +27,7 @@ from resolvers.auth import Unauthenticated, api_key_for, user_for_token
 from resolvers.loaders import Loaders
 from schema.context import Context, Principal
 from server.execution import Executor, format_error
-from server.http import handle, negotiate
+from server.http import CORS_ALLOW_HEADERS, CORS_EXPOSE_HEADERS, PRIVATE, handle, negotiate
 from server.limits import BodyLimitMiddleware
 from server.pipeline import build_executor
 from workers.runtime import ensure_redis
@@ -83,7 +83,7 @@ async def graphql_http(request: Request) -> Response:
             orjson.dumps({"errors": [format_error(error)]}),
             status_code=401,
             media_type=media,
-            headers={"WWW-Authenticate": "Bearer"},
+            headers={"WWW-Authenticate": "Bearer", **PRIVATE},
         )
     await ensure_redis(services)
     ctx = Context(
@@ -241,15 +241,8 @@ def create_app(
                 CORSMiddleware,
                 allow_origins=[o.strip() for o in settings.CORS_ORIGINS.split(",")],
                 allow_methods=["GET", "POST"],
-                allow_headers=["authorization", "content-type", "x-api-key", "x-request-id"],
-                expose_headers=[
-                    "x-request-id",
-                    "x-ratelimit-limit",
-                    "x-ratelimit-remaining",
-                    "x-ratelimit-used",
-                    "x-ratelimit-reset",
-                    "retry-after",
-                ],
+                allow_headers=list(CORS_ALLOW_HEADERS),
+                expose_headers=list(CORS_EXPOSE_HEADERS),
             ),
         ],
         lifespan=lifespan,

@@ -29,6 +29,9 @@ PORT: int = config("PEERGRAPH_PORT", cast=int, default=8000)
 ENVIRONMENT: str = config("PEERGRAPH_ENV", default="development")
 LOG_LEVEL: str = config("PEERGRAPH_LOG_LEVEL", default="info")
 CORS_ORIGINS: str = config("PEERGRAPH_CORS_ORIGINS", default="*")
+#: Seconds a shared cache (a CDN) may keep an anonymous GET answer without errors; 0 = no-store.
+#: Answers to requests with credentials are always `private, no-store`.
+PUBLIC_MAX_AGE: int = config("PEERGRAPH_PUBLIC_MAX_AGE", cast=int, default=30)
 
 #: Largest `first`/`last` a connection accepts.
 MAX_PAGE_SIZE: int = config("PEERGRAPH_MAX_PAGE_SIZE", cast=int, default=100)
