@@ -26,6 +26,7 @@ from models import database
 from resolvers.auth import Unauthenticated, api_key_for, user_for_token
 from resolvers.loaders import Loaders
 from schema.context import Context, Principal
+from server.client_address import of_connection, trusted_networks
 from server.execution import Executor, format_error
 from server.http import CORS_ALLOW_HEADERS, CORS_EXPOSE_HEADERS, PRIVATE, handle, negotiate
 from server.limits import BodyLimitMiddleware
@@ -48,8 +49,7 @@ class Services:
 
 async def principal_for(request: Request) -> Principal:
     """Resolve the caller; raises `Unauthenticated` for a bad token or key."""
-    client_ip = request.client.host if request.client else "unknown"
-    principal = Principal(client_ip=client_ip)
+    principal = Principal(client_ip=of_connection(request))
     auth = request.headers.get("authorization")
     if auth:
         scheme, _, token = auth.partition(" ")
@@ -178,6 +178,7 @@ def create_app(
     on_startup: list[Callable[[Services], Awaitable[None]]] | None = None,
 ) -> Starlette:
     """Build the app. Tests pass `manage_db=False` when they opened the database themselves."""
+    trusted_networks(settings.TRUSTED_PROXIES)  # a bad entry stops the start, naming it
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -47,6 +47,8 @@ async def _with_db(body: Callable[[], Awaitable[int]], db_url: str | None = None
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from server.slow_clients import uvicorn_options
+
     where = "embedded SQLite" if settings.embedded_database() else "DATABASE_URL"
     redis = "embedded Redis" if settings.embedded_redis() else "REDIS_URL"
     print(
@@ -61,8 +63,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
         workers=args.workers if args.workers > 1 else None,
         log_level=settings.LOG_LEVEL,
         loop="uvloop",
-        http="httptools",
         access_log=False,
+        **uvicorn_options(),  # http: httptools with head deadline and per-address cap
+        # the client address is decided in app code (server/client_address.py), from
+        # PEERGRAPH_TRUSTED_PROXIES; uvicorn's default believes X-Forwarded-For from 127.0.0.1
+        proxy_headers=False,
+        forwarded_allow_ips="",
     )
     return 0
 

@@ -29,6 +29,9 @@ PORT: int = config("PEERGRAPH_PORT", cast=int, default=8000)
 ENVIRONMENT: str = config("PEERGRAPH_ENV", default="development")
 LOG_LEVEL: str = config("PEERGRAPH_LOG_LEVEL", default="info")
 CORS_ORIGINS: str = config("PEERGRAPH_CORS_ORIGINS", default="*")
+#: Proxies whose `X-Forwarded-For` is believed (addresses or networks, comma-separated). Default
+#: none: the caller is the socket peer, whatever headers it sends (server/client_address.py).
+TRUSTED_PROXIES: str = config("PEERGRAPH_TRUSTED_PROXIES", default="")
 #: Seconds a shared cache (a CDN) may keep an anonymous GET answer without errors; 0 = no-store.
 #: Answers to requests with credentials are always `private, no-store`.
 PUBLIC_MAX_AGE: int = config("PEERGRAPH_PUBLIC_MAX_AGE", cast=int, default=30)
@@ -56,6 +59,15 @@ MAX_TOKENS: int = config("PEERGRAPH_MAX_TOKENS", cast=int, default=5_000)
 MAX_DOCUMENT_BYTES: int = config("PEERGRAPH_MAX_DOCUMENT_BYTES", cast=int, default=100 * 1024)
 MAX_BODY_BYTES: int = config("PEERGRAPH_MAX_BODY_BYTES", cast=int, default=1024 * 1024)
 MAX_BATCH: int = config("PEERGRAPH_MAX_BATCH", cast=int, default=5)
+#: Slow clients (server/slow_clients.py): seconds for a request's head (request line and headers)
+#: to arrive, seconds for its body, seconds an idle keep-alive connection stays open, and open
+#: HTTP connections one address may hold (per server process).
+HEADER_TIMEOUT_SECONDS: float = config("PEERGRAPH_HEADER_TIMEOUT_SECONDS", cast=float, default=10.0)
+BODY_TIMEOUT_SECONDS: float = config("PEERGRAPH_BODY_TIMEOUT_SECONDS", cast=float, default=30.0)
+KEEP_ALIVE_SECONDS: int = config("PEERGRAPH_KEEP_ALIVE_SECONDS", cast=int, default=5)
+MAX_CONNECTIONS_PER_ADDRESS: int = config(
+    "PEERGRAPH_MAX_CONNECTIONS_PER_ADDRESS", cast=int, default=64
+)
 #: Seconds an operation may run before it is stopped with code TIMEOUT (0 = no limit).
 EXECUTION_TIMEOUT: float = config("PEERGRAPH_EXECUTION_TIMEOUT", cast=float, default=10.0)
 #: Anonymous callers may run only the documents in docs/queries/*.graphql.

@@ -24,6 +24,7 @@ from strawberry.types.unset import UNSET, UnsetType
 from resolvers.errors import ApiError
 from resolvers.loaders import Loaders
 from schema.context import Context, Principal
+from server.client_address import of_connection
 from server.execution import (
     PRE_EXECUTION_HOOKS,
     Executor,
@@ -54,10 +55,9 @@ class SubscriptionApp(GraphQL[Context, None]):
 
         services = request.app.state.services
         await ensure_redis(services)
-        client_ip = request.client.host if request.client else "unknown"
         return WsContext(
             loaders=Loaders(),
-            principal=Principal(client_ip=client_ip),
+            principal=Principal(client_ip=of_connection(request)),
             redis=services.redis,
             arq=services.arq,
             request=request,
