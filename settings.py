@@ -101,6 +101,13 @@ def database_url() -> str:
 # Accounts and invitations (docs/identity.md).
 #: Lifetime of a Bearer token from `logIn`, `signUp` or `peergraph user create`.
 TOKEN_TTL_SECONDS: int = config("PEERGRAPH_TOKEN_TTL_SECONDS", cast=int, default=30 * 86400)
+#: Sign-up and log-in throttles (resolvers/throttle.py): attempts per address and per email in
+#: each window of `AUTH_WINDOW_SECONDS`; one more gets RATE_LIMITED with Retry-After.
+AUTH_WINDOW_SECONDS: int = config("PEERGRAPH_AUTH_WINDOW_SECONDS", cast=int, default=900)
+SIGNUPS_PER_ADDRESS: int = config("PEERGRAPH_SIGNUPS_PER_ADDRESS", cast=int, default=5)
+SIGNUPS_PER_EMAIL: int = config("PEERGRAPH_SIGNUPS_PER_EMAIL", cast=int, default=3)
+LOGINS_PER_ADDRESS: int = config("PEERGRAPH_LOGINS_PER_ADDRESS", cast=int, default=30)
+LOGINS_PER_EMAIL: int = config("PEERGRAPH_LOGINS_PER_EMAIL", cast=int, default=10)
 #: Invitations one user may send in any rolling 24 hours.
 INVITATIONS_PER_DAY: int = config("PEERGRAPH_INVITATIONS_PER_DAY", cast=int, default=20)
 

@@ -28,6 +28,7 @@ class Code(StrEnum):
     ALREADY_CLAIMED = "ALREADY_CLAIMED"
     RATE_LIMITED = "RATE_LIMITED"
     INVALID_INPUT = "INVALID_INPUT"
+    WEAK_PASSWORD = "WEAK_PASSWORD"
 
 
 class Refused(Exception):
