@@ -79,6 +79,15 @@ TRUSTED_DOCUMENTS_DIR: Path = Path(
 ANONYMOUS_INTROSPECTION: bool = config("PEERGRAPH_ANONYMOUS_INTROSPECTION", cast=bool, default=True)
 #: How long an automatic persisted query stays in Redis after its last registration.
 APQ_TTL_SECONDS: int = config("PEERGRAPH_APQ_TTL_SECONDS", cast=int, default=7 * 86400)
+#: Storing an automatic persisted query costs 1 point per started `APQ_BYTES_PER_POINT` bytes.
+#: A caller may store `APQ_BYTES_PER_CALLER` bytes per budget window, and all callers together
+#: `APQ_MAX_TOTAL_BYTES` per `APQ_TTL_SECONDS` (so at most twice that is ever held). Past either,
+#: the operation runs and its document is not stored (server/persisted.py).
+APQ_BYTES_PER_POINT: int = config("PEERGRAPH_APQ_BYTES_PER_POINT", cast=int, default=10 * 1024)
+APQ_BYTES_PER_CALLER: int = config("PEERGRAPH_APQ_BYTES_PER_CALLER", cast=int, default=256 * 1024)
+APQ_MAX_TOTAL_BYTES: int = config(
+    "PEERGRAPH_APQ_MAX_TOTAL_BYTES", cast=int, default=32 * 1024 * 1024
+)
 #: Answer trusted documents from their compiled plans (server/compiled.py); off = always the
 #: general executor (the benchmarks compare the two).
 COMPILED_PLANS: bool = config("PEERGRAPH_COMPILED_PLANS", cast=bool, default=True)
