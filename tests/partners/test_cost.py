@@ -147,3 +147,19 @@ def test_variables_that_do_not_coerce_are_bad_user_input() -> None:
     with pytest.raises(RequestError) as raised:
         cost_of(query, {"n": 100.5})
     assert raised.value.errors[0].extensions["code"] == "BAD_USER_INPUT"  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    ("selection", "at_least"),
+    [
+        ("works(first: 10) { nodes { authorships { position } } }", 10 + 10 * 100),
+        ("works(first: 10) { nodes { authorships { institutions { id } } } }", 10 * 100 * 10),
+        ("authors(first: 10) { nodes { affiliations { years } } }", 10 + 10 * 20),
+    ],
+)
+def test_unpaged_lists_are_costed_at_realistic_sizes(selection: str, at_least: int) -> None:
+    # given lists without `first` that real records fill past the old guesses (a work with 31
+    # authors in ../shared/data, authorships with 5 institutions, authors with 10 affiliations)
+    found = cost_of(f"{{ {selection} }}")
+    # then the node count assumes a realistic bound for each
+    assert found.nodes >= at_least
