@@ -81,12 +81,10 @@ def cmd_worker(_args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    from arq.worker import run_worker
+    from workers import resilient
 
-    from workers.settings import WorkerSettings
-
-    run_worker(WorkerSettings)  # type: ignore[arg-type]
-    return 0
+    # arq's run_worker exits when Redis goes away; this reconnects with backoff and resumes
+    return _run(resilient.run(settings.REDIS_URL))
 
 
 def cmd_migrate(_args: argparse.Namespace) -> int:

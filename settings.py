@@ -42,6 +42,14 @@ MAX_PAGE_SIZE: int = config("PEERGRAPH_MAX_PAGE_SIZE", cast=int, default=100)
 MAX_NODE_IDS: int = config("PEERGRAPH_MAX_NODE_IDS", cast=int, default=100)
 #: Rows per transaction in the importers.
 IMPORT_BATCH_SIZE: int = config("PEERGRAPH_IMPORT_BATCH_SIZE", cast=int, default=1000)
+#: `peergraph worker` reconnects to Redis after it went away, waiting this long first, doubled
+#: after each failed attempt up to the maximum (workers/resilient.py).
+WORKER_RECONNECT_MIN_SECONDS: float = config(
+    "PEERGRAPH_WORKER_RECONNECT_MIN_SECONDS", cast=float, default=0.5
+)
+WORKER_RECONNECT_MAX_SECONDS: float = config(
+    "PEERGRAPH_WORKER_RECONNECT_MAX_SECONDS", cast=float, default=30.0
+)
 #: Run the arq worker inside `peergraph serve` (always on in the embedded default).
 INPROCESS_WORKER: bool = config("PEERGRAPH_INPROCESS_WORKER", cast=bool, default=False)
 
