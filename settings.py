@@ -125,6 +125,19 @@ SIGNUPS_PER_ADDRESS: int = config("PEERGRAPH_SIGNUPS_PER_ADDRESS", cast=int, def
 SIGNUPS_PER_EMAIL: int = config("PEERGRAPH_SIGNUPS_PER_EMAIL", cast=int, default=3)
 LOGINS_PER_ADDRESS: int = config("PEERGRAPH_LOGINS_PER_ADDRESS", cast=int, default=30)
 LOGINS_PER_EMAIL: int = config("PEERGRAPH_LOGINS_PER_EMAIL", cast=int, default=10)
+#: WebSockets: a signed-in socket's token is checked again before each operation, at most this
+#: often (a revocation anywhere closes the socket at once, over Redis pub/sub).
+WS_TOKEN_RECHECK_SECONDS: float = config(
+    "PEERGRAPH_WS_TOKEN_RECHECK_SECONDS", cast=float, default=5
+)
+#: Concurrent subscriptions per socket and per caller (per process), sockets per address.
+MAX_SUBSCRIPTIONS_PER_SOCKET: int = config(
+    "PEERGRAPH_MAX_SUBSCRIPTIONS_PER_SOCKET", cast=int, default=20
+)
+MAX_SUBSCRIPTIONS_PER_CALLER: int = config(
+    "PEERGRAPH_MAX_SUBSCRIPTIONS_PER_CALLER", cast=int, default=50
+)
+MAX_SOCKETS_PER_ADDRESS: int = config("PEERGRAPH_MAX_SOCKETS_PER_ADDRESS", cast=int, default=10)
 #: Invitations one user may send in any rolling 24 hours.
 INVITATIONS_PER_DAY: int = config("PEERGRAPH_INVITATIONS_PER_DAY", cast=int, default=20)
 

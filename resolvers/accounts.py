@@ -187,21 +187,34 @@ async def log_in(email: str, password: str, ctx: Context | None = None) -> Sessi
     return Session(user, await issue_token(user))
 
 
-async def revoke_token_id(token_id: int) -> bool:
-    """Revoke one token by its row id; False if it was already revoked."""
+async def revoke_token_id(token_id: int, redis: Any = None) -> bool:
+    """Revoke one token by its row id; False if it was already revoked. Its sockets close."""
     updated = await Token.filter(id=token_id, revoked_at__isnull=True).update(revoked_at=now())
+    await _announce([token_id], redis)
     return bool(updated)
 
 
 async def revoke_token(raw: str) -> bool:
-    updated = await Token.filter(token_hash=digest(raw.strip()), revoked_at__isnull=True).update(
-        revoked_at=now()
-    )
-    return bool(updated)
+    token = await Token.get_or_none(token_hash=digest(raw.strip()), revoked_at__isnull=True)
+    if token is None:
+        return False
+    return await revoke_token_id(token.id)
 
 
 async def revoke_all(user: User) -> int:
-    return await Token.filter(user=user, revoked_at__isnull=True).update(revoked_at=now())
+    ids = await Token.filter(user=user, revoked_at__isnull=True).values_list("id", flat=True)
+    count = await Token.filter(id__in=list(ids), revoked_at__isnull=True).update(revoked_at=now())
+    await _announce([int(i) for i in ids], None)  # type: ignore[call-overload]
+    return count
+
+
+async def _announce(token_ids: list[int], redis: Any) -> None:
+    """Forget the tokens here, and tell every API process to close their sockets."""
+    from resolvers.auth import forget_tokens
+    from resolvers.pubsub import announce_revoked
+
+    forget_tokens(token_ids)
+    await announce_revoked(token_ids, redis)
 
 
 def bearer_from_params(params: Mapping[str, Any] | None) -> str | None:

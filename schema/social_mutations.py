@@ -87,7 +87,7 @@ class SocialMutations:
         if info.context.principal.user is None or token_id is None:
             error = Refused(Code.UNAUTHENTICATED, "Sign in first: there is no token to revoke")
             return LogOutPayload(ok=False, user_errors=[UserError.of(error)])
-        await accounts.revoke_token_id(token_id)
+        await accounts.revoke_token_id(token_id, info.context.redis)
         return LogOutPayload(ok=True, user_errors=[])
 
     @strawberry.mutation(description="Follow an author (idempotent).")

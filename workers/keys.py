@@ -9,6 +9,7 @@
     peergraph:auth-attempts:{action}:{who}  sign-up / log-in attempts in the current window
     peergraph:apq-bytes:{caller}         bytes of persisted queries the caller stored this window
     peergraph:apq-bytes-total            bytes of persisted queries all callers stored this period
+    peergraph:tokens-revoked             pub/sub: JSON ids of Bearer tokens just revoked
 
 `digest` hashes the normalized input alone, so a slice's global id survives a data-version bump;
 the cache key (and arq job id) adds the version, so a bump makes every cached slice unreachable
@@ -78,6 +79,9 @@ def auth_attempts_key(action: str, who: str) -> str:
 
 
 APQ_TOTAL_BYTES_KEY = f"{PREFIX}:apq-bytes-total"
+#: pub/sub: logOut and `peergraph token revoke` publish revoked token ids; API processes close
+#: the sockets signed in with them (resolvers/pubsub.py).
+TOKENS_REVOKED_CHANNEL = f"{PREFIX}:tokens-revoked"
 
 
 def apq_bytes_key(caller: str) -> str:
