@@ -20,7 +20,7 @@ from collections import Counter
 from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Any
 
-from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
+from graphql import GraphQLError, OperationDefinitionNode, OperationType
 
 import settings
 from resolvers.auth import forget_tokens, token_still_valid
@@ -72,10 +72,10 @@ async def token_refusal(ctx: Context) -> list[GraphQLError]:
     return [GraphQLError(message, extensions={"code": "UNAUTHENTICATED"})]
 
 
-def _is_subscription(schema: Any, query: str, name: str | None) -> bool:
-    try:
-        document = parse(query)
-    except GraphQLError:
+def _is_subscription(ctx: Any, query: str, name: str | None) -> bool:
+    """Judged from the executor's cached parse (the operation passed its checks already)."""
+    document = ctx.request.app.state.services.executor.prepare(query).document
+    if document is None:
         return False
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
     if name is not None:
@@ -84,10 +84,10 @@ def _is_subscription(schema: Any, query: str, name: str | None) -> bool:
 
 
 def claim_subscription(
-    ctx: Any, schema: Any, query: str, name: str | None
+    ctx: Any, query: str, name: str | None
 ) -> tuple[Any, str] | GraphQLError | None:
     """A slot for a new subscription (None for queries and mutations), or the refusal."""
-    if not _is_subscription(schema, query, name):
+    if not _is_subscription(ctx, query, name):
         return None
     who, _limit = caller(ctx.principal)
     per_socket = settings.MAX_SUBSCRIPTIONS_PER_SOCKET

@@ -114,7 +114,7 @@ class GuardedSchema:
         errors = errors or await _refusals(query, variable_values, context_value, operation_name)
         if errors:
             return _once(PreExecutionError(data=None, errors=errors))
-        slot = sockets.claim_subscription(context_value, self._inner, query, operation_name)
+        slot = sockets.claim_subscription(context_value, query, operation_name)
         if isinstance(slot, GraphQLError):
             return _once(PreExecutionError(data=None, errors=[slot]))
         result = await self._inner.stream(
