@@ -66,7 +66,8 @@ screenshots: $(STAMP)
 hadolint: $(STAMP)
 	$(BIN)/hadolint Dockerfile
 
-## Fuzz the GraphQL schema with schemathesis against a real server; fails on any 5xx.
+## Fuzz a real server (PostgreSQL, its own redis-server, a separate worker) with schemathesis and
+## stateful user sequences (tests/partners/fuzz_stateful.py); fails on any 5xx (docs/partners.md).
 fuzz: $(STAMP)
 	BIN=$(BIN) tests/partners/fuzz.sh
 

@@ -26,8 +26,9 @@ from models import database
 from resolvers.auth import Unauthenticated, api_key_for, user_for_token
 from resolvers.loaders import Loaders
 from schema.context import Context, Principal
+from server.client_address import of_connection, trusted_networks
 from server.execution import Executor, format_error
-from server.http import handle, negotiate
+from server.http import CORS_ALLOW_HEADERS, CORS_EXPOSE_HEADERS, PRIVATE, handle, negotiate
 from server.limits import BodyLimitMiddleware
 from server.observe import ObserveMiddleware, metrics_endpoint
 from server.pipeline import build_executor
@@ -51,8 +52,7 @@ class Services:
 
 async def principal_for(request: Request) -> Principal:
     """Resolve the caller; raises `Unauthenticated` for a bad token or key."""
-    client_ip = request.client.host if request.client else "unknown"
-    principal = Principal(client_ip=client_ip)
+    principal = Principal(client_ip=of_connection(request))
     auth = request.headers.get("authorization")
     if auth:
         scheme, _, token = auth.partition(" ")
@@ -82,7 +82,7 @@ async def graphql_http(request: Request) -> Response:
             orjson.dumps({"errors": [format_error(error)]}),
             status_code=401,
             media_type=media,
-            headers={"WWW-Authenticate": "Bearer"},
+            headers={"WWW-Authenticate": "Bearer", **PRIVATE},
         )
     await ensure_redis(services)
     ctx = Context(
@@ -168,6 +168,7 @@ def create_app(
     on_startup: list[Callable[[Services], Awaitable[None]]] | None = None,
 ) -> Starlette:
     """Build the app. Tests pass `manage_db=False` when they opened the database themselves."""
+    trusted_networks(settings.TRUSTED_PROXIES)  # a bad entry stops the start, naming it
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -234,15 +235,8 @@ def create_app(
                 CORSMiddleware,
                 allow_origins=[o.strip() for o in settings.CORS_ORIGINS.split(",")],
                 allow_methods=["GET", "POST"],
-                allow_headers=["authorization", "content-type", "x-api-key", "x-request-id"],
-                expose_headers=[
-                    "x-request-id",
-                    "x-ratelimit-limit",
-                    "x-ratelimit-remaining",
-                    "x-ratelimit-used",
-                    "x-ratelimit-reset",
-                    "retry-after",
-                ],
+                allow_headers=list(CORS_ALLOW_HEADERS),
+                expose_headers=list(CORS_EXPOSE_HEADERS),
             ),
         ],
         lifespan=lifespan,

@@ -49,6 +49,8 @@ async def _with_db(body: Callable[[], Awaitable[int]], db_url: str | None = None
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from server.slow_clients import uvicorn_options
+
     where = "embedded SQLite" if settings.embedded_database() else "DATABASE_URL"
     redis = "embedded Redis" if settings.embedded_redis() else "REDIS_URL"
     # a log line, not a print: with PEERGRAPH_LOG_FORMAT=json every line on stderr is JSON
@@ -71,8 +73,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
         log_level=settings.LOG_LEVEL,
         log_config=logging_config(settings.LOG_LEVEL, settings.LOG_FORMAT),
         loop="uvloop",
-        http="httptools",
         access_log=False,
+        **uvicorn_options(),  # http: httptools with head deadline and per-address cap
+        # the client address is decided in app code (server/client_address.py), from
+        # PEERGRAPH_TRUSTED_PROXIES; uvicorn's default believes X-Forwarded-For from 127.0.0.1
+        proxy_headers=False,
+        forwarded_allow_ips="",
     )
     return 0
 
@@ -85,13 +91,11 @@ def cmd_worker(_args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    from arq.worker import run_worker
-
-    from workers.settings import WorkerSettings
+    from workers import resilient
 
     _serve_worker_metrics()
-    run_worker(WorkerSettings)  # type: ignore[arg-type]
-    return 0
+    # arq's run_worker exits when Redis goes away; this reconnects with backoff and resumes
+    return _run(resilient.run(settings.REDIS_URL))
 
 
 def _serve_worker_metrics() -> None:

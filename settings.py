@@ -39,6 +39,12 @@ METRICS_TOKEN: str = config("PEERGRAPH_METRICS_TOKEN", default="")
 WORKER_METRICS_HOST: str = config("PEERGRAPH_WORKER_METRICS_HOST", default="127.0.0.1")
 WORKER_METRICS_PORT: int = config("PEERGRAPH_WORKER_METRICS_PORT", cast=int, default=9101)
 CORS_ORIGINS: str = config("PEERGRAPH_CORS_ORIGINS", default="*")
+#: Proxies whose `X-Forwarded-For` is believed (addresses or networks, comma-separated). Default
+#: none: the caller is the socket peer, whatever headers it sends (server/client_address.py).
+TRUSTED_PROXIES: str = config("PEERGRAPH_TRUSTED_PROXIES", default="")
+#: Seconds a shared cache (a CDN) may keep an anonymous GET answer without errors; 0 = no-store.
+#: Answers to requests with credentials are always `private, no-store`.
+PUBLIC_MAX_AGE: int = config("PEERGRAPH_PUBLIC_MAX_AGE", cast=int, default=30)
 
 #: Largest `first`/`last` a connection accepts.
 MAX_PAGE_SIZE: int = config("PEERGRAPH_MAX_PAGE_SIZE", cast=int, default=100)
@@ -46,6 +52,14 @@ MAX_PAGE_SIZE: int = config("PEERGRAPH_MAX_PAGE_SIZE", cast=int, default=100)
 MAX_NODE_IDS: int = config("PEERGRAPH_MAX_NODE_IDS", cast=int, default=100)
 #: Rows per transaction in the importers.
 IMPORT_BATCH_SIZE: int = config("PEERGRAPH_IMPORT_BATCH_SIZE", cast=int, default=1000)
+#: `peergraph worker` reconnects to Redis after it went away, waiting this long first, doubled
+#: after each failed attempt up to the maximum (workers/resilient.py).
+WORKER_RECONNECT_MIN_SECONDS: float = config(
+    "PEERGRAPH_WORKER_RECONNECT_MIN_SECONDS", cast=float, default=0.5
+)
+WORKER_RECONNECT_MAX_SECONDS: float = config(
+    "PEERGRAPH_WORKER_RECONNECT_MAX_SECONDS", cast=float, default=30.0
+)
 #: Run the arq worker inside `peergraph serve` (always on in the embedded default).
 INPROCESS_WORKER: bool = config("PEERGRAPH_INPROCESS_WORKER", cast=bool, default=False)
 
@@ -63,6 +77,15 @@ MAX_TOKENS: int = config("PEERGRAPH_MAX_TOKENS", cast=int, default=5_000)
 MAX_DOCUMENT_BYTES: int = config("PEERGRAPH_MAX_DOCUMENT_BYTES", cast=int, default=100 * 1024)
 MAX_BODY_BYTES: int = config("PEERGRAPH_MAX_BODY_BYTES", cast=int, default=1024 * 1024)
 MAX_BATCH: int = config("PEERGRAPH_MAX_BATCH", cast=int, default=5)
+#: Slow clients (server/slow_clients.py): seconds for a request's head (request line and headers)
+#: to arrive, seconds for its body, seconds an idle keep-alive connection stays open, and open
+#: HTTP connections one address may hold (per server process).
+HEADER_TIMEOUT_SECONDS: float = config("PEERGRAPH_HEADER_TIMEOUT_SECONDS", cast=float, default=10.0)
+BODY_TIMEOUT_SECONDS: float = config("PEERGRAPH_BODY_TIMEOUT_SECONDS", cast=float, default=30.0)
+KEEP_ALIVE_SECONDS: int = config("PEERGRAPH_KEEP_ALIVE_SECONDS", cast=int, default=5)
+MAX_CONNECTIONS_PER_ADDRESS: int = config(
+    "PEERGRAPH_MAX_CONNECTIONS_PER_ADDRESS", cast=int, default=64
+)
 #: Seconds an operation may run before it is stopped with code TIMEOUT (0 = no limit).
 EXECUTION_TIMEOUT: float = config("PEERGRAPH_EXECUTION_TIMEOUT", cast=float, default=10.0)
 #: Anonymous callers may run only the documents in docs/queries/*.graphql.
@@ -74,6 +97,15 @@ TRUSTED_DOCUMENTS_DIR: Path = Path(
 ANONYMOUS_INTROSPECTION: bool = config("PEERGRAPH_ANONYMOUS_INTROSPECTION", cast=bool, default=True)
 #: How long an automatic persisted query stays in Redis after its last registration.
 APQ_TTL_SECONDS: int = config("PEERGRAPH_APQ_TTL_SECONDS", cast=int, default=7 * 86400)
+#: Storing an automatic persisted query costs 1 point per started `APQ_BYTES_PER_POINT` bytes.
+#: A caller may store `APQ_BYTES_PER_CALLER` bytes per budget window, and all callers together
+#: `APQ_MAX_TOTAL_BYTES` per `APQ_TTL_SECONDS` (so at most twice that is ever held). Past either,
+#: the operation runs and its document is not stored (server/persisted.py).
+APQ_BYTES_PER_POINT: int = config("PEERGRAPH_APQ_BYTES_PER_POINT", cast=int, default=10 * 1024)
+APQ_BYTES_PER_CALLER: int = config("PEERGRAPH_APQ_BYTES_PER_CALLER", cast=int, default=256 * 1024)
+APQ_MAX_TOTAL_BYTES: int = config(
+    "PEERGRAPH_APQ_MAX_TOTAL_BYTES", cast=int, default=32 * 1024 * 1024
+)
 #: Answer trusted documents from their compiled plans (server/compiled.py); off = always the
 #: general executor (the benchmarks compare the two).
 COMPILED_PLANS: bool = config("PEERGRAPH_COMPILED_PLANS", cast=bool, default=True)
@@ -121,6 +153,26 @@ def database_url() -> str:
 # Accounts and invitations (docs/identity.md).
 #: Lifetime of a Bearer token from `logIn`, `signUp` or `peergraph user create`.
 TOKEN_TTL_SECONDS: int = config("PEERGRAPH_TOKEN_TTL_SECONDS", cast=int, default=30 * 86400)
+#: Sign-up and log-in throttles (resolvers/throttle.py): attempts per address and per email in
+#: each window of `AUTH_WINDOW_SECONDS`; one more gets RATE_LIMITED with Retry-After.
+AUTH_WINDOW_SECONDS: int = config("PEERGRAPH_AUTH_WINDOW_SECONDS", cast=int, default=900)
+SIGNUPS_PER_ADDRESS: int = config("PEERGRAPH_SIGNUPS_PER_ADDRESS", cast=int, default=5)
+SIGNUPS_PER_EMAIL: int = config("PEERGRAPH_SIGNUPS_PER_EMAIL", cast=int, default=3)
+LOGINS_PER_ADDRESS: int = config("PEERGRAPH_LOGINS_PER_ADDRESS", cast=int, default=30)
+LOGINS_PER_EMAIL: int = config("PEERGRAPH_LOGINS_PER_EMAIL", cast=int, default=10)
+#: WebSockets: a signed-in socket's token is checked again before each operation, at most this
+#: often (a revocation anywhere closes the socket at once, over Redis pub/sub).
+WS_TOKEN_RECHECK_SECONDS: float = config(
+    "PEERGRAPH_WS_TOKEN_RECHECK_SECONDS", cast=float, default=5
+)
+#: Concurrent subscriptions per socket and per caller (per process), sockets per address.
+MAX_SUBSCRIPTIONS_PER_SOCKET: int = config(
+    "PEERGRAPH_MAX_SUBSCRIPTIONS_PER_SOCKET", cast=int, default=20
+)
+MAX_SUBSCRIPTIONS_PER_CALLER: int = config(
+    "PEERGRAPH_MAX_SUBSCRIPTIONS_PER_CALLER", cast=int, default=50
+)
+MAX_SOCKETS_PER_ADDRESS: int = config("PEERGRAPH_MAX_SOCKETS_PER_ADDRESS", cast=int, default=10)
 #: Invitations one user may send in any rolling 24 hours.
 INVITATIONS_PER_DAY: int = config("PEERGRAPH_INVITATIONS_PER_DAY", cast=int, default=20)
 

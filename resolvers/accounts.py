@@ -22,11 +22,12 @@ from tortoise.exceptions import IntegrityError
 
 import settings
 from models.social import Token, User
+from resolvers import throttle
 from resolvers.auth import Unauthenticated, digest, user_for_token
 from resolvers.refusals import Code, Refused, check_text
 
 if TYPE_CHECKING:
-    from resolvers.context import Principal
+    from resolvers.context import Context, Principal
 
 TOKEN_BYTES = 32
 MIN_PASSWORD = 8
@@ -64,7 +65,24 @@ def normalize_orcid(value: str, field: str = "orcid") -> str:
     return orcid
 
 
-def check_password(value: str) -> str:
+#: Refused as passwords whatever their length: the most common ones in leaked-password lists.
+COMMON_PASSWORDS = frozenset(
+    {
+        "password", "password1", "password12", "password123", "passw0rd", "p@ssw0rd",
+        "12345678", "123456789", "1234567890", "87654321", "12341234", "11223344",
+        "qwertyui", "qwertyuiop", "qwerty123", "1q2w3e4r", "1qaz2wsx", "zaq12wsx", "asdfghjkl",
+        "abcdefgh", "abcd1234", "abc12345", "iloveyou", "letmein1", "welcome1", "trustno1",
+        "sunshine", "princess", "football", "baseball", "superman", "starwars", "whatever",
+        "changeme", "peergraph",
+    }
+)  # fmt: skip
+MIN_DISTINCT = 4
+
+
+def check_password(value: str, email: str | None = None) -> str:
+    """The password, or INVALID_INPUT for its length and WEAK_PASSWORD when it is easy to
+    guess: blank or padded with spaces to the length, fewer than 4 different characters, a
+    common password, or the email itself."""
     if len(value) < MIN_PASSWORD:
         raise Refused(
             Code.INVALID_INPUT, f"`password` needs at least {MIN_PASSWORD} characters", "password"
@@ -73,6 +91,20 @@ def check_password(value: str) -> str:
         raise Refused(
             Code.INVALID_INPUT, f"`password` takes at most {MAX_PASSWORD} characters", "password"
         )
+    stripped = "".join(value.split())
+    weak = None
+    if len(stripped) < MIN_PASSWORD:
+        weak = f"needs at least {MIN_PASSWORD} characters that are not spaces"
+    elif len(set(stripped.lower())) < MIN_DISTINCT:
+        weak = f"needs at least {MIN_DISTINCT} different characters"
+    elif stripped.lower() in COMMON_PASSWORDS:
+        weak = "is one of the most common passwords"
+    elif email and stripped.lower() in (email.strip().lower(), email.strip().lower()[:64]):
+        weak = "must not be the email"
+    elif email and stripped.lower() == email.strip().lower().partition("@")[0]:
+        weak = "must not be the email's name"
+    if weak is not None:
+        raise Refused(Code.WEAK_PASSWORD, f"`password` {weak}: choose a longer one", "password")
     return value
 
 
@@ -107,7 +139,9 @@ async def create_user(
 ) -> User:
     """A new user; INVALID_INPUT if the email is malformed or taken."""
     address = normalize_email(email)
-    hashed = await hash_password(check_password(password)) if password is not None else None
+    hashed = (
+        await hash_password(check_password(password, address)) if password is not None else None
+    )
     orcid_value = normalize_orcid(orcid) if orcid else None
     try:
         return await User.create(
@@ -118,19 +152,27 @@ async def create_user(
             orcid_verified=bool(orcid_value) and orcid_verified,
         )
     except IntegrityError:
-        raise Refused(
-            Code.INVALID_INPUT, "An account with this email already exists", "email"
-        ) from None
+        raise Refused(Code.INVALID_INPUT, TAKEN, "email") from None
 
 
-async def sign_up(email: str, password: str) -> Session:
-    normalize_email(email)
-    check_password(password)
-    user = await create_user(email, password)
+#: What `signUp` says for an email that has an account: it does not say so (docs/security.md).
+TAKEN = "This email cannot sign up: if it is yours, log in (or reset your password)"
+
+
+async def sign_up(email: str, password: str, ctx: Context | None = None) -> Session:
+    """A new account and its first token. An email that is taken gets `TAKEN`, after the same
+    argon2 hashing a new account costs, so neither the answer's words nor its time say more."""
+    address = normalize_email(email)
+    if ctx is not None:
+        await throttle.check_attempt(ctx, "signUp", address)
+    check_password(password, address)
+    user = await create_user(address, password)
     return Session(user, await issue_token(user))
 
 
-async def log_in(email: str, password: str) -> Session:
+async def log_in(email: str, password: str, ctx: Context | None = None) -> Session:
+    if ctx is not None:
+        await throttle.check_attempt(ctx, "logIn", email[:MAX_EMAIL])
     wrong = Refused(Code.UNAUTHENTICATED, "The email or the password is wrong")
     if len(email) > MAX_EMAIL or len(password) > MAX_PASSWORD or not password:
         raise wrong
@@ -145,21 +187,34 @@ async def log_in(email: str, password: str) -> Session:
     return Session(user, await issue_token(user))
 
 
-async def revoke_token_id(token_id: int) -> bool:
-    """Revoke one token by its row id; False if it was already revoked."""
+async def revoke_token_id(token_id: int, redis: Any = None) -> bool:
+    """Revoke one token by its row id; False if it was already revoked. Its sockets close."""
     updated = await Token.filter(id=token_id, revoked_at__isnull=True).update(revoked_at=now())
+    await _announce([token_id], redis)
     return bool(updated)
 
 
 async def revoke_token(raw: str) -> bool:
-    updated = await Token.filter(token_hash=digest(raw.strip()), revoked_at__isnull=True).update(
-        revoked_at=now()
-    )
-    return bool(updated)
+    token = await Token.get_or_none(token_hash=digest(raw.strip()), revoked_at__isnull=True)
+    if token is None:
+        return False
+    return await revoke_token_id(token.id)
 
 
 async def revoke_all(user: User) -> int:
-    return await Token.filter(user=user, revoked_at__isnull=True).update(revoked_at=now())
+    ids = await Token.filter(user=user, revoked_at__isnull=True).values_list("id", flat=True)
+    count = await Token.filter(id__in=list(ids), revoked_at__isnull=True).update(revoked_at=now())
+    await _announce([int(i) for i in ids], None)  # type: ignore[call-overload]
+    return count
+
+
+async def _announce(token_ids: list[int], redis: Any) -> None:
+    """Forget the tokens here, and tell every API process to close their sockets."""
+    from resolvers.auth import forget_tokens
+    from resolvers.pubsub import announce_revoked
+
+    forget_tokens(token_ids)
+    await announce_revoked(token_ids, redis)
 
 
 def bearer_from_params(params: Mapping[str, Any] | None) -> str | None:

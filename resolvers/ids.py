@@ -59,7 +59,18 @@ def from_global_id(value: str) -> GlobalId:
         raise InvalidId(f"'{_clip(value)}' is not a valid id")
     if type_name != "GraphSlice" and not (key.isascii() and key.isdigit() and len(key) <= 18):
         raise InvalidId(f"'{_clip(value)}' is not a valid id")
+    if type_name != "GraphSlice" and key != str(int(key)):
+        # one id, one spelling: `Invitation:01` is not another name of `Invitation:1`
+        raise InvalidId(f"'{_clip(value)}' is not a valid id (not in its canonical form)")
     return GlobalId(type_name, key)
+
+
+def row_id(gid: GlobalId) -> int:
+    """The database id behind `gid`; `InvalidId` when no row can have it (ids are 32-bit
+    integers in the database, and PostgreSQL refuses a larger value in a comparison)."""
+    if not gid.in_range:
+        raise InvalidId(f"No {gid.type.lower()} can have this id: ids are at most {MAX_ROW_ID}")
+    return gid.int_id
 
 
 def parse_external(value: str) -> ExternalRef | None:

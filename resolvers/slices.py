@@ -2,9 +2,10 @@
 is the slice key → PENDING with `retryAfterMs`. Redis down → `SERVICE_UNAVAILABLE`, never a 5xx,
 and the next request tries Redis again (redis-py reconnects by itself).
 
-The subscription path (`watch`) subscribes to the slice's pub/sub channel before it looks, so it
-cannot miss the worker's announcement; it re-checks Redis (never the database) every few seconds
-in case a job was lost, and gives up with FAILED after the longest a job can take.
+The subscription path (`watch`) subscribes to the slice's pub/sub channel (on the process's one
+shared pub/sub connection) before it looks, so it cannot miss the worker's announcement; it
+re-checks Redis (never the database) every few seconds in case a job was lost, and gives up with
+FAILED after the longest a job can take.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from arq.jobs import deserialize_job
 from redis.exceptions import NoScriptError, RedisError
 
 from resolvers.errors import BadUserInput, InvalidId, ServiceUnavailable
-from resolvers.ids import from_global_id, parse_external
+from resolvers.ids import from_global_id, parse_external, row_id
 from resolvers.telemetry.context import request_id
 from resolvers.telemetry.metrics import slice_lookup
 from workers import keys
@@ -80,7 +81,7 @@ async def _node_key(ctx: Context, value: str, what: str) -> tuple[str, int] | No
     gid = from_global_id(value)
     if gid.type not in NODE_KINDS:
         raise InvalidId(f"`{what}` takes ids of authors, works, topics or institutions")
-    return gid.type, gid.int_id
+    return gid.type, row_id(gid)
 
 
 async def build_spec(
@@ -248,16 +249,21 @@ async def slice_by_digest(ctx: Context, digest: str) -> SliceState | None:
 
 
 async def watch(ctx: Context, spec: SliceSpec) -> AsyncIterator[SliceState]:
-    """PENDING (if not ready), then READY or FAILED; woken by the slice's pub/sub channel."""
+    """PENDING (if not ready), then READY or FAILED; woken by the slice's channel on the
+    process's shared pub/sub connection (resolvers/pubsub.py)."""
+    from resolvers.pubsub import HubBroken, hub_for, wait_message
+
     redis, _arq = _clients(ctx)
-    pubsub = redis.pubsub()
     loop = asyncio.get_running_loop()
+    hub = hub_for(redis)
+    channel: str | None = None
+    inbox: asyncio.Queue[Any] | None = None
     try:
         try:
             version = await keys.data_version(redis)
             digest = keys.spec_digest(spec.to_dict())
             channel = keys.channel(keys.slice_key(digest, version))
-            await pubsub.subscribe(channel)
+            inbox = await hub.add(channel)
             state = await request_slice(ctx, spec)
             yield state
             deadline = loop.time() + keys.pending_limit_seconds() + 5
@@ -266,16 +272,17 @@ async def watch(ctx: Context, spec: SliceSpec) -> AsyncIterator[SliceState]:
                     error = "The slice did not finish in time; request it again"
                     yield SliceState(state.digest, "FAILED", state.center, data={"error": error})
                     return
-                await pubsub.get_message(ignore_subscribe_messages=True, timeout=RECHECK_SECONDS)
+                await wait_message(inbox, RECHECK_SECONDS)
                 state = await request_slice(ctx, spec, count=False)
                 if state.key and keys.channel(state.key) != channel:
-                    await pubsub.unsubscribe(channel)
+                    await hub.remove(channel, inbox)
                     channel = keys.channel(state.key)
-                    await pubsub.subscribe(channel)
+                    inbox = await hub.add(channel)
                 if state.status != "PENDING":
                     yield state
-        except REDIS_ERRORS as error:
+        except (*REDIS_ERRORS, HubBroken) as error:
             raise ServiceUnavailable(UNAVAILABLE) from error
     finally:
-        with contextlib.suppress(*REDIS_ERRORS):
-            await pubsub.aclose()
+        if channel is not None and inbox is not None:
+            with contextlib.suppress(*REDIS_ERRORS):
+                await hub.remove(channel, inbox)

@@ -101,7 +101,8 @@ class Author(Node):
         rows = await info.context.loaders.affiliations.load(self._row["id"])
         return Affiliation.of(rows[0] if rows else None)
 
-    @strawberry.field(metadata=cost(list_size=5))
+    # up to 10 per author in ../shared/data/openalex (OpenAlex keeps 10 at most); 20 leaves room
+    @strawberry.field(metadata=cost(list_size=20))
     async def affiliations(self, info: Info) -> list[Affiliation]:
         rows = await info.context.loaders.affiliations.load(self._row["id"])
         return [Affiliation.of(r) for r in rows]

@@ -74,12 +74,12 @@ def _auth(session: accounts.Session | None, errors: list[UserError]) -> AuthPayl
 @strawberry.type
 class SocialMutations:
     @strawberry.mutation(description="Create an account and return its first token.")
-    async def sign_up(self, email: str, password: str) -> AuthPayload:
-        return _auth(*await attempt(accounts.sign_up(email, password)))
+    async def sign_up(self, info: Info, email: str, password: str) -> AuthPayload:
+        return _auth(*await attempt(accounts.sign_up(email, password, info.context)))
 
     @strawberry.mutation(description="Exchange an email and password for a new token.")
-    async def log_in(self, email: str, password: str) -> AuthPayload:
-        return _auth(*await attempt(accounts.log_in(email, password)))
+    async def log_in(self, info: Info, email: str, password: str) -> AuthPayload:
+        return _auth(*await attempt(accounts.log_in(email, password, info.context)))
 
     @strawberry.mutation(description="Revoke the token this request was made with.")
     async def log_out(self, info: Info) -> LogOutPayload:
@@ -87,7 +87,7 @@ class SocialMutations:
         if info.context.principal.user is None or token_id is None:
             error = Refused(Code.UNAUTHENTICATED, "Sign in first: there is no token to revoke")
             return LogOutPayload(ok=False, user_errors=[UserError.of(error)])
-        await accounts.revoke_token_id(token_id)
+        await accounts.revoke_token_id(token_id, info.context.redis)
         return LogOutPayload(ok=True, user_errors=[])
 
     @strawberry.mutation(description="Follow an author (idempotent).")

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from models.enums import SourceType, WorkType
-from resolvers.ids import article, from_global_id, to_global_id
+from resolvers.ids import article, from_global_id, row_id, to_global_id
 from resolvers.sql import Row
 from resolvers.works import WorkOrderKey, WorkQuery, list_works
 from schema.common import ExternalId, ExternalIdScheme, Node
@@ -45,7 +45,7 @@ def _int_id(value: strawberry.ID | None, type_name: str) -> int | None:
         raise InvalidId(
             f"Expected the id of {article(type_name)}, got the id of {article(gid.type)}"
         )
-    return gid.int_id
+    return row_id(gid)
 
 
 def work_query(f: WorkFilter | None) -> WorkQuery:
@@ -88,7 +88,8 @@ class Authorship:
         row = await info.context.loaders.author.load(author_id)
         return Author.of(row) if row else None
 
-    @strawberry.field(metadata=cost(list_size=2))
+    # up to 5 per authorship in ../shared/data/openalex (782 authorships); 10 leaves room
+    @strawberry.field(metadata=cost(list_size=10))
     async def institutions(
         self, info: Info
     ) -> list[Annotated[Institution, strawberry.lazy("schema.institutions")]]:
@@ -177,7 +178,9 @@ class Work(Node):
     def cited_by_count(self) -> int:
         return int(self._row["cited_by_count"])
 
-    @strawberry.field(description="Authors in byline order.", metadata=cost(list_size=25))
+    # 31 at most in ../shared/data/openalex, but hyperauthored works run to thousands; OpenAlex
+    # lists 100 authorships per work at most in its list endpoints (is_authors_truncated)
+    @strawberry.field(description="Authors in byline order.", metadata=cost(list_size=100))
     async def authorships(self, info: Info) -> list[Authorship]:
         rows = await info.context.loaders.authorships.load(self._row["id"])
         return [

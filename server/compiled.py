@@ -301,7 +301,7 @@ class Plan:
             gid = from_global_id(raw)
         except Exception:
             return None
-        if gid.type != "Author":
+        if gid.type != "Author" or not gid.in_range:
             return None
         row = await fetch_row(self.sql, gid.int_id)
         if row is None or (row := shape(row, self.needs)) is None:

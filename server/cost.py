@@ -43,6 +43,7 @@ from graphql import (
     get_named_type,
     value_from_ast_untyped,
 )
+from graphql.execution.values import get_variable_values
 
 import settings
 from resolvers.pagination import DEFAULT_PAGE_SIZE
@@ -84,10 +85,28 @@ def declared(parent: str, gfield: GraphQLField, name: str) -> Cost | None:
     return DECLARED.get(f"{parent}.{name}")
 
 
+def coerced_variables(schema: GraphQLSchema, op: Operation) -> dict[str, Any]:
+    """The operation's variables as execution will see them (`100.0` for an `Int` is 100,
+    defaults filled in), so that no input form escapes the cost; `BAD_USER_INPUT` when they do
+    not coerce. Cached in `op.meta`."""
+    if "coerced" in op.meta:
+        known: dict[str, Any] = op.meta["coerced"]
+        return known
+    definitions = op.definition.variable_definitions if op.definition else ()
+    found = get_variable_values(schema, definitions or (), op.variables or {})
+    if isinstance(found, list):
+        raise RequestError(
+            [coded(e.message, "BAD_USER_INPUT") for e in found]
+            or [coded("The variables do not fit the operation", "BAD_USER_INPUT")]
+        )
+    op.meta["coerced"] = found.coerced
+    return found.coerced
+
+
 class _Analysis:
     def __init__(self, schema: GraphQLSchema, op: Operation) -> None:
         self.schema = schema
-        self.variables = op.variables or {}
+        self.variables = coerced_variables(schema, op)
         self.defaults: dict[str, Any] = {}
         if op.definition is not None:
             for var in op.definition.variable_definitions or ():
@@ -214,9 +233,10 @@ def analyse(schema: GraphQLSchema, op: Operation) -> QueryCost:
     definition = op.definition
     if definition is None:
         return QueryCost()
+    variables = coerced_variables(schema, op)
     entry = _MEMO.get(id(definition))
     if entry is not None and entry[0] is definition:
-        key = _memo_key(schema, entry[1], op.variables or {})
+        key = _memo_key(schema, entry[1], variables)
         known = entry[2].get(key) if key is not None else None
         if known is not None:
             return known
@@ -226,7 +246,7 @@ def analyse(schema: GraphQLSchema, op: Operation) -> QueryCost:
         if entry is None or entry[0] is not definition:
             entry = (definition, names, {})
             _MEMO.put(id(definition), entry)
-        key = _memo_key(schema, names, op.variables or {})
+        key = _memo_key(schema, names, variables)
         if entry[1] == names and key is not None and len(entry[2]) < 64:
             entry[2][key] = found
     return found

@@ -23,6 +23,43 @@ GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
 MAX_BATCH = settings.MAX_BATCH
 
+#: The request headers a browser may send cross-origin (the CORS preflight's allow-list): the
+#: credentials, and what common clients add (Apollo's client awareness, W3C trace context, Sentry).
+CORS_ALLOW_HEADERS = (
+    "authorization",
+    "content-type",
+    "x-api-key",
+    "x-request-id",
+    "apollographql-client-name",
+    "apollographql-client-version",
+    "traceparent",
+    "tracestate",
+    "sentry-trace",
+    "baggage",
+)
+#: The response headers a browser script may read.
+CORS_EXPOSE_HEADERS = (
+    "x-request-id",
+    "x-ratelimit-limit",
+    "x-ratelimit-remaining",
+    "x-ratelimit-used",
+    "x-ratelimit-reset",
+    "retry-after",
+)
+#: The answer depends on these request headers: a shared cache must key on them.
+VARY = "Authorization, X-API-Key"
+PRIVATE = {"Cache-Control": "private, no-store", "Vary": VARY}
+
+
+def cache_headers(request: Request, cacheable: bool) -> dict[str, str]:
+    """`private, no-store` for a request with credentials (or anything but a good anonymous
+    GET); an anonymous GET answer without errors may be kept `PUBLIC_MAX_AGE` seconds."""
+    credentialed = "authorization" in request.headers or "x-api-key" in request.headers
+    max_age = settings.PUBLIC_MAX_AGE
+    if credentialed or request.method != "GET" or not cacheable or max_age <= 0:
+        return dict(PRIVATE)
+    return {"Cache-Control": f"public, max-age={max_age}", "Vary": VARY}
+
 
 def negotiate(accept: str | None) -> str | None:
     """The response media type for an Accept header, or None when nothing acceptable."""
@@ -59,7 +96,7 @@ def _response(body: Any, status: int, media: str, headers: dict[str, str]) -> Re
         orjson.dumps(body),
         status_code=status,
         media_type=f"{media}; charset=utf-8",
-        headers=headers,
+        headers={**PRIVATE, **headers},  # errors are never kept by a shared cache
     )
 
 
@@ -152,7 +189,8 @@ async def handle(request: Request, executor: Executor, ctx: Context) -> Response
         except ApiError as error:
             results.append({"errors": [format_error(error)]})
             status = _status_for(error) if not batch else status
-    headers = dict(ctx.response_headers)
+    cacheable = status == 200 and not any("errors" in r for r in results)
+    headers = {**ctx.response_headers, **cache_headers(request, cacheable)}
     return _response(results if batch else results[0], status, media, headers)
 
 

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any
 
@@ -37,6 +38,7 @@ MAX_ALIASES_EXCEEDED = "MAX_ALIASES_EXCEEDED"
 MAX_TOKENS_EXCEEDED = "MAX_TOKENS_EXCEEDED"
 DOCUMENT_TOO_LARGE = "DOCUMENT_TOO_LARGE"
 BODY_TOO_LARGE = "BODY_TOO_LARGE"
+BODY_TIMEOUT = "BODY_TIMEOUT"
 
 #: Introspection is bounded by the schema itself, so its nesting does not count.
 INTROSPECTION_FIELDS = frozenset({"__schema", "__type"})
@@ -179,7 +181,8 @@ def without_suggestions(message: str) -> str:
 
 class BodyLimitMiddleware:
     """Answer 413 `BODY_TOO_LARGE` to a request body over `MAX_BODY_BYTES`, before the app
-    reads it: a declared Content-Length is checked first, a streamed body as it arrives."""
+    reads it: a declared Content-Length is checked first, a streamed body as it arrives; and
+    408 `BODY_TIMEOUT` to a body that takes longer than `BODY_TIMEOUT_SECONDS` in all."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -196,8 +199,14 @@ class BodyLimitMiddleware:
         chunks: list[bytes] = []
         size = 0
         more = True
+        deadline = asyncio.get_running_loop().time() + settings.BODY_TIMEOUT_SECONDS
         while more:
-            message = await receive()
+            try:
+                async with asyncio.timeout_at(deadline):
+                    message = await receive()
+            except TimeoutError:
+                await _body_timeout(send)
+                return
             if message["type"] != "http.request":
                 return  # the client went away
             chunk = bytes(message.get("body", b""))
@@ -228,20 +237,22 @@ def _content_length(scope: Scope) -> int | None:
 
 
 async def _too_large(send: Send, limit: int) -> None:
-    body = orjson.dumps(
-        {
-            "errors": [
-                {
-                    "message": f"The request body is larger than {limit} bytes",
-                    "extensions": {"code": BODY_TOO_LARGE, "maximum": limit},
-                }
-            ]
-        }
-    )
+    message = f"The request body is larger than {limit} bytes"
+    await _refuse(send, 413, message, {"code": BODY_TOO_LARGE, "maximum": limit})
+
+
+async def _body_timeout(send: Send) -> None:
+    seconds = settings.BODY_TIMEOUT_SECONDS
+    message = f"The request body did not arrive within {seconds:g} seconds"
+    await _refuse(send, 408, message, {"code": BODY_TIMEOUT, "maximum": seconds})
+
+
+async def _refuse(send: Send, status: int, message: str, extensions: dict[str, Any]) -> None:
+    body = orjson.dumps({"errors": [{"message": message, "extensions": extensions}]})
     await send(
         {
             "type": "http.response.start",
-            "status": 413,
+            "status": status,
             "headers": [
                 (b"content-type", b"application/json; charset=utf-8"),
                 (b"content-length", str(len(body)).encode()),

@@ -73,8 +73,8 @@ def trusted_documents() -> TrustedDocuments:
     return _trusted[directory]
 
 
-#: Recently seen persisted documents by hash, in front of Redis.
-RECENT: LRU[str, str] = LRU(2000)
+#: Recently seen persisted documents by hash, in front of Redis, bounded in entries and characters.
+RECENT: LRU[str, str] = LRU(2000, max_weight=16 * 1024 * 1024, weigh=len)
 #: Whether a document text is a trusted document ("yes"/"no"), by text.
 _TRUSTED_TEXT: LRU[str, str] = LRU(5000)
 
@@ -135,18 +135,75 @@ async def resolve_persisted(op: Operation, ctx: Context) -> None:
     op.query = text
 
 
-async def store_persisted(op: Operation, ctx: Context) -> None:
-    """After the operation is accepted (valid, within cost, charged), store a new document."""
+def storage_points(op: Operation, *, free: bool) -> int:
+    """The points storing the operation's new document costs (added to its cost), or 0 when
+    nothing is to be stored: no document offered, one already known, or a free operation (free
+    operations store nothing: they would be unbounded, free writes)."""
     digest = op.meta.get("persist")
     if not digest:
+        return 0
+    if free or digest in trusted_documents().by_hash or RECENT.get(digest) == op.query:
+        op.meta.pop("persist", None)
+        return 0
+    size = len(op.query.encode("utf-8", "surrogatepass"))
+    return 1 + (size - 1) // max(1, settings.APQ_BYTES_PER_POINT)
+
+
+#: KEYS caller counter, total counter; ARGV size, caller limit, caller window ms, total limit,
+#: total window ms → 1 when both counters could take `size` more bytes (then they did), else 0
+RESERVE_LUA = """
+local size = tonumber(ARGV[1])
+local mine = tonumber(redis.call('GET', KEYS[1]) or '0')
+local total = tonumber(redis.call('GET', KEYS[2]) or '0')
+if mine + size > tonumber(ARGV[2]) or total + size > tonumber(ARGV[4]) then
+  return 0
+end
+redis.call('INCRBY', KEYS[1], size)
+if redis.call('PTTL', KEYS[1]) < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
+redis.call('INCRBY', KEYS[2], size)
+if redis.call('PTTL', KEYS[2]) < 0 then redis.call('PEXPIRE', KEYS[2], ARGV[5]) end
+return 1
+"""
+
+
+async def _reserve(ctx: Context, size: int) -> bool:
+    """Room for `size` more bytes in the caller's and everyone's persisted-query allowance."""
+    from resolvers.budget import caller
+
+    name, _limit = caller(ctx.principal)
+    args = (
+        size,
+        settings.APQ_BYTES_PER_CALLER,
+        settings.BUDGET_WINDOW_SECONDS * 1000,
+        # bytes stored per TTL period; the documents of the period before may still live
+        settings.APQ_MAX_TOTAL_BYTES // 2,
+        settings.APQ_TTL_SECONDS * 1000,
+    )
+    names = (keys.apq_bytes_key(name), keys.APQ_TOTAL_BYTES_KEY)
+    return bool(await ctx.redis.eval(RESERVE_LUA, 2, *names, *args))
+
+
+async def store_persisted(op: Operation, ctx: Context) -> None:
+    """After the operation is accepted (valid, within cost, charged with `storage_points`),
+    store its new document, within the caller's and the total allowance; past them the
+    operation still runs and `extensions.persistedQuery.stored` says it was not stored."""
+    digest = op.meta.get("persist")
+    if not digest or ctx.redis is None:
         return
-    RECENT.put(digest, op.query)
-    if ctx.redis is None:
-        return
+    size = len(op.query.encode("utf-8", "surrogatepass"))
     try:
+        if not await _reserve(ctx, size):
+            ctx.response_extensions["persistedQuery"] = {
+                "stored": False,
+                "reason": "the persisted-query storage allowance is spent: send the query"
+                " with its hash, or use a trusted document",
+            }
+            return
         await ctx.redis.set(keys.apq_key(digest), op.query, ex=settings.APQ_TTL_SECONDS)
     except (RedisError, OSError) as error:
         log.warning("persisted queries: not stored, Redis unavailable (%s)", error)
+        return
+    RECENT.put(digest, op.query)
 
 
 def _anonymous(ctx: Context) -> bool:

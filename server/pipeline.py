@@ -3,7 +3,8 @@
 Before parsing: automatic persisted queries, then the document size. While validating (cached
 with the document): token, depth and alias limits. Before executing, in this order: the
 trusted-documents and introspection policy, the cost (`MAX_COST_EXCEEDED`), the budget
-(`RATE_LIMITED`), then storing a newly persisted query. A refused operation is never charged.
+(`RATE_LIMITED`, charging the operation and the storage of a newly persisted query together),
+then storing that query. A refused operation is never charged, and stores nothing.
 Errors leave through `format_error`, which masks the unexpected ones (subscriptions too).
 """
 
@@ -32,7 +33,8 @@ async def gate(op: Operation, ctx: Context) -> None:
     found = cost.analyse(schema._schema, op)
     persisted.check_policy(op, ctx, free=found.free)
     cost.enforce(found)
-    await spend(ctx, found.points, found.nodes)
+    storing = persisted.storage_points(op, free=found.free)
+    await spend(ctx, found.points + storing, found.nodes)
     await persisted.store_persisted(op, ctx)
 
 

@@ -8,12 +8,14 @@ errors with codes, masked when unexpected.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 from typing import Any
 
 from graphql import GraphQLError
 from starlette.requests import Request
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.extensions import MaskErrors
@@ -21,9 +23,12 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.execution import PreExecutionError
 from strawberry.types.unset import UNSET, UnsetType
 
+import settings
 from resolvers.errors import ApiError
 from resolvers.loaders import Loaders
 from schema.context import Context, Principal
+from server import sockets
+from server.client_address import of_connection
 from server.execution import (
     PRE_EXECUTION_HOOKS,
     Executor,
@@ -33,19 +38,43 @@ from server.execution import (
     format_error,
 )
 
+#: Open sockets per address, in this process.
+SOCKETS: Counter[str] = Counter()
+
 
 @dataclass
 class WsContext(Context):
     #: the `connection_init` payload; Strawberry sets it before `on_ws_connect`
     connection_params: dict[str, Any] | None = None
+    #: subscriptions running on this socket
+    subscriptions: int = 0
 
 
 class SubscriptionApp(GraphQL[Context, None]):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "websocket":
+            await super().__call__(scope, receive, send)
+            return
+        address = of_connection(WebSocket(scope, receive, send))
+        if SOCKETS[address] >= settings.MAX_SOCKETS_PER_ADDRESS:
+            await send({"type": "websocket.close", "code": 1013, "reason": "too many sockets"})
+            return
+        SOCKETS[address] += 1
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            SOCKETS[address] -= 1
+            if SOCKETS[address] <= 0:
+                del SOCKETS[address]
+
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         """Sign the connection in from `{"Authorization": "Bearer TOKEN"}` in the payload."""
         from resolvers.accounts import authenticate_ws
 
         await authenticate_ws(context.principal, getattr(context, "connection_params", None))
+        token_id = context.principal.token_id
+        if token_id is not None:
+            await sockets.watch_token(token_id, context.request, context.redis)
         ack: UnsetType = UNSET
         return ack
 
@@ -54,10 +83,9 @@ class SubscriptionApp(GraphQL[Context, None]):
 
         services = request.app.state.services
         await ensure_redis(services)
-        client_ip = request.client.host if request.client else "unknown"
         return WsContext(
             loaders=Loaders(),
-            principal=Principal(client_ip=client_ip),
+            principal=Principal(client_ip=of_connection(request)),
             redis=services.redis,
             arq=services.arq,
             request=request,
@@ -82,10 +110,14 @@ class GuardedSchema:
         operation_name: str | None = None,
         **kwargs: Any,
     ) -> Any:
-        errors = await _refusals(query, variable_values, context_value, operation_name)
+        errors = await sockets.token_refusal(context_value)
+        errors = errors or await _refusals(query, variable_values, context_value, operation_name)
         if errors:
             return _once(PreExecutionError(data=None, errors=errors))
-        return await self._inner.stream(
+        slot = sockets.claim_subscription(context_value, query, operation_name)
+        if isinstance(slot, GraphQLError):
+            return _once(PreExecutionError(data=None, errors=[slot]))
+        result = await self._inner.stream(
             query,
             variable_values=variable_values,
             context_value=context_value,
@@ -93,6 +125,7 @@ class GuardedSchema:
             operation_name=operation_name,
             **kwargs,
         )
+        return sockets.released(result, slot)
 
 
 async def _once(result: Any) -> AsyncGenerator[Any, None]:

@@ -10,6 +10,10 @@
     peergraph:slice-events:{key}         pub/sub: one message when the slice is READY or FAILED
     peergraph:slice-popular              sorted set: requests per slice digest (cron warms the top)
     peergraph:slice-stats:computed       how many slices the workers computed (a counter)
+    peergraph:auth-attempts:{action}:{who}  sign-up / log-in attempts in the current window
+    peergraph:apq-bytes:{caller}         bytes of persisted queries the caller stored this window
+    peergraph:apq-bytes-total            bytes of persisted queries all callers stored this period
+    peergraph:tokens-revoked             pub/sub: JSON ids of Bearer tokens just revoked
 
 `digest` hashes the normalized input alone, so a slice's global id survives a data-version bump;
 the cache key (and arq job id) adds the version, so a bump makes every cached slice unreachable
@@ -73,6 +77,24 @@ def pending_limit_seconds() -> float:
     """The longest a slice may stay PENDING: every try's timeout and retry delay, plus slack."""
     delays = sum(RETRY_DELAY_MS * n for n in range(1, MAX_TRIES)) / 1000
     return MAX_TRIES * (job_timeout_seconds() + 10) + delays + 5
+
+
+def auth_attempts_key(action: str, who: str) -> str:
+    """Attempts at `action` (`signUp`, `logIn`) by `who` (`ip:ADDR`, `email:SHA256`) in the
+    current throttle window; expires with it (resolvers/throttle.py)."""
+    return f"{PREFIX}:auth-attempts:{action}:{who}"
+
+
+APQ_TOTAL_BYTES_KEY = f"{PREFIX}:apq-bytes-total"
+#: pub/sub: logOut and `peergraph token revoke` publish revoked token ids; API processes close
+#: the sockets signed in with them (resolvers/pubsub.py).
+TOKENS_REVOKED_CHANNEL = f"{PREFIX}:tokens-revoked"
+
+
+def apq_bytes_key(caller: str) -> str:
+    """Bytes of automatic persisted queries `caller` (resolvers.budget.caller) stored in the
+    current budget window (server/persisted.py)."""
+    return f"{PREFIX}:apq-bytes:{caller}"
 
 
 def spec_json(spec: dict[str, Any]) -> bytes:

@@ -3,6 +3,8 @@ code, or bounded, before it costs the server more than an ordinary query."""
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 
 from resolvers.ids import to_global_id
@@ -71,3 +73,50 @@ async def test_a_document_over_the_token_limit_is_not_parsed(api: GraphQLClient)
     body = await api("{ nodes(ids: [" + '"a" ' * 6000 + "]) { id } }")
     # then parsing stops at the limit with its code
     assert body["errors"][0]["extensions"]["code"] == "MAX_TOKENS_EXCEEDED"
+
+
+@pytest.mark.parametrize("raw", ["Invitation:01", "Author:007", "Claim:00", "Work:+1", "Topic:-1"])
+async def test_only_the_canonical_spelling_of_an_id_is_an_id(api: GraphQLClient, raw: str) -> None:
+    # given an id whose key has leading zeros or a sign (`Invitation:01` for `Invitation:1`)
+    gid = base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    # when it is asked for
+    body = await api("query($id: ID!) { node(id: $id) { id } }", {"id": gid})
+    # then it is INVALID_ID: one row has one id
+    assert body["errors"][0]["extensions"]["code"] == "INVALID_ID"
+
+
+OUT_OF_RANGE_FILTERS = [
+    ("{ works(filter: {topic: $id}) { totalCount } }", "Topic"),
+    ("{ works(filter: {institution: $id}) { totalCount } }", "Institution"),
+    ("{ works(filter: {author: $id}) { totalCount } }", "Author"),
+    ("{ authors(filter: {topic: $id}) { totalCount } }", "Topic"),
+    ("{ authors(filter: {institution: $id}) { totalCount } }", "Institution"),
+]
+
+
+@pytest.mark.parametrize(("selection", "type_name"), OUT_OF_RANGE_FILTERS)
+@pytest.mark.parametrize("key", [str(2**31), str(2**63), "9" * 18])
+async def test_a_filter_id_past_int32_is_invalid_not_internal(
+    api: GraphQLClient, selection: str, type_name: str, key: str
+) -> None:
+    # given a well-formed id no row can have (PostgreSQL's integer ids stop at 2^31 - 1)
+    gid = to_global_id(type_name, key)
+    # when a list is filtered by it
+    body = await api(f"query($id: ID!) {selection}", {"id": gid})
+    # then the answer is INVALID_ID, never INTERNAL
+    assert [e["extensions"]["code"] for e in body["errors"]] == ["INVALID_ID"]
+
+
+async def test_an_author_works_filter_past_int32_is_invalid(
+    api: GraphQLClient, author_id: str
+) -> None:
+    # given an author and a topic id past int32
+    topic = to_global_id("Topic", str(2**31))
+    # when the author's works are filtered by it
+    body = await api(
+        "query($id: ID!, $t: ID!) {"
+        " author(id: $id) { works(filter: {topic: $t}) { totalCount } } }",
+        {"id": author_id, "t": topic},
+    )
+    # then INVALID_ID
+    assert [e["extensions"]["code"] for e in body["errors"]] == ["INVALID_ID"]

@@ -124,3 +124,42 @@ def test_fragment_bomb_is_costed_in_linear_time() -> None:
     # then quickly, and the count is astronomical, so it is refused
     assert time.perf_counter() - started < 1
     assert found.nodes > 2**40
+
+
+@pytest.mark.parametrize("n", [100, 100.0])
+def test_a_float_page_size_is_costed_as_the_int_it_becomes(n: float) -> None:
+    # given three nested pages of `$n`, sent as an int or as the float graphql-core accepts
+    query = (
+        "query($n: Int) { authors(first: $n) { nodes { works(first: $n) { nodes {"
+        " citedBy(first: $n) { totalCount } } } } } }"
+    )
+    # when it is checked / then both forms cost the same and are refused
+    with pytest.raises(RequestError) as raised:
+        check(schema._schema, operation(query, {"n": n}))
+    assert raised.value.errors[0].extensions["code"] == MAX_COST_EXCEEDED  # type: ignore[index]
+    assert raised.value.errors[0].extensions["nodeCount"] == 100 + 100**2 + 100**3  # type: ignore[index]
+
+
+def test_variables_that_do_not_coerce_are_bad_user_input() -> None:
+    # given a page size no Int can hold
+    query = "query($n: Int) { authors(first: $n) { totalCount } }"
+    # when it is costed / then it is refused as the executor would refuse it
+    with pytest.raises(RequestError) as raised:
+        cost_of(query, {"n": 100.5})
+    assert raised.value.errors[0].extensions["code"] == "BAD_USER_INPUT"  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    ("selection", "at_least"),
+    [
+        ("works(first: 10) { nodes { authorships { position } } }", 10 + 10 * 100),
+        ("works(first: 10) { nodes { authorships { institutions { id } } } }", 10 * 100 * 10),
+        ("authors(first: 10) { nodes { affiliations { years } } }", 10 + 10 * 20),
+    ],
+)
+def test_unpaged_lists_are_costed_at_realistic_sizes(selection: str, at_least: int) -> None:
+    # given lists without `first` that real records fill past the old guesses (a work with 31
+    # authors in ../shared/data, authorships with 5 institutions, authors with 10 affiliations)
+    found = cost_of(f"{{ {selection} }}")
+    # then the node count assumes a realistic bound for each
+    assert found.nodes >= at_least

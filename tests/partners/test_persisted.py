@@ -40,8 +40,8 @@ async def test_apq_miss_register_then_hash_only(db: str, http: Any) -> None:
     get = await http.get("/graphql", params={"extensions": json.dumps(apq(digest))})
     assert get.status_code == 200
     assert get.json()["data"] == {"works": {"totalCount": 0}}
-    # and each run was charged once
-    assert await used(http) == 3
+    # and each run was charged once, plus one point for storing the document
+    assert await used(http) == 3 + 1
 
 
 async def test_apq_bad_requests(db: str, http: Any) -> None:
@@ -123,3 +123,27 @@ def test_trusted_documents_are_the_committed_frontend_queries() -> None:
     files = sorted(Path(settings.TRUSTED_DOCUMENTS_DIR).glob("*.graphql"))
     assert files, "docs/queries/*.graphql is the allowlist"
     assert len(trusted_documents().by_hash) == len(files)
+
+
+async def test_anonymous_sign_up_and_log_in_pass_in_trusted_documents_mode(
+    db: str, http: Any, monkeypatch: Any
+) -> None:
+    # given trusted-documents mode, and the frontend's sign-up and log-in documents
+    monkeypatch.setattr(settings, "TRUSTED_DOCUMENTS", True)
+    sign_up = (settings.TRUSTED_DOCUMENTS_DIR / "sign_up.graphql").read_text()
+    log_in = (settings.TRUSTED_DOCUMENTS_DIR / "log_in.graphql").read_text()
+    credentials = {"email": "ada@example.org", "password": "correct horse battery"}
+    # when an anonymous visitor signs up, then logs in, as the frontend does
+    signed_up = await http.post("/graphql", json={"query": sign_up, "variables": credentials})
+    logged_in = await http.post("/graphql", json={"query": log_in, "variables": credentials})
+    # then both run and return a token
+    assert signed_up.status_code == 200, signed_up.text
+    assert signed_up.json()["data"]["signUp"]["token"]
+    assert logged_in.json()["data"]["logIn"]["user"]["email"] == "ada@example.org"
+    # but another mutation document is still refused
+    other = await http.post(
+        "/graphql",
+        json={"query": 'mutation { signUp(email: "x@example.org", password: "p") { token } }'},
+    )
+    assert other.status_code == 403
+    assert codes(other.json()) == ["TRUSTED_DOCUMENT_REQUIRED"]

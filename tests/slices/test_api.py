@@ -253,3 +253,26 @@ async def test_a_caller_without_points_for_a_computation_starts_none(
     # then the slice is refused as RATE_LIMITED and no job was enqueued
     assert "errors" in body and body["errors"][0]["extensions"]["code"] == "RATE_LIMITED", body
     assert not await redis.keys("arq:job:*"), body
+
+
+@pytest.mark.parametrize("field", ["center", "exclude"])
+async def test_a_slice_on_an_id_past_int32_is_refused_before_it_is_charged(
+    gql: Any, redis: Any, field: str
+) -> None:
+    from resolvers.slices import COMPUTE_POINTS
+
+    # given an author and a well-formed id no row can have
+    ada = await make_author()
+    far = gid("Author", str(2**31))
+    given: dict[str, Any] = (
+        {"center": far}
+        if field == "center"
+        else {"center": gid("Author", ada.id), "exclude": [far]}
+    )
+    # when a slice is asked for with it
+    body = await gql(SLICE_QUERY, {"input": given})
+    # then INVALID_ID, the computation was not charged, and nothing was enqueued
+    assert [e["extensions"]["code"] for e in body["errors"]] == ["INVALID_ID"], body
+    assert body["extensions"]["cost"]["used"] < COMPUTE_POINTS
+    assert not await redis.keys("arq:job:*")
+    assert not await redis.keys(f"{keys.QUEUE_NAME}*")

@@ -376,3 +376,45 @@ async def test_a_job_that_times_out_on_every_try_ends_failed(
         sl = await until_done(gql, variables, wait_s=20)
     assert sl["status"] == "FAILED"
     assert "longer than 0.3 s" in sl["error"]
+
+
+async def test_a_worker_process_reconnects_when_redis_returns(
+    own_app: GraphQLClient, own_redis: RedisServer, tmp_path: Path
+) -> None:
+    # given two co-authors, and a `peergraph worker` process on a Redis of the test's own
+    ada, bob = await make_coauthors()
+    env = {
+        **os.environ,
+        "REDIS_URL": own_redis.url,
+        "DATABASE_URL": current_db_url(),
+        "PEERGRAPH_WORKER_RECONNECT_MIN_SECONDS": "0.2",
+        "PEERGRAPH_WORKER_RECONNECT_MAX_SECONDS": "1",
+    }
+    log_path = tmp_path / "worker.log"
+    with log_path.open("wb") as log:
+        worker = subprocess.Popen(  # noqa: ASYNC220 (started once, stopped below)
+            [sys.executable, "-c", "import cli; raise SystemExit(cli.main(['worker']))"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            first = {"input": {"center": gid("Author", ada.id)}}
+            assert (await until_done(own_app, first, 30))["status"] == "READY"
+            # when Redis stops for a while, then starts again (empty: every slice is cold)
+            own_redis.stop()
+            await asyncio.sleep(3)
+            assert worker.poll() is None, log_path.read_text()
+            own_redis.start()
+            # then the same worker process computes a slice asked for afterwards
+            second = {"input": {"center": gid("Author", bob.id)}}
+            await _until_available(own_app, second)
+            assert (await until_done(own_app, second, 30))["status"] == "READY"
+            assert worker.poll() is None
+            assert "reconnecting" in log_path.read_text()
+        finally:
+            worker.terminate()
+            code = worker.wait(15)
+    # and SIGTERM still stops it cleanly
+    assert code == 0, log_path.read_text()
