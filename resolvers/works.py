@@ -27,6 +27,13 @@ _ORDERS: dict[WorkOrderKey, tuple[str, bool]] = {
     WorkOrderKey.TITLE_ASC: ("title_key", False),
 }
 
+#: a work's topics: the primary one first, then by score
+WORK_TOPIC_ORDER = "x.is_primary DESC, x.score DESC, t.id"
+#: byline order
+AUTHORSHIP_ORDER = "x.position"
+#: an authorship's institutions, as the record listed them
+AUTHORSHIP_INSTITUTION_ORDER = "x.id"
+
 WORK_COLUMNS = (
     "w.id, w.title, w.abstract, w.type, w.publication_year, w.publication_date, w.pub_sort, "
     "w.source_id, w.doi, w.arxiv_id, w.openalex_id, w.cited_by_count, w.title_key"
@@ -94,11 +101,11 @@ class WorkQuery:
         return self == WorkQuery(author_id=self.author_id)
 
 
-def order_sql(order: WorkOrderKey) -> tuple[str, str, str]:
-    """(ORDER BY clause, keyset comparison, sort column) for an ordering."""
+def order_sql(order: WorkOrderKey, alias: str = "w") -> tuple[str, str, str]:
+    """(ORDER BY clause, keyset comparison, sort column) for an ordering of `alias`'s rows."""
     column, desc = _ORDERS[order]
     direction = "DESC" if desc else "ASC"
-    return f"w.{column} {direction}, w.id {direction}", "<" if desc else ">", column
+    return f"{alias}.{column} {direction}, {alias}.id {direction}", "<" if desc else ">", column
 
 
 def cursor_types(order: WorkOrderKey) -> tuple[type, ...]:
