@@ -67,6 +67,9 @@ APQ_TTL_SECONDS: int = config("PEERGRAPH_APQ_TTL_SECONDS", cast=int, default=7 *
 #: Answer trusted documents from their compiled plans (server/compiled.py); off = always the
 #: general executor (the benchmarks compare the two).
 COMPILED_PLANS: bool = config("PEERGRAPH_COMPILED_PLANS", cast=bool, default=True)
+#: Answer read queries from the planner (server/planner/): one SQL statement per root field;
+#: off = always graphql-core's executor.
+PLANNER: bool = config("PEERGRAPH_PLANNER", cast=bool, default=True)
 
 
 def embedded_database() -> bool:

@@ -36,6 +36,7 @@ import settings
 from resolvers.errors import ApiError
 from schema.context import Context
 from server.compiled import run_compiled
+from server.planner import run_planned
 
 log = logging.getLogger("peergraph.graphql")
 
@@ -187,6 +188,11 @@ class Executor:
             await pre(op, ctx)
         if op.kind is OperationType.QUERY:  # a trusted document's plan (server/compiled.py)
             data = await run_compiled(op.query, prepared.document, op.variables, ctx)
+            if data is None:  # any other read: the planner, if it covers the document
+                assert op.definition is not None
+                data = await run_planned(
+                    self.schema, op.query, prepared.document, op.definition, op.variables, ctx
+                )
             if data is not None:
                 extensions = dict(ctx.response_extensions)
                 return {"data": data, "extensions": extensions} if extensions else {"data": data}

@@ -126,10 +126,11 @@ async def test_profile_query_is_pinned_and_flat(
     api: GraphQLClient, graph: Graph, api_db: str, compiled: bool
 ) -> None:
     # when the reference profile query runs for the small and the big author, through the
-    # general executor and through the default path (which may use a compiled plan)
+    # general executor and through the default path (the planner, or a compiled plan)
     with pytest.MonkeyPatch.context() as patch:
         if not compiled:
             patch.setattr(settings, "COMPILED_PLANS", False, raising=False)
+            patch.setattr(settings, "PLANNER", False)
         small, small_sql = await _profile(api, gid("Author", graph.small))
         big, big_sql = await _profile(api, gid("Author", graph.big))
     # then the answers are the full profiles …
@@ -140,10 +141,8 @@ async def test_profile_query_is_pinned_and_flat(
     assert len(big["collaborators"]["edges"]) == 4
     assert big["collaborators"]["totalCount"] == big["counts"]["closeCollaborators"] > 4
     # … and each took the pinned number of statements, the same for 5 works and for 500:
-    # 5 through the executor; 1 where a compiled plan answers (PostgreSQL, server/compiled.py)
-    expected = PROFILE_STATEMENTS
-    if compiled and api_db == "postgres" and getattr(settings, "COMPILED_PLANS", False):
-        expected = 1
+    # 5 through the executor; 1 where the planner or a compiled plan answers
+    expected = 1 if compiled else PROFILE_STATEMENTS
     assert len(small_sql) == expected, small_sql
     assert len(big_sql) == expected, big_sql
     if expected == PROFILE_STATEMENTS:
@@ -157,6 +156,7 @@ async def test_compiled_and_executor_profiles_agree(api: GraphQLClient, graph: G
     default, _ = await _profile(api, gid("Author", graph.big))
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(settings, "COMPILED_PLANS", False, raising=False)
+        patch.setattr(settings, "PLANNER", False)
         general, _ = await _profile(api, gid("Author", graph.big))
     # then the answers are identical
     assert default == general
@@ -188,8 +188,11 @@ async def test_a_list_of_authors_does_not_grow_with_its_length(
 ) -> None:
     counts = {}
     for n in (2, 20, 50):
-        # when n authors are listed, each with affiliation, topics, collaborators and works
-        with count_sql() as log:
+        # when n authors are listed through the executor (the planner answers it with one
+        # statement: tests/api/test_planner_sql_counts.py), each with affiliation, topics,
+        # collaborators and works
+        with count_sql() as log, pytest.MonkeyPatch.context() as patch:
+            patch.setattr(settings, "PLANNER", False)
             body = await api(AUTHORS_LIST, {"n": n})
         assert "errors" not in body, body
         assert len(body["data"]["authors"]["edges"]) == n
