@@ -14,7 +14,7 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from graphql import (
     ASTValidationRule,
@@ -39,6 +39,7 @@ from server.compiled import run_compiled
 from server.planner import run_planned
 
 log = logging.getLogger("peergraph.graphql")
+T = TypeVar("T")
 
 PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
 VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
@@ -190,9 +191,10 @@ class Executor:
             data = await run_compiled(op.query, prepared.document, op.variables, ctx)
             if data is None:  # any other read: the planner, if it covers the document
                 assert op.definition is not None
-                data = await run_planned(
+                planned = run_planned(
                     self.schema, op.query, prepared.document, op.definition, op.variables, ctx
                 )
+                data = await _within(planned, self.timeout)
             if data is not None:
                 extensions = dict(ctx.response_extensions)
                 return {"data": data, "extensions": extensions} if extensions else {"data": data}
@@ -224,6 +226,18 @@ async def _await(
     if limit is None:
         result: ExecutionResult = await outcome
         return result
+    try:
+        return await asyncio.wait_for(outcome, limit)
+    except TimeoutError:
+        raise RequestError(
+            [coded(f"The operation took longer than {limit:g}s and was stopped", "TIMEOUT")], 504
+        ) from None
+
+
+async def _within(outcome: Awaitable[T], limit: float | None) -> T:
+    """`outcome`, stopped with TIMEOUT (as the executor is) after `limit` seconds."""
+    if limit is None:
+        return await outcome
     try:
         return await asyncio.wait_for(outcome, limit)
     except TimeoutError:
