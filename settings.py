@@ -64,8 +64,8 @@ TRUSTED_DOCUMENTS_DIR: Path = Path(
 ANONYMOUS_INTROSPECTION: bool = config("PEERGRAPH_ANONYMOUS_INTROSPECTION", cast=bool, default=True)
 #: How long an automatic persisted query stays in Redis after its last registration.
 APQ_TTL_SECONDS: int = config("PEERGRAPH_APQ_TTL_SECONDS", cast=int, default=7 * 86400)
-#: Answer trusted documents from their compiled plans (server/compiled.py); off = always the
-#: general executor (the benchmarks compare the two).
+#: Answer the trusted slice document from its compiled plan (server/compiled.py,
+#: server/slice_plan.py); off = the general executor.
 COMPILED_PLANS: bool = config("PEERGRAPH_COMPILED_PLANS", cast=bool, default=True)
 #: Answer read queries from the planner (server/planner/): one SQL statement per root field;
 #: off = always graphql-core's executor.

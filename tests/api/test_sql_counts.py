@@ -151,8 +151,8 @@ async def test_profile_query_is_pinned_and_flat(
             assert sum(table in s for s in big_sql) == 1, (table, big_sql)
 
 
-async def test_compiled_and_executor_profiles_agree(api: GraphQLClient, graph: Graph) -> None:
-    # when the profile is answered with and without compiled plans
+async def test_planned_and_executor_profiles_agree(api: GraphQLClient, graph: Graph) -> None:
+    # when the profile is answered by the planner and by the general executor
     default, _ = await _profile(api, gid("Author", graph.big))
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(settings, "COMPILED_PLANS", False, raising=False)
