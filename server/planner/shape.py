@@ -74,7 +74,21 @@ class Shaper:
             if sel.gfield is None:
                 out[sel.key] = type_name
                 continue
-            out[sel.key] = await self.value(await self.field(obj, sel), sel.gfield.type, sel)
+            # the common case first: a column or attribute, serialised as a leaf
+            if sel.call is not None:
+                value = sel.call(obj)
+            elif sel.attribute is not None:
+                value = getattr(obj, sel.attribute)
+            else:
+                value = await self.field(obj, sel)
+            if sel.leaf is None:
+                out[sel.key] = await self.value(value, sel.gfield.type, sel)
+            elif value is not None:
+                out[sel.key] = sel.leaf(value)
+            elif sel.non_null:
+                raise Unplanned(f"null in the non-null field {sel.key}")
+            else:
+                out[sel.key] = None
         return out
 
     async def field(self, obj: Any, sel: Sel) -> Any:

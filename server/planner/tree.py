@@ -8,6 +8,7 @@ The tree depends on the document, the operation and the values of the variables 
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,9 +16,12 @@ from graphql import (
     DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
+    GraphQLEnumType,
     GraphQLField,
     GraphQLInterfaceType,
+    GraphQLNonNull,
     GraphQLObjectType,
+    GraphQLScalarType,
     GraphQLSchema,
     OperationDefinitionNode,
     VariableNode,
@@ -49,6 +53,27 @@ class Sel:
     definition: Any = None
     reads: Reads | None = None
     children: dict[str, list[Sel]] = field(default_factory=dict)
+    #: the shaper's fast path, set once here: a leaf's serialiser (None for lists and objects)
+    leaf: Callable[[Any], Any] | None = None
+    non_null: bool = False
+    #: a synchronous resolver without arguments (called on the object), or a plain attribute
+    call: Callable[[Any], Any] | None = None
+    attribute: str | None = None
+
+    def prepare(self) -> None:
+        assert self.gfield is not None
+        gtype = self.gfield.type
+        self.non_null = isinstance(gtype, GraphQLNonNull)
+        inner = gtype.of_type if isinstance(gtype, GraphQLNonNull) else gtype
+        if isinstance(inner, GraphQLScalarType | GraphQLEnumType):
+            self.leaf = inner.serialize
+        if self.reads is not None and self.reads.relation is not None:
+            return
+        resolver = getattr(self.definition, "base_resolver", None)
+        if resolver is None:
+            self.attribute = self.definition.python_name
+        elif not resolver.is_async and not resolver.arguments and not resolver.info_parameter:
+            self.call = resolver.wrapped_func
 
 
 def _definition(gfield: GraphQLField) -> Any:
@@ -78,6 +103,7 @@ def _sels(
         definition = _definition(gfield)
         metadata = getattr(definition, "metadata", None) or {}
         sel = Sel(key, name, gfield, nodes, definition, metadata.get("reads"))
+        sel.prepare()
         named = get_named_type(gfield.type)
         if isinstance(named, GraphQLInterfaceType | GraphQLObjectType):
             if isinstance(named, GraphQLObjectType):
