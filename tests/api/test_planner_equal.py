@@ -31,6 +31,7 @@ from resolvers.errors import ApiError
 from resolvers.ids import to_global_id
 from resolvers.relations import Unplanned
 from schema import schema
+from server import execution
 from server.execution import Executor, Operation
 from server.planner.run import Planner
 from tests.api.planner_surface import meaningful, planned_schema
@@ -114,6 +115,9 @@ async def compare(query: str, variables: dict[str, Any] | None, graph: Graph) ->
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(settings, "PLANNER", False)
         patch.setattr(settings, "COMPILED_PLANS", False)
+        # the plain executor: no limits, cost or budget hooks (another test's app installs them)
+        for hooks in ("PRE_PARSE_HOOKS", "EXTRA_RULES", "PRE_EXECUTION_HOOKS"):
+            patch.setattr(execution, hooks, [])
         expected = await Executor(schema._schema).run(
             Operation(query, variables, None, None), Context()
         )
