@@ -4,7 +4,9 @@ so that hypothesis-graphql spends its examples where the planner can be wrong.
 
 Generated documents are then made meaningful: ids come from the test's graph (with a few
 unknown and malformed ones), `first` is brought into 0..12 and `after` is dropped, so most
-documents reach the SQL instead of stopping at an argument error.
+documents reach the SQL instead of stopping at an argument error. Then some fields get aliases,
+some paged fields a second aliased copy with another page size, and some selections move into
+inline fragments under @include/@skip.
 """
 
 from __future__ import annotations
@@ -15,14 +17,20 @@ from typing import Any
 
 from graphql import (
     ArgumentNode,
+    BooleanValueNode,
+    DirectiveNode,
     DocumentNode,
     FieldDefinitionNode,
+    FieldNode,
     GraphQLSchema,
+    InlineFragmentNode,
     InterfaceTypeDefinitionNode,
     IntValueNode,
     ListValueNode,
     NamedTypeNode,
+    NameNode,
     ObjectTypeDefinitionNode,
+    SelectionSetNode,
     StringValueNode,
     TypeDefinitionNode,
     build_ast_schema,
@@ -124,7 +132,55 @@ class _Meaningful(Visitor):
         return StringValueNode(value=self.pick_id(self.n, self.kind))
 
 
+class _Variants(Visitor):
+    """Aliases, a second copy of a paged field with another page size, and selections moved
+    into inline fragments under @include/@skip: what graphql-core's field collection merges,
+    and what hypothesis-graphql does not write itself."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.n = 0
+
+    def leave_selection_set(self, node: SelectionSetNode, *_args: Any) -> Any:
+        self.n += 1
+        selections = list(node.selections)
+        extra: list[Any] = []
+        for index, selection in enumerate(selections):
+            if not isinstance(selection, FieldNode) or selection.name.value.startswith("__"):
+                continue
+            self.n += 1
+            if self.n % 3 == 0 and selection.alias is None:
+                selections[index] = selection = _copy(selection, alias=NameNode(value=f"a{self.n}"))
+            first = [a for a in selection.arguments or () if a.name.value == "first"]
+            if self.n % 4 == 0 and first and isinstance(first[0].value, IntValueNode):
+                size = IntValueNode(value=str((int(first[0].value.value) + 1) % 13))
+                arguments = tuple(
+                    _copy(a, value=size) if a.name.value == "first" else a
+                    for a in selection.arguments or ()
+                )
+                alias = NameNode(value=f"b{self.n}")
+                extra.append(_copy(selection, alias=alias, arguments=arguments))
+        if self.n % 5 == 0 and len(selections) > 1:
+            condition = "include" if self.n % 2 else "skip"
+            directive = DirectiveNode(
+                name=NameNode(value=condition),
+                arguments=(
+                    ArgumentNode(
+                        name=NameNode(value="if"),
+                        value=BooleanValueNode(value=condition == "include"),
+                    ),
+                ),
+            )
+            fragment = InlineFragmentNode(
+                type_condition=None,
+                directives=(directive,),
+                selection_set=SelectionSetNode(selections=tuple(selections[1:])),
+            )
+            selections = [selections[0], fragment]
+        return _copy(node, selections=tuple([*selections, *extra]))
+
+
 def meaningful(document: DocumentNode, pick_id: Callable[[int, str | None], str]) -> DocumentNode:
     """The document with real ids, small `first`s, plausible years and no `after`."""
-    result: DocumentNode = visit(document, _Meaningful(pick_id))
+    result: DocumentNode = visit(visit(document, _Meaningful(pick_id)), _Variants())
     return result
