@@ -11,6 +11,9 @@ from typing import Any
 
 import orjson
 
+from models.text import name_key
+from resolvers.errors import BadUserInput
+from resolvers.ids import int_id_of
 from resolvers.pagination import Page, PageArgs, build_page, page_args
 from resolvers.sql import Row, fetch, fetch_one, group_by, in_list
 
@@ -51,28 +54,31 @@ class AuthorQuery:
     claimed: bool | None = None
     name_prefix: str | None = None
 
-    def where(self) -> tuple[list[str], list[Any]]:
+    def where(self, a: str = "a") -> tuple[list[str], list[Any]]:
+        """The conditions on the author alias `a` (the planner passes its own)."""
+        x = f"{a}x"
         clauses: list[str] = []
         params: list[Any] = []
         if self.institution_id is not None:
             clauses.append(
-                "EXISTS (SELECT 1 FROM author_affiliation x"
-                " WHERE x.author_id = a.id AND x.institution_id = ?)"
+                f"EXISTS (SELECT 1 FROM author_affiliation {x}"
+                f" WHERE {x}.author_id = {a}.id AND {x}.institution_id = ?)"
             )
             params.append(self.institution_id)
         if self.topic_id is not None:
             clauses.append(
-                "EXISTS (SELECT 1 FROM author_topic x WHERE x.author_id = a.id AND x.topic_id = ?)"
+                f"EXISTS (SELECT 1 FROM author_topic {x} WHERE {x}.author_id = {a}.id"
+                f" AND {x}.topic_id = ?)"
             )
             params.append(self.topic_id)
         if self.open_to_collaborate is not None:
-            clauses.append("a.open_to_collaborate = ?")
+            clauses.append(f"{a}.open_to_collaborate = ?")
             params.append(self.open_to_collaborate)
         if self.claimed is not None:
             op = "IN" if self.claimed else "NOT IN"
-            clauses.append(f"a.claim_status {op} ('CLAIMED', 'VERIFIED')")
+            clauses.append(f"{a}.claim_status {op} ('CLAIMED', 'VERIFIED')")
         if self.name_prefix:
-            clauses.append("a.name_key LIKE ?")
+            clauses.append(f"{a}.name_key LIKE ?")
             params.append(self.name_prefix.replace("%", "").replace("_", "") + "%")
         return clauses, params
 
@@ -86,6 +92,26 @@ def author_order_sql(order: AuthorOrderKey, alias: str = "a") -> tuple[str, str,
 
 def author_cursor_types(order: AuthorOrderKey) -> tuple[type, ...]:
     return (str, int) if _ORDERS[order][0] == "name_key" else (int, int)
+
+
+def author_query_of(
+    *,
+    institution: str | None = None,
+    topic: str | None = None,
+    open_to_collaborate: bool | None = None,
+    claimed: bool | None = None,
+    name_prefix: str | None = None,
+) -> AuthorQuery:
+    """An `AuthorFilter`'s values → the query (ids checked, the prefix normalised)."""
+    if name_prefix is not None and len(name_prefix) > 200:
+        raise BadUserInput("`namePrefix` must be at most 200 characters", argument="filter")
+    return AuthorQuery(
+        institution_id=int_id_of(institution, "Institution"),
+        topic_id=int_id_of(topic, "Topic"),
+        open_to_collaborate=open_to_collaborate,
+        claimed=claimed,
+        name_prefix=name_key(name_prefix) if name_prefix else None,
+    )
 
 
 async def list_authors(

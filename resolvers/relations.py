@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 import settings
@@ -46,6 +46,10 @@ class Bound:
     total: str | None = None
     page: PageArgs | None = None
     value: Any = None
+    #: what "count" counts when it is not the rows' own FROM and WHERE (templates, params)
+    count_source: str = ""
+    count_where: tuple[str, ...] = ()
+    count_params: tuple[Any, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,35 +91,76 @@ def check_topics_first(first: int) -> int:
     return first
 
 
-def _no_filter(args: dict[str, Any]) -> None:
-    if args.get("filter") is not None:
-        raise Unplanned("filters are answered by the executor")
+_WORK_FILTER = {
+    "yearFrom": "year_from",
+    "yearTo": "year_to",
+    "types": "types",
+    "topic": "topic",
+    "institution": "institution",
+    "author": "author",
+    "hasAbstract": "has_abstract",
+}
+_AUTHOR_FILTER = {
+    "institution": "institution",
+    "topic": "topic",
+    "openToCollaborate": "open_to_collaborate",
+    "claimed": "claimed",
+    "namePrefix": "name_prefix",
+}
+
+
+def _filter(args: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
+    """A filter argument's values by the query function's names; a field this module does
+    not know (one added since) hands the operation to the executor."""
+    values = args.get("filter") or {}
+    unknown = [k for k, v in values.items() if k not in names and v is not None]
+    if unknown:
+        raise Unplanned(f"filter fields {unknown}")
+    return {names[k]: v for k, v in values.items() if k in names}
 
 
 def _work_page(total: str | None) -> Callable[[dict[str, Any]], Bound]:
     def bind(args: dict[str, Any]) -> Bound:
-        _no_filter(args)
+        query = work_sql.work_query_of(**_filter(args, _WORK_FILTER))
         order = args.get("orderBy") or WorkOrderKey.PUBLICATION_DATE_DESC
         page = page_args(
             args.get("first"), args.get("after"), 2, types=work_sql.cursor_types(order)
         )
         order_by, cmp, column = work_sql.order_sql(order, "{t}")
         keyset = f"({{t}}.{column}, {{t}}.id) {cmp} (?, ?)" if page.after else ""
-        return Bound(
+        clauses, params = query.where("{t}")
+        bound = Bound(
             order=order_by,
             limit=page.limit,
+            where=tuple(clauses),
+            params=tuple(params),
             keyset=keyset,
             keyset_params=tuple(page.after or ()),
             total=total,
             page=page,
             value=order,
         )
+        if total == "works_count" and query != work_sql.WorkQuery():
+            # a filtered list of an author's works: the resolver counts the matching works
+            # (the filter's own `author` replaced by this author), not the cached counter
+            counted, counted_params = replace(query, author_id=None).where("{t}")
+            owner = "EXISTS (SELECT 1 FROM authorship {x} WHERE {x}.work_id = {t}.id"
+            owner += " AND {x}.author_id = {p}.id)"
+            bound = replace(
+                bound,
+                total="count",
+                count_source="work {t}",
+                count_where=(*counted, owner),
+                count_params=tuple(counted_params),
+            )
+        return bound
 
     return bind
 
 
 def _author_page(args: dict[str, Any]) -> Bound:
-    _no_filter(args)
+    query = author_sql.author_query_of(**_filter(args, _AUTHOR_FILTER))
+    clauses, params = query.where("{t}")
     order = args.get("orderBy") or author_sql.AuthorOrderKey.WORKS_COUNT_DESC
     types = author_sql.author_cursor_types(order)
     page = page_args(args.get("first"), args.get("after"), 2, types=types)
@@ -124,6 +169,8 @@ def _author_page(args: dict[str, Any]) -> Bound:
     return Bound(
         order=order_by,
         limit=page.limit,
+        where=tuple(clauses),
+        params=tuple(params),
         keyset=keyset,
         keyset_params=tuple(page.after or ()),
         total="count",

@@ -9,10 +9,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from models.text import name_key
 from resolvers import authors as data
 from resolvers import relations
-from resolvers.errors import BadUserInput
 from resolvers.ids import to_global_id
 from resolvers.loaders import CollaboratorsKey, TopicsKey, WorksKey
 from resolvers.pagination import Page, PageArgs, build_page, page_args
@@ -359,17 +357,13 @@ class AuthorQueries:
         filter: AuthorFilter | None = None,
         order_by: data.AuthorOrderKey | None = data.AuthorOrderKey.WORKS_COUNT_DESC,
     ) -> AuthorConnection:
-        from schema.works import _int_id
-
         f = filter or AuthorFilter()
-        if f.name_prefix is not None and len(f.name_prefix) > 200:
-            raise BadUserInput("`namePrefix` must be at most 200 characters", argument="filter")
-        query = data.AuthorQuery(
-            institution_id=_int_id(f.institution, "Institution"),
-            topic_id=_int_id(f.topic, "Topic"),
+        query = data.author_query_of(
+            institution=f.institution,
+            topic=f.topic,
             open_to_collaborate=f.open_to_collaborate,
             claimed=f.claimed,
-            name_prefix=name_key(f.name_prefix) if f.name_prefix else None,
+            name_prefix=f.name_prefix,
         )
         order = order_by or data.AuthorOrderKey.WORKS_COUNT_DESC  # the contract allows null
         page = await data.list_authors(query, order, first, after, Author.of)

@@ -10,10 +10,10 @@ import strawberry
 
 from models.enums import SourceType, WorkType
 from resolvers import relations
-from resolvers.ids import article, from_global_id, to_global_id
+from resolvers.ids import to_global_id
 from resolvers.pagination import build_page
 from resolvers.sql import Row
-from resolvers.works import WorkOrderKey, WorkQuery, list_works, work_key
+from resolvers.works import WorkOrderKey, WorkQuery, list_works, work_key, work_query_of
 from schema.common import ExternalId, ExternalIdScheme, Node
 from schema.connections import Connection
 from schema.context import Info
@@ -38,29 +38,16 @@ class WorkFilter:
     has_abstract: bool | None = None
 
 
-def _int_id(value: strawberry.ID | None, type_name: str) -> int | None:
-    if value is None:
-        return None
-    gid = from_global_id(str(value))
-    if gid.type != type_name:
-        from resolvers.errors import InvalidId
-
-        raise InvalidId(
-            f"Expected the id of {article(type_name)}, got the id of {article(gid.type)}"
-        )
-    return gid.int_id
-
-
 def work_query(f: WorkFilter | None) -> WorkQuery:
     if f is None:
         return WorkQuery()
-    return WorkQuery(
+    return work_query_of(
         year_from=f.year_from,
         year_to=f.year_to,
-        types=tuple(t.value for t in f.types or ()),
-        topic_id=_int_id(f.topic, "Topic"),
-        institution_id=_int_id(f.institution, "Institution"),
-        author_id=_int_id(f.author, "Author"),
+        types=f.types,
+        topic=f.topic,
+        institution=f.institution,
+        author=f.author,
         has_abstract=f.has_abstract,
     )
 

@@ -135,7 +135,12 @@ class Builder:
         parent.params[key] = params
         if relation.kind != "page" or not bound.total or not wants_total(sel):
             return
-        if bound.total == "count":
+        if bound.total == "count" and bound.count_source:
+            counted = [c.format(**names) for c in bound.count_where]
+            count_from = bound.count_source.format(**names)
+            parent.columns[f"{key}t"] = f"(SELECT COUNT(*) FROM {count_from}{_where(counted)})"
+            parent.params[f"{key}t"] = list(bound.count_params)
+        elif bound.total == "count":
             parent.columns[f"{key}t"] = f"(SELECT COUNT(*) FROM {source}{_where(where)})"
             parent.params[f"{key}t"] = list(bound.params)
         else:  # a cached counter of the parent

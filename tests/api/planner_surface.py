@@ -1,5 +1,5 @@
 """The planned surface of the served schema, for the differential test: the read root fields
-the planner answers, and only the fields and arguments it plans (no filters, no graph slices),
+the planner answers, and only the fields and arguments it plans (no graph slices),
 so that hypothesis-graphql spends its examples where the planner can be wrong.
 
 Generated documents are then made meaningful: ids come from the test's graph (with a few
@@ -29,6 +29,7 @@ from graphql import (
     ListValueNode,
     NamedTypeNode,
     NameNode,
+    ObjectFieldNode,
     ObjectTypeDefinitionNode,
     SelectionSetNode,
     StringValueNode,
@@ -43,8 +44,10 @@ SDL = Path(__file__).resolve().parents[2] / "schema.graphql"
 ROOTS = ("node", "nodes", "author", "authors", "work", "works", "topic", "institution")
 #: fields the planner hands to the executor on purpose (a slice is computed by a worker)
 LEFT_OUT = {("Author", "graphSlice")}
-LEFT_OUT_ARGS = {"filter"}
+LEFT_OUT_ARGS: set[str] = set()
 NODE_TYPES = {"Author", "Work", "Topic", "Institution"}
+#: the type a filter's id field names
+FILTER_IDS = {"topic": "Topic", "institution": "Institution", "author": "Author"}
 #: the type a root field's `id` names
 KINDS = {"author": "Author", "work": "Work", "topic": "Topic", "institution": "Institution"}
 
@@ -126,6 +129,15 @@ class _Meaningful(Visitor):
             year = 2015 + abs(int(node.value.value)) % 8 + (3 if name == "to" else 0)
             return ArgumentNode(name=node.name, value=IntValueNode(value=str(year)))
         return None
+
+    def enter_object_field(self, node: ObjectFieldNode, *_args: Any) -> Any:
+        kind = FILTER_IDS.get(node.name.value)
+        if kind is None or not isinstance(node.value, StringValueNode):
+            return None
+        self.n += 1
+        return ObjectFieldNode(
+            name=node.name, value=StringValueNode(value=self.pick_id(self.n, kind))
+        )
 
     def _id(self) -> StringValueNode:
         self.n += 1

@@ -156,6 +156,15 @@ DOCUMENTS: list[tuple[str, str, str | None, int]] = [
         "author",
         2,
     ),
+    (
+        "filtered lists: the root and an author's works",
+        """query($id: ID!) { works(first: 5, filter: {yearFrom: 1995, types: [ARTICLE],
+          author: $id}) { totalCount nodes { title } }
+          authors(first: 3, filter: {claimed: false}) { nodes { displayName
+            works(first: 2, filter: {hasAbstract: true}) { totalCount } } } }""",
+        "author",
+        2,
+    ),
     ("__typename alone", "{ __typename }", None, 0),
 ]
 
