@@ -100,38 +100,47 @@ class Planner:
         return await shaper.value(objects if many else objects[0], sel.gfield.type, sel)
 
     @staticmethod
-    def decode_id(value: Any, expect: str) -> tuple[str, int] | None:
+    def decode_id(value: Any, expect: str) -> tuple[str, str, Any] | None:
+        """(type, column, value) naming the object, or None when the id names nothing."""
         if not isinstance(value, str) or not value.strip():
             raise Unplanned("an empty id: the executor reports it")
-        if parse_external(value) is not None:
-            raise Unplanned("external ids are resolved by the executor")
+        external = parse_external(value)
+        if external is not None:
+            key = external.value[:1] if external.scheme == "openalex" else ""
+            named = EXTERNAL_COLUMNS.get((external.scheme, key))
+            if named is None or (expect != "Node" and named[0] != expect):
+                raise Unplanned(f"a {external.scheme} id here is the executor's to resolve")
+            return (*named, external.value)
         gid = from_global_id(value)
         if gid.type not in NODE_TABLES or (expect != "Node" and gid.type != expect):
             raise Unplanned(f"a {gid.type} id")
-        return (gid.type, gid.int_id) if gid.in_range else None
+        return (gid.type, "id", gid.int_id) if gid.in_range else None
 
     async def fetch_nodes(
-        self, sel: Sel, builder: Builder, wanted: list[tuple[str, int] | None]
-    ) -> dict[tuple[str, int], Any]:
-        by_type: dict[str, list[int]] = {}
+        self, sel: Sel, builder: Builder, wanted: list[tuple[str, str, Any] | None]
+    ) -> dict[tuple[str, str, Any], Any]:
+        # one aggregate per type (its relations' slots are the type's), over every column asked
+        groups: dict[str, dict[str, list[Any]]] = {}
         for item in wanted:
             if item is not None:
-                ids = by_type.setdefault(item[0], [])
-                if item[1] not in ids:
-                    ids.append(item[1])
-        if not by_type:
+                values = groups.setdefault(item[0], {}).setdefault(item[1], [])
+                if item[2] not in values:
+                    values.append(item[2])
+        if not groups:
             return {}
         parts, params = [], []
-        for i, (type_name, ids) in enumerate(by_type.items()):
-            expr, expr_params = builder.root_node(sel, type_name, ids)
+        for i, (type_name, columns) in enumerate(groups.items()):
+            expr, expr_params = builder.root_node(sel, type_name, columns)
             parts.append(f"{expr} AS r{i}")
             params.extend(expr_params)
         rows = await _fetch(f"SELECT {', '.join(parts)}", params)
-        found: dict[tuple[str, int], Any] = {}
-        for i, type_name in enumerate(by_type):
+        found: dict[tuple[str, str, Any], Any] = {}
+        for i, (type_name, columns) in enumerate(groups.items()):
             cls = self.classes[type_name]
             for row in decode(rows[0][f"r{i}"]) or []:
-                found[(type_name, row["id"])] = cls.of(row)
+                obj = cls.of(row)
+                for column in columns:
+                    found[(type_name, column, row[column])] = obj
         return found
 
 
@@ -144,6 +153,18 @@ async def _fetch(sql: str, params: list[Any]) -> list[dict[str, Any]]:
             raise Unplanned("nested too deep for SQLite's parser") from None
         raise
 
+
+#: external id scheme (and OpenAlex's letter) → the type and the unique column it names, as
+#: resolvers/loaders.py looks them up (OpenAlex topic and source ids are left to the executor)
+EXTERNAL_COLUMNS = {
+    ("orcid", ""): ("Author", "orcid"),
+    ("doi", ""): ("Work", "doi"),
+    ("arxiv", ""): ("Work", "arxiv_id"),
+    ("ror", ""): ("Institution", "ror"),
+    ("openalex", "A"): ("Author", "openalex_id"),
+    ("openalex", "W"): ("Work", "openalex_id"),
+    ("openalex", "I"): ("Institution", "openalex_id"),
+}
 
 _PLANNERS: dict[int, Planner] = {}
 

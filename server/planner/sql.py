@@ -179,16 +179,24 @@ class Builder:
 
     # --- roots --------------------------------------------------------------------------------
 
-    def root_node(self, sel: Sel, type_name: str, ids: list[int]) -> tuple[str, list[Any]]:
-        """A JSON array of the objects of one type named by `ids`."""
+    def root_node(
+        self, sel: Sel, type_name: str, columns: dict[str, list[Any]]
+    ) -> tuple[str, list[Any]]:
+        """A JSON array of the objects of one type whose id (or orcid, doi, …: `columns`) is
+        one of the values asked."""
         table = NODE_TABLES[type_name]
         scope = Scope(f"t{self.fresh()}")
         scope.need("id")
+        for column in columns:
+            scope.need(column)
         self.fields(sel.children.get(type_name, []), type_name, scope)
         obj, params = self.object(scope)
-        marks = ", ".join("?" for _ in ids)
-        where = [f"{scope.alias}.id IN ({marks})"]
-        return self.aggregate(obj, f"{table} {scope.alias}", where, "", None), [*params, *ids]
+        matches = []
+        for column, values in columns.items():
+            matches.append(f"{scope.alias}.{column} IN ({', '.join('?' for _ in values)})")
+            params.extend(values)
+        where = [f"({' OR '.join(matches)})"]
+        return self.aggregate(obj, f"{table} {scope.alias}", where, "", None), params
 
     def root_relation(self, sel: Sel, relation: Relation) -> Statement:
         root = Scope("root")

@@ -84,6 +84,16 @@ async def _build() -> Graph:
         for row in rows:
             graph.ids.append(to_global_id(kind, row.id))
             graph.kinds[graph.ids[-1]] = kind
+    # external ids: found, and well-formed but naming nothing
+    for value, kind in (
+        ("orcid:0000-0002-0000-0001", "Author"),
+        (f"openalex:{ada.openalex_id}", "Author"),
+        (f"doi:{first.doi}", "Work"),
+        ("doi:10.9999/nothing.here", "Work"),
+        (f"ror:{inst.ror}", "Institution"),
+    ):
+        graph.ids.append(value)
+        graph.kinds[value] = kind
     graph.ids.append(to_global_id("Author", 999_999))  # well-formed, names nothing
     graph.ids.append(to_global_id("Work", 2**40))  # out of range: null, no statement
     graph.ids.append("not-an-id")  # INVALID_ID: the executor reports it

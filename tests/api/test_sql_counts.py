@@ -163,13 +163,16 @@ async def test_planned_and_executor_profiles_agree(api: GraphQLClient, graph: Gr
 
 
 async def test_profile_by_orcid_adds_one_lookup(api: GraphQLClient, graph: Graph) -> None:
-    # when the profile is asked for by ORCID instead of the global id
+    # when the profile is asked for by ORCID instead of the global id, through the executor
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(settings, "COMPILED_PLANS", False, raising=False)
+        patch.setattr(settings, "PLANNER", False)
         author, statements = await _profile(api, f"orcid:{graph.big_orcid}")
     # then one more statement resolves the ORCID, and nothing else changes
     assert author["id"] == gid("Author", graph.big)
     assert len(statements) == PROFILE_STATEMENTS + 1, statements
+    # and the planner looks the ORCID up in its one statement
+    planned, statements = await _profile(api, f"orcid:{graph.big_orcid}")
+    assert planned == author and len(statements) == 1, statements
 
 
 AUTHORS_LIST = """query($n: Int) { authors(first: $n, orderBy: WORKS_COUNT_DESC) {
@@ -211,8 +214,9 @@ async def test_nodes_batches_ids(api: GraphQLClient, graph: Graph) -> None:
     works = await fetch("SELECT id FROM work ORDER BY id LIMIT 38")
     ids = [gid("Author", r["id"]) for r in rows] + [gid("Work", r["id"]) for r in works]
     ids += ["orcid:0000-0001-0000-0005", "orcid:0000-0001-0000-0500"]
-    # when nodes() resolves them
-    with count_sql() as log:
+    # when nodes() resolves them through the executor (the planner: test_planner_sql_counts.py)
+    with count_sql() as log, pytest.MonkeyPatch.context() as patch:
+        patch.setattr(settings, "PLANNER", False)
         body = await api("query($ids: [ID!]!) { nodes(ids: $ids) { id } }", {"ids": ids})
     # then every one is found with one statement per kind plus one for the ORCIDs
     assert None not in body["data"]["nodes"]
