@@ -239,7 +239,9 @@ async def _within(outcome: Awaitable[T], limit: float | None) -> T:
     if limit is None:
         return await outcome
     try:
-        return await asyncio.wait_for(outcome, limit)
+        # in this task (no extra task per request, as wait_for would make)
+        async with asyncio.timeout(limit):
+            return await outcome
     except TimeoutError:
         raise RequestError(
             [coded(f"The operation took longer than {limit:g}s and was stopped", "TIMEOUT")], 504
