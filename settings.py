@@ -106,9 +106,12 @@ APQ_BYTES_PER_CALLER: int = config("PEERGRAPH_APQ_BYTES_PER_CALLER", cast=int, d
 APQ_MAX_TOTAL_BYTES: int = config(
     "PEERGRAPH_APQ_MAX_TOTAL_BYTES", cast=int, default=32 * 1024 * 1024
 )
-#: Answer trusted documents from their compiled plans (server/compiled.py); off = always the
-#: general executor (the benchmarks compare the two).
+#: Answer the trusted slice document from its compiled plan (server/compiled.py,
+#: server/slice_plan.py); off = the general executor.
 COMPILED_PLANS: bool = config("PEERGRAPH_COMPILED_PLANS", cast=bool, default=True)
+#: Answer read queries from the planner (server/planner/): one SQL statement per root field;
+#: off = always graphql-core's executor.
+PLANNER: bool = config("PEERGRAPH_PLANNER", cast=bool, default=True)
 
 
 # Graph slices (docs/slices.md; workers/keys.py names them for the slice code).
@@ -212,7 +215,6 @@ class Settings:
     """The values the request path needs, carried in the GraphQL context."""
 
     environment: str = ENVIRONMENT
-    max_page_size: int = MAX_PAGE_SIZE
     max_node_ids: int = MAX_NODE_IDS
     extra: dict[str, Any] = field(default_factory=dict)
 

@@ -11,6 +11,9 @@ from typing import Any
 
 import orjson
 
+from models.text import name_key
+from resolvers.errors import BadUserInput
+from resolvers.ids import int_id_of
 from resolvers.pagination import Page, PageArgs, build_page, page_args
 from resolvers.sql import Row, fetch, fetch_one, group_by, in_list
 
@@ -51,30 +54,64 @@ class AuthorQuery:
     claimed: bool | None = None
     name_prefix: str | None = None
 
-    def where(self) -> tuple[list[str], list[Any]]:
+    def where(self, a: str = "a") -> tuple[list[str], list[Any]]:
+        """The conditions on the author alias `a` (the planner passes its own)."""
+        x = f"{a}x"
         clauses: list[str] = []
         params: list[Any] = []
         if self.institution_id is not None:
             clauses.append(
-                "EXISTS (SELECT 1 FROM author_affiliation x"
-                " WHERE x.author_id = a.id AND x.institution_id = ?)"
+                f"EXISTS (SELECT 1 FROM author_affiliation {x}"
+                f" WHERE {x}.author_id = {a}.id AND {x}.institution_id = ?)"
             )
             params.append(self.institution_id)
         if self.topic_id is not None:
             clauses.append(
-                "EXISTS (SELECT 1 FROM author_topic x WHERE x.author_id = a.id AND x.topic_id = ?)"
+                f"EXISTS (SELECT 1 FROM author_topic {x} WHERE {x}.author_id = {a}.id"
+                f" AND {x}.topic_id = ?)"
             )
             params.append(self.topic_id)
         if self.open_to_collaborate is not None:
-            clauses.append("a.open_to_collaborate = ?")
+            clauses.append(f"{a}.open_to_collaborate = ?")
             params.append(self.open_to_collaborate)
         if self.claimed is not None:
             op = "IN" if self.claimed else "NOT IN"
-            clauses.append(f"a.claim_status {op} ('CLAIMED', 'VERIFIED')")
+            clauses.append(f"{a}.claim_status {op} ('CLAIMED', 'VERIFIED')")
         if self.name_prefix:
-            clauses.append("a.name_key LIKE ?")
+            clauses.append(f"{a}.name_key LIKE ?")
             params.append(self.name_prefix.replace("%", "").replace("_", "") + "%")
         return clauses, params
+
+
+def author_order_sql(order: AuthorOrderKey, alias: str = "a") -> tuple[str, str, str]:
+    """(ORDER BY clause, keyset comparison, sort column) for an ordering of `alias`'s rows."""
+    column, desc = _ORDERS[order]
+    direction = "DESC" if desc else "ASC"
+    return f"{alias}.{column} {direction}, {alias}.id {direction}", "<" if desc else ">", column
+
+
+def author_cursor_types(order: AuthorOrderKey) -> tuple[type, ...]:
+    return (str, int) if _ORDERS[order][0] == "name_key" else (int, int)
+
+
+def author_query_of(
+    *,
+    institution: str | None = None,
+    topic: str | None = None,
+    open_to_collaborate: bool | None = None,
+    claimed: bool | None = None,
+    name_prefix: str | None = None,
+) -> AuthorQuery:
+    """An `AuthorFilter`'s values → the query (ids checked, the prefix normalised)."""
+    if name_prefix is not None and len(name_prefix) > 200:
+        raise BadUserInput("`namePrefix` must be at most 200 characters", argument="filter")
+    return AuthorQuery(
+        institution_id=int_id_of(institution, "Institution"),
+        topic_id=int_id_of(topic, "Topic"),
+        open_to_collaborate=open_to_collaborate,
+        claimed=claimed,
+        name_prefix=name_key(name_prefix) if name_prefix else None,
+    )
 
 
 async def list_authors(
@@ -84,9 +121,8 @@ async def list_authors(
     after: str | None,
     convert: Callable[[Row], Any],
 ) -> Page[Any]:
-    column, desc = _ORDERS[order]
-    args = page_args(first, after, 2, types=(str, int) if column == "name_key" else (int, int))
-    direction, cmp = ("DESC", "<") if desc else ("ASC", ">")
+    order_by, cmp, column = author_order_sql(order)
+    args = page_args(first, after, 2, types=author_cursor_types(order))
     clauses, params = query.where()
     page_clauses, page_params = list(clauses), list(params)
     if args.after is not None:
@@ -94,8 +130,7 @@ async def list_authors(
         page_params.extend(args.after)
     where = f"WHERE {' AND '.join(page_clauses)}" if page_clauses else ""
     rows = await fetch(
-        f"SELECT {AUTHOR_COLUMNS} FROM author a {where}"
-        f" ORDER BY a.{column} {direction}, a.id {direction} LIMIT ?",
+        f"SELECT {AUTHOR_COLUMNS} FROM author a {where} ORDER BY {order_by} LIMIT ?",
         [*page_params, args.limit],
     )
 
@@ -105,6 +140,15 @@ async def list_authors(
         return int(row["n"]) if row else 0
 
     return build_page(rows, args, lambda r: (r[column], r["id"]), convert, total=total)
+
+
+#: strongest first: shared works, then most recent, then the co-author id (the keyset)
+COLLABORATOR_ORDER = "c.shared_works DESC, COALESCE(c.last_year, 0) DESC, c.coauthor_id DESC"
+COLLABORATOR_KEYSET = "(c.shared_works, COALESCE(c.last_year, 0), c.coauthor_id) < (?, ?, ?)"
+#: most works first
+AUTHOR_TOPIC_ORDER = "x.work_count DESC, t.id ASC"
+#: the latest affiliation first
+AFFILIATION_ORDER = "COALESCE(x.last_year, 0) DESC, i.id"
 
 
 def collaborator_key(row: Row) -> tuple[Any, ...]:
@@ -121,14 +165,13 @@ async def collaborators_by_authors(
         clauses.append("c.shared_works >= ?")
         params.append(CLOSE_COLLABORATOR_MIN_SHARED)
     if args.after is not None:
-        clauses.append("(c.shared_works, COALESCE(c.last_year, 0), c.coauthor_id) < (?, ?, ?)")
+        clauses.append(COLLABORATOR_KEYSET)
         params.extend(args.after)
     extra = "".join(f" AND {c}" for c in clauses)
     rows = await fetch(
         f"SELECT * FROM (SELECT c.author_id AS _owner, c.coauthor_id, c.shared_works,"
         f" c.first_year, c.last_year, {AUTHOR_COLUMNS}, ROW_NUMBER() OVER ("
-        f"PARTITION BY c.author_id ORDER BY c.shared_works DESC,"
-        f" COALESCE(c.last_year, 0) DESC, c.coauthor_id DESC) AS _rn"
+        f"PARTITION BY c.author_id ORDER BY {COLLABORATOR_ORDER}) AS _rn"
         f" FROM collaboration c JOIN author a ON a.id = c.coauthor_id"
         f" WHERE c.author_id IN {in_list(author_ids)}{extra}) t"
         f" WHERE _rn <= ? ORDER BY _owner, _rn",
@@ -163,7 +206,7 @@ async def collaborator_counts(author_ids: list[int]) -> dict[int, int]:
 async def topics_by_authors(author_ids: list[int], first: int) -> dict[int, list[Row]]:
     rows = await fetch(
         "SELECT * FROM (SELECT x.author_id AS _owner, x.work_count, t.*, ROW_NUMBER() OVER ("
-        "PARTITION BY x.author_id ORDER BY x.work_count DESC, t.id ASC) AS _rn"
+        f"PARTITION BY x.author_id ORDER BY {AUTHOR_TOPIC_ORDER}) AS _rn"
         " FROM author_topic x JOIN topic t ON t.id = x.topic_id"
         f" WHERE x.author_id IN {in_list(author_ids)}) q WHERE _rn <= ? ORDER BY _owner, _rn",
         [*author_ids, first],
@@ -176,7 +219,7 @@ async def affiliations_by_authors(author_ids: list[int]) -> dict[int, list[Row]]
         "SELECT x.author_id AS _owner, x.years, x.first_year, x.last_year, i.*"
         " FROM author_affiliation x JOIN institution i ON i.id = x.institution_id"
         f" WHERE x.author_id IN {in_list(author_ids)}"
-        " ORDER BY x.author_id, COALESCE(x.last_year, 0) DESC, i.id",
+        f" ORDER BY x.author_id, {AFFILIATION_ORDER}",
         author_ids,
     )
     return group_by(rows, author_ids)

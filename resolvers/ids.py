@@ -108,6 +108,19 @@ def _clip(value: str) -> str:
     return value if len(value) <= 80 else value[:77] + "..."
 
 
+def int_id_of(value: str | None, type_name: str) -> int | None:
+    """The row id a global id of `type_name` names (None stays None); InvalidId for a malformed
+    id or one of another type (filters take only global ids)."""
+    if value is None:
+        return None
+    gid = from_global_id(str(value))
+    if gid.type != type_name:
+        raise InvalidId(
+            f"Expected the id of {article(type_name)}, got the id of {article(gid.type)}"
+        )
+    return row_id(gid)
+
+
 def article(type_name: str) -> str:
     """ "an Author", "a Work": for error messages."""
     return ("an " if type_name[0] in "AEIOU" else "a ") + type_name

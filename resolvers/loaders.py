@@ -20,7 +20,14 @@ from resolvers.authors import AUTHOR_COLUMNS
 from resolvers.ids import ExternalRef
 from resolvers.pagination import PageArgs
 from resolvers.sql import Row, fetch, group_by, in_list
-from resolvers.works import WORK_COLUMNS, WorkOrderKey, WorkQuery
+from resolvers.works import (
+    AUTHORSHIP_INSTITUTION_ORDER,
+    AUTHORSHIP_ORDER,
+    WORK_COLUMNS,
+    WORK_TOPIC_ORDER,
+    WorkOrderKey,
+    WorkQuery,
+)
 
 
 def _by_id(table: str, columns: str = "*") -> Callable[[list[int]], Awaitable[list[Row | None]]]:
@@ -222,8 +229,9 @@ def _many(
 
 async def _authorships_by_works(ids: list[int]) -> dict[int, list[Row]]:
     rows = await fetch(
-        "SELECT id, work_id, author_id, position, raw_name, is_corresponding FROM authorship"
-        f" WHERE work_id IN {in_list(ids)} ORDER BY work_id, position",
+        "SELECT x.id, x.work_id, x.author_id, x.position, x.raw_name, x.is_corresponding"
+        f" FROM authorship x WHERE x.work_id IN {in_list(ids)}"
+        f" ORDER BY x.work_id, {AUTHORSHIP_ORDER}",
         ids,
     )
     return group_by(rows, ids, "work_id")
@@ -233,7 +241,7 @@ async def _topics_by_works(ids: list[int]) -> dict[int, list[Row]]:
     rows = await fetch(
         "SELECT x.work_id AS _owner, x.score, x.is_primary, t.* FROM work_topic x"
         f" JOIN topic t ON t.id = x.topic_id WHERE x.work_id IN {in_list(ids)}"
-        " ORDER BY x.work_id, x.is_primary DESC, x.score DESC, t.id",
+        f" ORDER BY x.work_id, {WORK_TOPIC_ORDER}",
         ids,
     )
     return group_by(rows, ids)
@@ -243,7 +251,7 @@ async def _institutions_by_authorships(ids: list[int]) -> dict[int, list[Row]]:
     rows = await fetch(
         "SELECT x.authorship_id AS _owner, i.* FROM authorship_institution x"
         f" JOIN institution i ON i.id = x.institution_id WHERE x.authorship_id IN {in_list(ids)}"
-        " ORDER BY x.authorship_id, x.id",
+        f" ORDER BY x.authorship_id, {AUTHORSHIP_INSTITUTION_ORDER}",
         ids,
     )
     return group_by(rows, ids)

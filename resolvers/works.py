@@ -3,11 +3,12 @@ ordering, filtering and keyset pagination, in one parametrized statement per pag
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from resolvers.ids import int_id_of
 from resolvers.pagination import Page, PageArgs, build_page, page_args
 from resolvers.sql import Row, fetch, fetch_one, group_by, in_list
 
@@ -26,6 +27,13 @@ _ORDERS: dict[WorkOrderKey, tuple[str, bool]] = {
     WorkOrderKey.CITED_BY_COUNT_DESC: ("cited_by_count", True),
     WorkOrderKey.TITLE_ASC: ("title_key", False),
 }
+
+#: a work's topics: the primary one first, then by score
+WORK_TOPIC_ORDER = "x.is_primary DESC, x.score DESC, t.id"
+#: byline order
+AUTHORSHIP_ORDER = "x.position"
+#: an authorship's institutions, as the record listed them
+AUTHORSHIP_INSTITUTION_ORDER = "x.id"
 
 WORK_COLUMNS = (
     "w.id, w.title, w.abstract, w.type, w.publication_year, w.publication_date, w.pub_sort, "
@@ -47,54 +55,86 @@ class WorkQuery:
     cited_by_of: int | None = None
     has_abstract: bool | None = None
 
-    def where(self) -> tuple[list[str], list[Any]]:
+    def where(self, w: str = "w") -> tuple[list[str], list[Any]]:
+        """The conditions on the work alias `w` (the planner passes its own) and their
+        parameters; the subqueries' aliases derive from it, so nesting never shadows them."""
+        x, y = f"{w}x", f"{w}y"
         clauses: list[str] = []
         params: list[Any] = []
         if self.year_from is not None:
-            clauses.append("w.publication_year >= ?")
+            clauses.append(f"{w}.publication_year >= ?")
             params.append(self.year_from)
         if self.year_to is not None:
-            clauses.append("w.publication_year <= ?")
+            clauses.append(f"{w}.publication_year <= ?")
             params.append(self.year_to)
         if self.types:
-            clauses.append(f"w.type IN {in_list(self.types)}")
+            clauses.append(f"{w}.type IN {in_list(self.types)}")
             params.extend(self.types)
         if self.topic_id is not None:
             clauses.append(
-                "EXISTS (SELECT 1 FROM work_topic x WHERE x.work_id = w.id AND x.topic_id = ?)"
+                f"EXISTS (SELECT 1 FROM work_topic {x} WHERE {x}.work_id = {w}.id"
+                f" AND {x}.topic_id = ?)"
             )
             params.append(self.topic_id)
         if self.author_id is not None:
             clauses.append(
-                "EXISTS (SELECT 1 FROM authorship x WHERE x.work_id = w.id AND x.author_id = ?)"
+                f"EXISTS (SELECT 1 FROM authorship {x} WHERE {x}.work_id = {w}.id"
+                f" AND {x}.author_id = ?)"
             )
             params.append(self.author_id)
         if self.institution_id is not None:
             clauses.append(
-                "EXISTS (SELECT 1 FROM authorship x JOIN authorship_institution y"
-                " ON y.authorship_id = x.id WHERE x.work_id = w.id AND y.institution_id = ?)"
+                f"EXISTS (SELECT 1 FROM authorship {x} JOIN authorship_institution {y}"
+                f" ON {y}.authorship_id = {x}.id WHERE {x}.work_id = {w}.id"
+                f" AND {y}.institution_id = ?)"
             )
             params.append(self.institution_id)
         if self.references_of is not None:
             clauses.append(
-                "EXISTS (SELECT 1 FROM citation x WHERE x.cited_id = w.id AND x.citing_id = ?)"
+                f"EXISTS (SELECT 1 FROM citation {x} WHERE {x}.cited_id = {w}.id"
+                f" AND {x}.citing_id = ?)"
             )
             params.append(self.references_of)
         if self.cited_by_of is not None:
             clauses.append(
-                "EXISTS (SELECT 1 FROM citation x WHERE x.citing_id = w.id AND x.cited_id = ?)"
+                f"EXISTS (SELECT 1 FROM citation {x} WHERE {x}.citing_id = {w}.id"
+                f" AND {x}.cited_id = ?)"
             )
             params.append(self.cited_by_of)
         if self.has_abstract is not None:
-            clauses.append("w.abstract IS NOT NULL" if self.has_abstract else "w.abstract IS NULL")
+            clauses.append(
+                f"{w}.abstract IS NOT NULL" if self.has_abstract else f"{w}.abstract IS NULL"
+            )
         return clauses, params
 
 
-def order_sql(order: WorkOrderKey) -> tuple[str, str, str]:
-    """(ORDER BY clause, keyset comparison, sort column) for an ordering."""
+def work_query_of(
+    *,
+    year_from: int | None = None,
+    year_to: int | None = None,
+    types: Iterable[Any] | None = None,
+    topic: str | None = None,
+    institution: str | None = None,
+    author: str | None = None,
+    has_abstract: bool | None = None,
+) -> WorkQuery:
+    """A `WorkFilter`'s values → the query (ids checked: INVALID_ID for a wrong one)."""
+    return WorkQuery(
+        year_from=year_from,
+        year_to=year_to,
+        types=tuple(str(getattr(t, "value", t)) for t in types or ()),
+        topic_id=int_id_of(topic, "Topic"),
+        institution_id=int_id_of(institution, "Institution"),
+        author_id=int_id_of(author, "Author"),
+        has_abstract=has_abstract,
+    )
+
+
+def order_sql(order: WorkOrderKey, alias: str = "w") -> tuple[str, str, str]:
+    """(ORDER BY clause, keyset comparison, sort column) for an ordering of `alias`'s rows."""
     column, desc = _ORDERS[order]
     direction = "DESC" if desc else "ASC"
-    return f"w.{column} {direction}, w.id {direction}", "<" if desc else ">", column
+    return f"{alias}.{column} {direction}, {alias}.id {direction}", "<" if desc else ">", column
 
 
 def cursor_types(order: WorkOrderKey) -> tuple[type, ...]:

@@ -12,7 +12,7 @@ from resolvers import authors as data
 from resolvers.errors import BadUserInput
 from resolvers.sql import Row
 from resolvers.viewer_state import InviteBlock, ViewerClaimState
-from schema.cost import cost
+from schema.cost import reads
 
 #: Longest `countsByYear` range; declared as the field's list size, so the cost analysis counts it.
 MAX_YEAR_SPAN = 100
@@ -122,7 +122,7 @@ class AuthorMetrics:
     @strawberry.field(
         description="Works and citations per year, with zeros for missing years"
         f" (at most {MAX_YEAR_SPAN} years).",
-        metadata=cost(list_size=MAX_YEAR_SPAN),
+        metadata=reads(list_size=MAX_YEAR_SPAN),
     )
     def counts_by_year(
         self, from_: Annotated[int, strawberry.argument(name="from")], to: int

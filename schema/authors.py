@@ -3,18 +3,18 @@ collaborators. Every database read goes through `info.context.loaders` or `resol
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from models.text import name_key
 from resolvers import authors as data
+from resolvers import relations
 from resolvers import viewer_state as viewing
-from resolvers.errors import BadUserInput
 from resolvers.ids import to_global_id
 from resolvers.loaders import CollaboratorsKey, TopicsKey, WorksKey
-from resolvers.pagination import Page, build_page, page_args
+from resolvers.pagination import Page, PageArgs, build_page, page_args
 from resolvers.sql import Row
 from resolvers.works import WorkOrderKey, WorkQuery, cursor_types, work_counter, work_key
 from schema.author_profile import (
@@ -32,12 +32,12 @@ from schema.author_profile import (
 from schema.common import ExternalId, ExternalIdScheme, Node
 from schema.connections import Connection
 from schema.context import Info
-from schema.cost import cost
+from schema.cost import reads
 
 if TYPE_CHECKING:
     from schema.slices import EdgeKind, GraphSlice
     from schema.topics import Topic
-    from schema.works import WorkConnection, WorkFilter
+    from schema.works import Work, WorkConnection, WorkFilter
 
 strawberry.enum(data.AuthorOrderKey, name="AuthorOrder")
 
@@ -63,6 +63,64 @@ class CollaboratorConnection(Connection[Collaborator]):
     pass
 
 
+def _first_affiliation(parent: Row, rows: list[Row], bound: object = None) -> Affiliation:
+    return Affiliation.of(rows[0] if rows else None)
+
+
+def _affiliations(parent: Row, rows: list[Row], bound: object = None) -> list[Affiliation]:
+    return [Affiliation.of(r) for r in rows]
+
+
+def _trust(author: Row, affiliations: list[Row], bound: object = None) -> TrustSnapshot:
+    components = data.trust_components(author, affiliation_known=bool(affiliations))
+    level = data.verification_level(author)
+    return TrustSnapshot(
+        score=sum(c.points for c in components),
+        label=TrustLabel(data.trust_label(level)),
+        verification_level=VerificationLevel(f"L{level}"),
+        claimed=level >= 2,
+        components=[
+            TrustComponent(name=c.name, points=c.points, max_points=c.max_points, detail=c.detail)
+            for c in components
+        ],
+    )
+
+
+def _topics(author: Row, rows: list[Row], bound: object = None) -> list[AuthorTopic]:
+    from schema.topics import Topic
+
+    works = max(int(author["works_count"]), 1)
+    return [
+        AuthorTopic(topic=Topic.of(r), work_count=r["work_count"], share=r["work_count"] / works)
+        for r in rows
+    ]
+
+
+def _work_page(
+    rows: list[Row], args: PageArgs, order: WorkOrderKey, total: Callable[[], object]
+) -> WorkConnection:
+    from schema.works import Work, WorkConnection
+
+    page: Page[Work] = build_page(rows, args, work_key(order), Work.of, total=total)
+    return WorkConnection.of(page)  # type: ignore[no-any-return]
+
+
+def _works(
+    author: Row, rows: list[Row], bound: relations.Bound, total: Callable[[], object]
+) -> WorkConnection:
+    """An author's unfiltered works (the relation counts them with the cached counter)."""
+    assert bound.page is not None
+    return _work_page(rows, bound.page, bound.value, total)
+
+
+def _collaborators(
+    author: Row, rows: list[Row], bound: relations.Bound, total: Callable[[], object]
+) -> CollaboratorConnection:
+    assert bound.page is not None
+    page = build_page(rows, bound.page, data.collaborator_key, _collaborator, total=total)
+    return CollaboratorConnection.of(page)  # type: ignore[no-any-return]
+
+
 @strawberry.type
 class Author(Node):
     _row: strawberry.Private[Row]
@@ -71,23 +129,23 @@ class Author(Node):
     def of(cls, row: Row) -> Author:
         return cls(id=strawberry.ID(to_global_id("Author", row["id"])), _row=row)
 
-    @strawberry.field
+    @strawberry.field(metadata=reads("display_name"))
     def display_name(self) -> str:
         return str(self._row["display_name"])
 
-    @strawberry.field
+    @strawberry.field(metadata=reads("alternative_names"))
     def alternative_names(self) -> list[str]:
         return list(data.json_value(self._row["alternative_names"]) or [])
 
-    @strawberry.field
+    @strawberry.field(metadata=reads("description"))
     def description(self) -> str | None:
         return self._row["description"]  # type: ignore[no-any-return]
 
-    @strawberry.field
+    @strawberry.field(metadata=reads("orcid"))
     def orcid(self) -> str | None:
         return self._row["orcid"]  # type: ignore[no-any-return]
 
-    @strawberry.field
+    @strawberry.field(metadata=reads("orcid", "openalex_id"))
     def external_ids(self) -> list[ExternalId]:
         out = []
         if self._row["orcid"]:
@@ -96,40 +154,39 @@ class Author(Node):
             out.append(ExternalId.of(ExternalIdScheme.OPENALEX, self._row["openalex_id"]))
         return out
 
-    @strawberry.field
+    @strawberry.field(
+        metadata=reads(relation=relations.AUTHOR_AFFILIATION, build=_first_affiliation)
+    )
     async def affiliation(self, info: Info) -> Affiliation:
         rows = await info.context.loaders.affiliations.load(self._row["id"])
-        return Affiliation.of(rows[0] if rows else None)
+        return _first_affiliation(self._row, rows)
 
     # up to 10 per author in ../shared/data/openalex (OpenAlex keeps 10 at most); 20 leaves room
-    @strawberry.field(metadata=cost(list_size=20))
+    @strawberry.field(
+        metadata=reads(relation=relations.AUTHOR_AFFILIATIONS, build=_affiliations, list_size=20)
+    )
     async def affiliations(self, info: Info) -> list[Affiliation]:
         rows = await info.context.loaders.affiliations.load(self._row["id"])
-        return [Affiliation.of(r) for r in rows]
+        return _affiliations(self._row, rows)
 
-    @strawberry.field
+    @strawberry.field(metadata=reads("open_to_collaborate"))
     def open_to_collaborate(self) -> bool:
         return bool(self._row["open_to_collaborate"])
 
-    @strawberry.field
+    @strawberry.field(metadata=reads(relation=relations.AUTHOR_TRUST, build=_trust))
     async def trust(self, info: Info) -> TrustSnapshot:
         affiliations = await info.context.loaders.affiliations.load(self._row["id"])
-        components = data.trust_components(self._row, affiliation_known=bool(affiliations))
-        level = data.verification_level(self._row)
-        return TrustSnapshot(
-            score=sum(c.points for c in components),
-            label=TrustLabel(data.trust_label(level)),
-            verification_level=VerificationLevel(f"L{level}"),
-            claimed=level >= 2,
-            components=[
-                TrustComponent(
-                    name=c.name, points=c.points, max_points=c.max_points, detail=c.detail
-                )
-                for c in components
-            ],
-        )
+        return _trust(self._row, affiliations)
 
-    @strawberry.field
+    @strawberry.field(
+        metadata=reads(
+            "works_count",
+            "cited_by_count",
+            "followers_count",
+            "topics_count",
+            "close_collaborators_count",
+        )
+    )
     def counts(self) -> AuthorCounts:
         r = self._row
         return AuthorCounts(
@@ -140,7 +197,7 @@ class Author(Node):
             close_collaborators=r["close_collaborators_count"],
         )
 
-    @strawberry.field
+    @strawberry.field(metadata=reads("h_index", "i10_index", "cited_by_count", "counts_by_year"))
     def metrics(self) -> AuthorMetrics:
         r = self._row
         return AuthorMetrics(
@@ -150,7 +207,10 @@ class Author(Node):
             _by_year=data.json_value(r["counts_by_year"]) or {},
         )
 
-    @strawberry.field(description="The author's works; newest first by default.")
+    @strawberry.field(
+        description="The author's works; newest first by default.",
+        metadata=reads(relation=relations.AUTHOR_WORKS, build=_works),
+    )
     async def works(
         self,
         info: Info,
@@ -159,7 +219,7 @@ class Author(Node):
         order_by: WorkOrderKey | None = WorkOrderKey.PUBLICATION_DATE_DESC,
         filter: Annotated[WorkFilter, strawberry.lazy("schema.works")] | None = None,
     ) -> Annotated[WorkConnection, strawberry.lazy("schema.works")]:
-        from schema.works import Work, WorkConnection, work_query
+        from schema.works import work_query
 
         order_by = order_by or WorkOrderKey.PUBLICATION_DATE_DESC  # the contract allows null
         query = work_query(filter)
@@ -174,28 +234,21 @@ class Author(Node):
             if query == WorkQuery()
             else work_counter(replace(query, author_id=self._row["id"]))
         )
-        page: Page[Work] = build_page(rows, args, work_key(order_by), Work.of, total=total)
-        return WorkConnection.of(page)  # type: ignore[no-any-return]
+        return _work_page(rows, args, order_by, total)
 
-    @strawberry.field(description="Topics of the author's works, most works first.")
+    @strawberry.field(
+        description="Topics of the author's works, most works first.",
+        metadata=reads(relation=relations.AUTHOR_TOPICS, build=_topics),
+    )
     async def topics(self, info: Info, first: int = 10) -> list[AuthorTopic]:
-        from schema.topics import Topic
-
-        if not 0 <= first <= info.context.settings.max_page_size:
-            raise BadUserInput(
-                f"`first` must be between 0 and {info.context.settings.max_page_size}",
-                argument="first",
-            )
+        first = relations.check_topics_first(first)
         rows = await info.context.loaders.author_topics.load(TopicsKey(self._row["id"], first))
-        works = max(int(self._row["works_count"]), 1)
-        return [
-            AuthorTopic(
-                topic=Topic.of(r), work_count=r["work_count"], share=r["work_count"] / works
-            )
-            for r in rows
-        ]
+        return _topics(self._row, rows)
 
-    @strawberry.field(description="Co-authors, strongest first (shared works, then most recent).")
+    @strawberry.field(
+        description="Co-authors, strongest first (shared works, then most recent).",
+        metadata=reads(relation=relations.AUTHOR_COLLABORATORS, build=_collaborators),
+    )
     async def collaborators(
         self,
         info: Info,
@@ -208,24 +261,18 @@ class Author(Node):
             CollaboratorsKey(self._row["id"], close_only, args)
         )
         info.context.loaders.prime_authors([_coauthor_row(r) for r in rows])
-        page = build_page(
-            rows,
-            args,
-            data.collaborator_key,
-            _collaborator,
-            total=data.collaborators_total(
-                self._row, close_only, info.context.loaders.collaborator_counts.load
-            ),
+        total = data.collaborators_total(
+            self._row, close_only, info.context.loaders.collaborator_counts.load
         )
-        return CollaboratorConnection.of(page)  # type: ignore[no-any-return]
+        return _collaborators(self._row, rows, relations.Bound(page=args), total)
 
-    @strawberry.field
+    @strawberry.field(metadata=reads(viewer=True))
     async def viewer_is_following(self, info: Info) -> bool:
         from resolvers import social
 
         return await social.viewer_is_following(info.context, self._row["id"])
 
-    @strawberry.field
+    @strawberry.field(metadata=reads("claim_status", viewer=True))
     async def claim(self, info: Info) -> ClaimState:
         from resolvers import social
 
@@ -293,6 +340,17 @@ def _collaborator(row: Row) -> Collaborator:
     )
 
 
+def author_page(
+    parent: object, rows: list[Row], bound: relations.Bound, total: Callable[[], object]
+) -> AuthorConnection:
+    """A page of authors (the list's order is `bound.value`)."""
+    assert bound.page is not None
+    column = data.author_order_sql(bound.value)[2]
+    key = lambda r: (r[column], r["id"])  # noqa: E731
+    page = build_page(rows, bound.page, key, Author.of, total=total)
+    return AuthorConnection.of(page)  # type: ignore[no-any-return]
+
+
 @strawberry.input
 class AuthorFilter:
     institution: strawberry.ID | None = None
@@ -305,7 +363,8 @@ class AuthorFilter:
 @strawberry.type
 class AuthorQueries:
     @strawberry.field(
-        description="An author by global id, or `orcid:…`, `openalex:A…`; null if none."
+        description="An author by global id, or `orcid:…`, `openalex:A…`; null if none.",
+        metadata=reads(node="Author"),
     )
     async def author(self, info: Info, id: strawberry.ID) -> Author | None:
         from schema.nodes import resolve_node
@@ -313,7 +372,10 @@ class AuthorQueries:
         node = await resolve_node(info.context, str(id), expect="Author")
         return node if isinstance(node, Author) else None
 
-    @strawberry.field(description="All authors, filtered and ordered; most works first by default.")
+    @strawberry.field(
+        description="All authors, filtered and ordered; most works first by default.",
+        metadata=reads(relation=relations.ROOT_AUTHORS, build=author_page),
+    )
     async def authors(
         self,
         first: int | None = None,
@@ -321,17 +383,13 @@ class AuthorQueries:
         filter: AuthorFilter | None = None,
         order_by: data.AuthorOrderKey | None = data.AuthorOrderKey.WORKS_COUNT_DESC,
     ) -> AuthorConnection:
-        from schema.works import _int_id
-
         f = filter or AuthorFilter()
-        if f.name_prefix is not None and len(f.name_prefix) > 200:
-            raise BadUserInput("`namePrefix` must be at most 200 characters", argument="filter")
-        query = data.AuthorQuery(
-            institution_id=_int_id(f.institution, "Institution"),
-            topic_id=_int_id(f.topic, "Topic"),
+        query = data.author_query_of(
+            institution=f.institution,
+            topic=f.topic,
             open_to_collaborate=f.open_to_collaborate,
             claimed=f.claimed,
-            name_prefix=name_key(f.name_prefix) if f.name_prefix else None,
+            name_prefix=f.name_prefix,
         )
         order = order_by or data.AuthorOrderKey.WORKS_COUNT_DESC  # the contract allows null
         page = await data.list_authors(query, order, first, after, Author.of)

@@ -9,6 +9,7 @@ import strawberry
 
 from resolvers.pagination import Page
 from schema.common import PageInfo
+from schema.cost import reads
 
 T = TypeVar("T")
 
@@ -27,7 +28,7 @@ class Connection(Generic[T]):
     page_info: PageInfo
     _page: strawberry.Private[Page[Any]]
 
-    @strawberry.field
+    @strawberry.field(metadata=reads())
     async def total_count(self) -> int:
         if self._page.total is None:
             return len(self.edges)
@@ -36,7 +37,7 @@ class Connection(Generic[T]):
             value = await value
         return int(value)
 
-    @strawberry.field
+    @strawberry.field(metadata=reads())
     def nodes(self) -> list[T]:
         return [edge.node for edge in self.edges]
 

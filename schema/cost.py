@@ -1,11 +1,24 @@
-"""Cost declarations, next to the fields they price: `metadata=cost(weight=10)`.
+"""Field declarations, next to the fields they describe: what a field costs and what it reads.
 
-The analysis that reads them before an operation runs is server/cost.py.
+    @strawberry.field(metadata=reads("display_name"))            # a column of the parent's row
+    @strawberry.field(metadata=reads("claim_status", viewer=True))  # … and the viewer
+    @strawberry.field(metadata=reads(relation=relations.AUTHOR_TOPICS, build=_topics))  # a join
+    @strawberry.field(metadata=cost(weight=10))                   # only a price
+
+One declaration serves everyone: the cost analysis (server/cost.py) reads `cost`, and the
+planner (server/planner/) reads `reads` to turn a whole document into SQL. A field without a
+`reads` declaration (a new field, or one the planner does not cover) makes the planner hand the
+operation to graphql-core's executor, so an undeclared field is slower, never wrong.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from resolvers.relations import Relation
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,9 +35,45 @@ class Cost:
     free: bool = False
 
 
-def cost(weight: int = 0, *, list_size: int | None = None, free: bool = False) -> dict[str, Cost]:
+@dataclass(frozen=True, slots=True)
+class Reads:
+    """What a field's resolver reads, so the planner can fetch it in the parent's statement.
+
+    columns: columns of the parent's row the resolver reads (the planner selects only those).
+    relation: rows of another table, joined to the parent (resolvers/relations.py holds the
+        join, ordering, page size and arguments); `build(parent_row, rows, bound)` turns them
+        into the field's value, and the resolver calls the same `build` on its loader's rows.
+    viewer: the resolver also asks about the viewer (it is called after the statement).
+    node: a root field answering the object(s) its `id`/`ids` name: the type, or "Node" for any.
+    """
+
+    columns: tuple[str, ...] = ()
+    relation: Relation | None = None
+    build: Callable[..., Any] | None = None
+    viewer: bool = False
+    node: str | None = None
+
+
+def cost(weight: int = 0, *, list_size: int | None = None, free: bool = False) -> dict[str, Any]:
     """`strawberry.field(metadata=cost(weight=10))`: declare a field's cost next to it."""
     return {"cost": Cost(weight, list_size, free)}
+
+
+def reads(
+    *columns: str,
+    relation: Relation | None = None,
+    build: Callable[..., Any] | None = None,
+    viewer: bool = False,
+    node: str | None = None,
+    weight: int = 0,
+    list_size: int | None = None,
+) -> dict[str, Any]:
+    """`strawberry.field(metadata=reads("orcid", "openalex_id"))`: what the field reads (and
+    what it costs, as with `cost`)."""
+    return {
+        "cost": Cost(weight, list_size),
+        "reads": Reads(tuple(columns), relation, build, viewer, node),
+    }
 
 
 #: Declarations for fields whose module does not declare them itself, keyed "Type.field".

@@ -2,20 +2,34 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
+from resolvers import relations
 from resolvers.authors import AuthorOrderKey, AuthorQuery, list_authors
 from resolvers.ids import to_global_id
 from resolvers.sql import Row
 from resolvers.works import WorkOrderKey, WorkQuery, list_works
 from schema.common import ExternalId, ExternalIdScheme, Node
 from schema.context import Info
+from schema.cost import reads
 
 if TYPE_CHECKING:
     from schema.authors import AuthorConnection
     from schema.works import WorkConnection
+
+
+def _work_page(*args: Any) -> Any:
+    from schema.works import work_page
+
+    return work_page(*args)
+
+
+def _author_page(*args: Any) -> Any:
+    from schema.authors import author_page
+
+    return author_page(*args)
 
 
 @strawberry.type
@@ -26,27 +40,27 @@ class Institution(Node):
     def of(cls, row: Row) -> Institution:
         return cls(id=strawberry.ID(to_global_id("Institution", row["id"])), _row=row)
 
-    @strawberry.field
+    @strawberry.field(metadata=reads("display_name"))
     def display_name(self) -> str:
         return str(self._row["display_name"])
 
-    @strawberry.field
+    @strawberry.field(metadata=reads("ror"))
     def ror(self) -> str | None:
         return self._row["ror"]  # type: ignore[no-any-return]
 
-    @strawberry.field
+    @strawberry.field(metadata=reads("country_code"))
     def country_code(self) -> str | None:
         return self._row["country_code"]  # type: ignore[no-any-return]
 
-    @strawberry.field
+    @strawberry.field(metadata=reads("type"))
     def type(self) -> str | None:
         return self._row["type"]  # type: ignore[no-any-return]
 
-    @strawberry.field
+    @strawberry.field(metadata=reads("works_count"))
     def works_count(self) -> int:
         return int(self._row["works_count"])
 
-    @strawberry.field
+    @strawberry.field(metadata=reads("ror", "openalex_id"))
     def external_ids(self) -> list[ExternalId]:
         out = []
         if self._row["ror"]:
@@ -55,7 +69,10 @@ class Institution(Node):
             out.append(ExternalId.of(ExternalIdScheme.OPENALEX, self._row["openalex_id"]))
         return out
 
-    @strawberry.field(description="Works with an author affiliated here, newest first.")
+    @strawberry.field(
+        description="Works with an author affiliated here, newest first.",
+        metadata=reads(relation=relations.INSTITUTION_WORKS, build=lambda *a: _work_page(*a)),
+    )
     async def works(
         self, first: int | None = None, after: str | None = None
     ) -> Annotated[WorkConnection, strawberry.lazy("schema.works")]:
@@ -70,7 +87,10 @@ class Institution(Node):
         )
         return WorkConnection.of(page)  # type: ignore[no-any-return]
 
-    @strawberry.field(description="Authors affiliated here, most works first.")
+    @strawberry.field(
+        description="Authors affiliated here, most works first.",
+        metadata=reads(relation=relations.INSTITUTION_AUTHORS, build=lambda *a: _author_page(*a)),
+    )
     async def authors(
         self, first: int | None = None, after: str | None = None
     ) -> Annotated[AuthorConnection, strawberry.lazy("schema.authors")]:
@@ -88,7 +108,10 @@ class Institution(Node):
 
 @strawberry.type
 class InstitutionQueries:
-    @strawberry.field(description="An institution by global id, `ror:…` or `openalex:I…`.")
+    @strawberry.field(
+        description="An institution by global id, `ror:…` or `openalex:I…`.",
+        metadata=reads(node="Institution"),
+    )
     async def institution(self, info: Info, id: strawberry.ID) -> Institution | None:
         from schema.nodes import resolve_node
 

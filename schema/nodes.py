@@ -16,7 +16,7 @@ from resolvers.ids import GlobalId, article, from_global_id, parse_external
 from resolvers.search import DEFAULT_FIELDS, SearchField, SearchKind, search_rows
 from schema.common import Node, NodeKind
 from schema.context import Context, Info
-from schema.cost import cost
+from schema.cost import cost, reads
 
 NodeResolver = Callable[[Context, GlobalId], Awaitable[Any]]
 
@@ -83,11 +83,17 @@ class SearchHit:
 
 @strawberry.type
 class NodeQueries:
-    @strawberry.field(description="Any object by global id or external id; null if none.")
+    @strawberry.field(
+        description="Any object by global id or external id; null if none.",
+        metadata=reads(node="Node"),
+    )
     async def node(self, info: Info, id: strawberry.ID) -> Node | None:
         return await resolve_node(info.context, str(id))  # type: ignore[no-any-return]
 
-    @strawberry.field(description="Up to 100 objects by id, in the order asked; null for misses.")
+    @strawberry.field(
+        description="Up to 100 objects by id, in the order asked; null for misses.",
+        metadata=reads(node="Node"),
+    )
     async def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[Node | None]:
         limit = info.context.settings.max_node_ids
         if len(ids) > limit:

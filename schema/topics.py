@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
 from models.enums import TopicScheme
+from resolvers import relations
 from resolvers.ids import to_global_id
 from resolvers.sql import Row
 from resolvers.works import WorkOrderKey, WorkQuery, list_works
 from schema.common import Node
 from schema.context import Info
+from schema.cost import reads
 
 if TYPE_CHECKING:
     from schema.works import WorkConnection
+
+
+def _work_page(*args: Any) -> Any:
+    from schema.works import work_page
+
+    return work_page(*args)
 
 
 @strawberry.type
@@ -25,39 +33,45 @@ class Topic(Node):
     def of(cls, row: Row) -> Topic:
         return cls(id=strawberry.ID(to_global_id("Topic", row["id"])), _row=row)
 
-    @strawberry.field
+    @strawberry.field(metadata=reads("display_name"))
     def display_name(self) -> str:
         return str(self._row["display_name"])
 
-    @strawberry.field
+    @strawberry.field(metadata=reads("scheme"))
     def scheme(self) -> TopicScheme:
         return TopicScheme(self._row["scheme"])
 
-    @strawberry.field(description="`T11211` for OpenAlex topics, `cs.CL` for arXiv categories.")
+    @strawberry.field(
+        description="`T11211` for OpenAlex topics, `cs.CL` for arXiv categories.",
+        metadata=reads("external_id"),
+    )
     def external_id(self) -> str:
         return str(self._row["external_id"])
 
-    @strawberry.field
+    @strawberry.field(metadata=reads("description"))
     def description(self) -> str | None:
         return self._row["description"]  # type: ignore[no-any-return]
 
-    @strawberry.field
+    @strawberry.field(metadata=reads("subfield"))
     def subfield(self) -> str | None:
         return self._row["subfield"]  # type: ignore[no-any-return]
 
-    @strawberry.field
+    @strawberry.field(metadata=reads("field"))
     def field(self) -> str | None:
         return self._row["field"]  # type: ignore[no-any-return]
 
-    @strawberry.field
+    @strawberry.field(metadata=reads("domain"))
     def domain(self) -> str | None:
         return self._row["domain"]  # type: ignore[no-any-return]
 
-    @strawberry.field
+    @strawberry.field(metadata=reads("works_count"))
     def works_count(self) -> int:
         return int(self._row["works_count"])
 
-    @strawberry.field(description="Works on this topic, newest first.")
+    @strawberry.field(
+        description="Works on this topic, newest first.",
+        metadata=reads(relation=relations.TOPIC_WORKS, build=lambda *a: _work_page(*a)),
+    )
     async def works(
         self, first: int | None = None, after: str | None = None
     ) -> Annotated[WorkConnection, strawberry.lazy("schema.works")]:
@@ -75,7 +89,7 @@ class Topic(Node):
 
 @strawberry.type
 class TopicQueries:
-    @strawberry.field(description="A topic by global id.")
+    @strawberry.field(description="A topic by global id.", metadata=reads(node="Topic"))
     async def topic(self, info: Info, id: strawberry.ID) -> Topic | None:
         from schema.nodes import resolve_node
 

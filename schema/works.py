@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
 from models.enums import SourceType, WorkType
-from resolvers.ids import article, from_global_id, row_id, to_global_id
+from resolvers import relations
+from resolvers.ids import to_global_id
+from resolvers.pagination import build_page
 from resolvers.sql import Row
-from resolvers.works import WorkOrderKey, WorkQuery, list_works
+from resolvers.works import WorkOrderKey, WorkQuery, list_works, work_key, work_query_of
 from schema.common import ExternalId, ExternalIdScheme, Node
 from schema.connections import Connection
 from schema.context import Info
-from schema.cost import cost
+from schema.cost import reads
 
 if TYPE_CHECKING:
     from schema.authors import Author
@@ -35,29 +38,16 @@ class WorkFilter:
     has_abstract: bool | None = None
 
 
-def _int_id(value: strawberry.ID | None, type_name: str) -> int | None:
-    if value is None:
-        return None
-    gid = from_global_id(str(value))
-    if gid.type != type_name:
-        from resolvers.errors import InvalidId
-
-        raise InvalidId(
-            f"Expected the id of {article(type_name)}, got the id of {article(gid.type)}"
-        )
-    return row_id(gid)
-
-
 def work_query(f: WorkFilter | None) -> WorkQuery:
     if f is None:
         return WorkQuery()
-    return WorkQuery(
+    return work_query_of(
         year_from=f.year_from,
         year_to=f.year_to,
-        types=tuple(t.value for t in f.types or ()),
-        topic_id=_int_id(f.topic, "Topic"),
-        institution_id=_int_id(f.institution, "Institution"),
-        author_id=_int_id(f.author, "Author"),
+        types=f.types,
+        topic=f.topic,
+        institution=f.institution,
+        author=f.author,
         has_abstract=f.has_abstract,
     )
 
@@ -69,6 +59,58 @@ class Venue:
     issn_l: str | None
 
 
+def _venue(work: Row, source: Row | None, bound: object = None) -> Venue | None:
+    if source is None:
+        return None
+    return Venue(
+        display_name=source["display_name"],
+        type=SourceType(source["type"]),
+        issn_l=source["issn_l"],
+    )
+
+
+def _author(authorship: Row, row: Row | None, bound: object = None) -> Author | None:
+    from schema.authors import Author
+
+    return Author.of(row) if row is not None else None
+
+
+def _institutions(parent: Row, rows: list[Row], bound: object = None) -> list[Institution]:
+    from schema.institutions import Institution
+
+    return [Institution.of(r) for r in rows]
+
+
+def _authorships(work: Row, rows: list[Row], bound: object = None) -> list[Authorship]:
+    return [
+        Authorship(
+            position=r["position"],
+            raw_name=r["raw_name"],
+            is_corresponding=bool(r["is_corresponding"]),
+            _row=r,
+        )
+        for r in rows
+    ]
+
+
+def _topics(work: Row, rows: list[Row], bound: object = None) -> list[WorkTopic]:
+    from schema.topics import Topic
+
+    return [
+        WorkTopic(topic=Topic.of(r), score=r["score"], is_primary=bool(r["is_primary"]))
+        for r in rows
+    ]
+
+
+def work_page(
+    parent: object, rows: list[Row], bound: relations.Bound, total: Callable[[], object]
+) -> WorkConnection:
+    """A page of works in the order `bound.value` (every work list's build)."""
+    assert bound.page is not None
+    page = build_page(rows, bound.page, work_key(bound.value), Work.of, total=total)
+    return WorkConnection.of(page)  # type: ignore[no-any-return]
+
+
 @strawberry.type
 class Authorship:
     position: int
@@ -76,27 +118,26 @@ class Authorship:
     is_corresponding: bool
     _row: strawberry.Private[Row]
 
-    @strawberry.field
+    @strawberry.field(metadata=reads(relation=relations.AUTHORSHIP_AUTHOR, build=_author))
     async def author(
         self, info: Info
     ) -> Annotated[Author, strawberry.lazy("schema.authors")] | None:
-        from schema.authors import Author
-
         author_id = self._row["author_id"]
         if author_id is None:
             return None
-        row = await info.context.loaders.author.load(author_id)
-        return Author.of(row) if row else None
+        return _author(self._row, await info.context.loaders.author.load(author_id))
 
     # up to 5 per authorship in ../shared/data/openalex (782 authorships); 10 leaves room
-    @strawberry.field(metadata=cost(list_size=10))
+    @strawberry.field(
+        metadata=reads(
+            relation=relations.AUTHORSHIP_INSTITUTIONS, build=_institutions, list_size=10
+        )
+    )
     async def institutions(
         self, info: Info
     ) -> list[Annotated[Institution, strawberry.lazy("schema.institutions")]]:
-        from schema.institutions import Institution
-
         rows = await info.context.loaders.authorship_institutions.load(self._row["id"])
-        return [Institution.of(r) for r in rows]
+        return _institutions(self._row, rows)
 
 
 @strawberry.type
@@ -114,30 +155,30 @@ class Work(Node):
     def of(cls, row: Row) -> Work:
         return cls(id=strawberry.ID(to_global_id("Work", row["id"])), _row=row)
 
-    @strawberry.field
+    @strawberry.field(metadata=reads("title"))
     def title(self) -> str:
         return str(self._row["title"])
 
-    @strawberry.field
+    @strawberry.field(metadata=reads("abstract"))
     def abstract(self) -> str | None:
         return self._row["abstract"]  # type: ignore[no-any-return]
 
-    @strawberry.field
+    @strawberry.field(metadata=reads("type"))
     def type(self) -> WorkType:
         return WorkType(self._row["type"])
 
-    @strawberry.field
+    @strawberry.field(metadata=reads("publication_year"))
     def publication_year(self) -> int | None:
         return self._row["publication_year"]  # type: ignore[no-any-return]
 
-    @strawberry.field
+    @strawberry.field(metadata=reads("publication_date"))
     def publication_date(self) -> datetime.date | None:
         value = self._row["publication_date"]
         if isinstance(value, str):
             return datetime.date.fromisoformat(value)
         return value  # type: ignore[no-any-return]
 
-    @strawberry.field
+    @strawberry.field(metadata=reads(relation=relations.WORK_VENUE, build=_venue))
     async def venue(self, info: Info) -> Venue | None:
         if self._row.get("_venue_name") is not None:
             return Venue(
@@ -147,22 +188,17 @@ class Work(Node):
             )
         if self._row["source_id"] is None:
             return None
-        row = await info.context.loaders.source.load(self._row["source_id"])
-        if row is None:
-            return None
-        return Venue(
-            display_name=row["display_name"], type=SourceType(row["type"]), issn_l=row["issn_l"]
-        )
+        return _venue(self._row, await info.context.loaders.source.load(self._row["source_id"]))
 
-    @strawberry.field
+    @strawberry.field(metadata=reads("doi"))
     def doi(self) -> str | None:
         return self._row["doi"]  # type: ignore[no-any-return]
 
-    @strawberry.field
+    @strawberry.field(metadata=reads("arxiv_id"))
     def arxiv_id(self) -> str | None:
         return self._row["arxiv_id"]  # type: ignore[no-any-return]
 
-    @strawberry.field
+    @strawberry.field(metadata=reads("doi", "arxiv_id", "openalex_id"))
     def external_ids(self) -> list[ExternalId]:
         out = []
         for scheme, column in (
@@ -174,36 +210,29 @@ class Work(Node):
                 out.append(ExternalId.of(scheme, self._row[column]))
         return out
 
-    @strawberry.field
+    @strawberry.field(metadata=reads("cited_by_count"))
     def cited_by_count(self) -> int:
         return int(self._row["cited_by_count"])
 
     # 31 at most in ../shared/data/openalex, but hyperauthored works run to thousands; OpenAlex
     # lists 100 authorships per work at most in its list endpoints (is_authors_truncated)
-    @strawberry.field(description="Authors in byline order.", metadata=cost(list_size=100))
+    @strawberry.field(
+        description="Authors in byline order.",
+        metadata=reads(relation=relations.WORK_AUTHORSHIPS, build=_authorships, list_size=100),
+    )
     async def authorships(self, info: Info) -> list[Authorship]:
         rows = await info.context.loaders.authorships.load(self._row["id"])
-        return [
-            Authorship(
-                position=r["position"],
-                raw_name=r["raw_name"],
-                is_corresponding=bool(r["is_corresponding"]),
-                _row=r,
-            )
-            for r in rows
-        ]
+        return _authorships(self._row, rows)
 
-    @strawberry.field(metadata=cost(list_size=5))
+    @strawberry.field(metadata=reads(relation=relations.WORK_TOPICS, build=_topics, list_size=5))
     async def topics(self, info: Info) -> list[WorkTopic]:
-        from schema.topics import Topic
-
         rows = await info.context.loaders.work_topics.load(self._row["id"])
-        return [
-            WorkTopic(topic=Topic.of(r), score=r["score"], is_primary=bool(r["is_primary"]))
-            for r in rows
-        ]
+        return _topics(self._row, rows)
 
-    @strawberry.field(description="Works this work cites that are in the graph, newest first.")
+    @strawberry.field(
+        description="Works this work cites that are in the graph, newest first.",
+        metadata=reads(relation=relations.WORK_REFERENCES, build=work_page),
+    )
     async def references(
         self, first: int | None = None, after: str | None = None
     ) -> WorkConnection:
@@ -216,7 +245,10 @@ class Work(Node):
         )
         return WorkConnection.of(page)  # type: ignore[no-any-return]
 
-    @strawberry.field(description="Works in the graph that cite this work, newest first.")
+    @strawberry.field(
+        description="Works in the graph that cite this work, newest first.",
+        metadata=reads(relation=relations.WORK_CITED_BY, build=work_page),
+    )
     async def cited_by(self, first: int | None = None, after: str | None = None) -> WorkConnection:
         page = await list_works(
             WorkQuery(cited_by_of=self._row["id"]),
@@ -235,14 +267,20 @@ class WorkConnection(Connection[Work]):
 
 @strawberry.type
 class WorkQueries:
-    @strawberry.field(description="A work by global id, or `doi:…`, `arxiv:…`, `openalex:W…`.")
+    @strawberry.field(
+        description="A work by global id, or `doi:…`, `arxiv:…`, `openalex:W…`.",
+        metadata=reads(node="Work"),
+    )
     async def work(self, info: Info, id: strawberry.ID) -> Work | None:
         from schema.nodes import resolve_node
 
         node = await resolve_node(info.context, str(id), expect="Work")
         return node if isinstance(node, Work) else None
 
-    @strawberry.field(description="All works, filtered and ordered; newest first by default.")
+    @strawberry.field(
+        description="All works, filtered and ordered; newest first by default.",
+        metadata=reads(relation=relations.ROOT_WORKS, build=work_page),
+    )
     async def works(
         self,
         first: int | None = None,

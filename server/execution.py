@@ -13,7 +13,7 @@ import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from graphql import (
     ASTValidationRule,
@@ -37,8 +37,10 @@ from resolvers.telemetry.context import note_error_id
 from schema.context import Context
 from server.compiled import run_compiled
 from server.lru import LRU
+from server.planner import run_planned
 
 log = logging.getLogger("peergraph.graphql")
+T = TypeVar("T")
 
 PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
 VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
@@ -171,6 +173,12 @@ class Executor:
             await pre(op, ctx)
         if op.kind is OperationType.QUERY:  # a trusted document's plan (server/compiled.py)
             data = await run_compiled(op.query, prepared.document, op.variables, ctx)
+            if data is None:  # any other read: the planner, if it covers the document
+                assert op.definition is not None
+                planned = run_planned(
+                    self.schema, op.query, prepared.document, op.definition, op.variables, ctx
+                )
+                data = await _within(planned, self.timeout)
             if data is not None:
                 extensions = dict(ctx.response_extensions)
                 return {"data": data, "extensions": extensions} if extensions else {"data": data}
@@ -204,6 +212,20 @@ async def _await(
         return result
     try:
         return await asyncio.wait_for(outcome, limit)
+    except TimeoutError:
+        raise RequestError(
+            [coded(f"The operation took longer than {limit:g}s and was stopped", "TIMEOUT")], 504
+        ) from None
+
+
+async def _within(outcome: Awaitable[T], limit: float | None) -> T:
+    """`outcome`, stopped with TIMEOUT (as the executor is) after `limit` seconds."""
+    if limit is None:
+        return await outcome
+    try:
+        # in this task (no extra task per request, as wait_for would make)
+        async with asyncio.timeout(limit):
+            return await outcome
     except TimeoutError:
         raise RequestError(
             [coded(f"The operation took longer than {limit:g}s and was stopped", "TIMEOUT")], 504

@@ -126,10 +126,11 @@ async def test_profile_query_is_pinned_and_flat(
     api: GraphQLClient, graph: Graph, api_db: str, compiled: bool
 ) -> None:
     # when the reference profile query runs for the small and the big author, through the
-    # general executor and through the default path (which may use a compiled plan)
+    # general executor and through the default path (the planner, or a compiled plan)
     with pytest.MonkeyPatch.context() as patch:
         if not compiled:
             patch.setattr(settings, "COMPILED_PLANS", False, raising=False)
+            patch.setattr(settings, "PLANNER", False)
         small, small_sql = await _profile(api, gid("Author", graph.small))
         big, big_sql = await _profile(api, gid("Author", graph.big))
     # then the answers are the full profiles …
@@ -140,10 +141,8 @@ async def test_profile_query_is_pinned_and_flat(
     assert len(big["collaborators"]["edges"]) == 4
     assert big["collaborators"]["totalCount"] == big["counts"]["closeCollaborators"] > 4
     # … and each took the pinned number of statements, the same for 5 works and for 500:
-    # 5 through the executor; 1 where a compiled plan answers (PostgreSQL, server/compiled.py)
-    expected = PROFILE_STATEMENTS
-    if compiled and api_db == "postgres" and getattr(settings, "COMPILED_PLANS", False):
-        expected = 1
+    # 5 through the executor; 1 where the planner or a compiled plan answers
+    expected = 1 if compiled else PROFILE_STATEMENTS
     assert len(small_sql) == expected, small_sql
     assert len(big_sql) == expected, big_sql
     if expected == PROFILE_STATEMENTS:
@@ -152,24 +151,28 @@ async def test_profile_query_is_pinned_and_flat(
             assert sum(table in s for s in big_sql) == 1, (table, big_sql)
 
 
-async def test_compiled_and_executor_profiles_agree(api: GraphQLClient, graph: Graph) -> None:
-    # when the profile is answered with and without compiled plans
+async def test_planned_and_executor_profiles_agree(api: GraphQLClient, graph: Graph) -> None:
+    # when the profile is answered by the planner and by the general executor
     default, _ = await _profile(api, gid("Author", graph.big))
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(settings, "COMPILED_PLANS", False, raising=False)
+        patch.setattr(settings, "PLANNER", False)
         general, _ = await _profile(api, gid("Author", graph.big))
     # then the answers are identical
     assert default == general
 
 
 async def test_profile_by_orcid_adds_one_lookup(api: GraphQLClient, graph: Graph) -> None:
-    # when the profile is asked for by ORCID instead of the global id
+    # when the profile is asked for by ORCID instead of the global id, through the executor
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(settings, "COMPILED_PLANS", False, raising=False)
+        patch.setattr(settings, "PLANNER", False)
         author, statements = await _profile(api, f"orcid:{graph.big_orcid}")
     # then one more statement resolves the ORCID, and nothing else changes
     assert author["id"] == gid("Author", graph.big)
     assert len(statements) == PROFILE_STATEMENTS + 1, statements
+    # and the planner looks the ORCID up in its one statement
+    planned, statements = await _profile(api, f"orcid:{graph.big_orcid}")
+    assert planned == author and len(statements) == 1, statements
 
 
 AUTHORS_LIST = """query($n: Int) { authors(first: $n, orderBy: WORKS_COUNT_DESC) {
@@ -190,8 +193,11 @@ async def test_a_list_of_authors_does_not_grow_with_its_length(
     # (15 at most: with each work's authorships costed as 100 and their institutions as 10,
     # one author's 3 works can return 3,325 nodes, and MAX_QUERY_NODES is 50,000)
     for n in (2, 8, 15):
-        # when n authors are listed, each with affiliation, topics, collaborators and works
-        with count_sql() as log:
+        # when n authors are listed through the executor (the planner answers it with one
+        # statement: tests/api/test_planner_sql_counts.py), each with affiliation, topics,
+        # collaborators and works
+        with count_sql() as log, pytest.MonkeyPatch.context() as patch:
+            patch.setattr(settings, "PLANNER", False)
             body = await api(AUTHORS_LIST, {"n": n})
         assert "errors" not in body, body
         assert len(body["data"]["authors"]["edges"]) == n
@@ -210,8 +216,9 @@ async def test_nodes_batches_ids(api: GraphQLClient, graph: Graph) -> None:
     works = await fetch("SELECT id FROM work ORDER BY id LIMIT 38")
     ids = [gid("Author", r["id"]) for r in rows] + [gid("Work", r["id"]) for r in works]
     ids += ["orcid:0000-0001-0000-0005", "orcid:0000-0001-0000-0500"]
-    # when nodes() resolves them
-    with count_sql() as log:
+    # when nodes() resolves them through the executor (the planner: test_planner_sql_counts.py)
+    with count_sql() as log, pytest.MonkeyPatch.context() as patch:
+        patch.setattr(settings, "PLANNER", False)
         body = await api("query($ids: [ID!]!) { nodes(ids: $ids) { id } }", {"ids": ids})
     # then every one is found with one statement per kind plus one for the ORCIDs
     assert None not in body["data"]["nodes"]

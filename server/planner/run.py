@@ -1,0 +1,193 @@
+"""Running a planned operation, or saying why not (None: the executor answers).
+
+A root field is answered by one statement: `author(id:)`, `node(id:)` and the like by the
+object's row with every relation it selects, `nodes(ids:)` by one aggregate per node type,
+`authors`/`works` by the page and (when selected) its count. Whatever the planner does not
+cover, or any answer that would carry an error (a malformed id, `first` over the limit, a null
+in a non-null field), makes the whole operation fall back to graphql-core's executor, which
+then answers exactly as it always has.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    GraphQLObjectType,
+    GraphQLSchema,
+    OperationDefinitionNode,
+    OperationType,
+)
+from graphql.execution.values import get_variable_values
+from tortoise.exceptions import OperationalError
+
+import settings
+from resolvers.errors import ApiError
+from resolvers.ids import from_global_id, parse_external
+from resolvers.relations import NODE_TABLES, Unplanned
+from resolvers.sql import fetch, is_postgres
+from server.planner.shape import Shaper, decode
+from server.planner.sql import Builder
+from server.planner.tree import Sel, TreeCache
+
+log = logging.getLogger("peergraph.planner")
+
+
+class Planner:
+    """One per schema: the cache of plan trees and the classes behind the node types."""
+
+    def __init__(self, schema: GraphQLSchema) -> None:
+        self.schema = schema
+        self.trees = TreeCache()
+        self.classes: dict[str, Any] = {}
+        for name in NODE_TABLES:
+            gtype = schema.get_type(name)
+            assert isinstance(gtype, GraphQLObjectType)
+            self.classes[name] = (gtype.extensions or {})["strawberry-definition"].origin
+
+    async def run(
+        self,
+        query: str,
+        document: DocumentNode,
+        operation: OperationDefinitionNode,
+        raw_variables: dict[str, Any] | None,
+        ctx: Any,
+    ) -> dict[str, Any]:
+        """`data` for the operation; raises Unplanned (or the error the executor would
+        report) when the executor must answer."""
+        if operation.operation is not OperationType.QUERY:
+            raise Unplanned("only queries are planned")
+        coerced = get_variable_values(
+            self.schema, operation.variable_definitions or (), raw_variables or {}
+        )
+        if isinstance(coerced, list):
+            raise Unplanned("variable errors are the executor's to report")
+        roots = self.trees.get(self.schema, query, document, operation, coerced)
+        builder = Builder(self.schema, is_postgres(), coerced)
+        shaper = Shaper(builder, ctx)
+        data: dict[str, Any] = {}
+        for sel in roots:
+            data[sel.key] = await self.root(sel, builder, shaper)
+        return data
+
+    async def root(self, sel: Sel, builder: Builder, shaper: Shaper) -> Any:
+        if sel.gfield is None:
+            return "Query"
+        reads = sel.reads
+        if reads is None:
+            raise Unplanned(f"Query.{sel.name} declares nothing")
+        if reads.relation is not None:
+            statement = builder.root_relation(sel, reads.relation)
+            rows = await _fetch(statement.sql, statement.params)
+            row = rows[0]
+            slot = builder.slots[id(sel)]
+            total = row.get("c")
+            assert reads.build is not None
+            value = reads.build(None, decode(row["r"]), slot.bound, lambda: total)
+            return await shaper.value(value, sel.gfield.type, sel)
+        if reads.node is None:
+            raise Unplanned(f"Query.{sel.name} is not read from rows")
+        args = builder.args(sel)
+        many = "ids" in args
+        values = args["ids"] if many else [args["id"]]
+        if many and len(values) > settings.MAX_NODE_IDS:
+            raise Unplanned("too many ids: the executor reports it")
+        wanted = [self.decode_id(v, reads.node) for v in values]
+        found = await self.fetch_nodes(sel, builder, wanted)
+        objects = [found.get(w) if w else None for w in wanted]
+        return await shaper.value(objects if many else objects[0], sel.gfield.type, sel)
+
+    @staticmethod
+    def decode_id(value: Any, expect: str) -> tuple[str, str, Any] | None:
+        """(type, column, value) naming the object, or None when the id names nothing."""
+        if not isinstance(value, str) or not value.strip():
+            raise Unplanned("an empty id: the executor reports it")
+        external = parse_external(value)
+        if external is not None:
+            key = external.value[:1] if external.scheme == "openalex" else ""
+            named = EXTERNAL_COLUMNS.get((external.scheme, key))
+            if named is None or (expect != "Node" and named[0] != expect):
+                raise Unplanned(f"a {external.scheme} id here is the executor's to resolve")
+            return (*named, external.value)
+        gid = from_global_id(value)
+        if gid.type not in NODE_TABLES or (expect != "Node" and gid.type != expect):
+            raise Unplanned(f"a {gid.type} id")
+        return (gid.type, "id", gid.int_id) if gid.in_range else None
+
+    async def fetch_nodes(
+        self, sel: Sel, builder: Builder, wanted: list[tuple[str, str, Any] | None]
+    ) -> dict[tuple[str, str, Any], Any]:
+        # one aggregate per type (its relations' slots are the type's), over every column asked
+        groups: dict[str, dict[str, list[Any]]] = {}
+        for item in wanted:
+            if item is not None:
+                values = groups.setdefault(item[0], {}).setdefault(item[1], [])
+                if item[2] not in values:
+                    values.append(item[2])
+        if not groups:
+            return {}
+        parts, params = [], []
+        for i, (type_name, columns) in enumerate(groups.items()):
+            expr, expr_params = builder.root_node(sel, type_name, columns)
+            parts.append(f"{expr} AS r{i}")
+            params.extend(expr_params)
+        rows = await _fetch(f"SELECT {', '.join(parts)}", params)
+        found: dict[tuple[str, str, Any], Any] = {}
+        for i, (type_name, columns) in enumerate(groups.items()):
+            cls = self.classes[type_name]
+            for row in decode(rows[0][f"r{i}"]) or []:
+                obj = cls.of(row)
+                for column in columns:
+                    found[(type_name, column, row[column])] = obj
+        return found
+
+
+async def _fetch(sql: str, params: list[Any]) -> list[dict[str, Any]]:
+    try:
+        return await fetch(sql, params)
+    except OperationalError as error:
+        # SQLite's parser has a fixed stack: about five levels of nested lists are its limit
+        if "parser stack overflow" in str(error):
+            raise Unplanned("nested too deep for SQLite's parser") from None
+        raise
+
+
+#: external id scheme (and OpenAlex's letter) → the type and the unique column it names, as
+#: resolvers/loaders.py looks them up (OpenAlex topic and source ids are left to the executor)
+EXTERNAL_COLUMNS = {
+    ("orcid", ""): ("Author", "orcid"),
+    ("doi", ""): ("Work", "doi"),
+    ("arxiv", ""): ("Work", "arxiv_id"),
+    ("ror", ""): ("Institution", "ror"),
+    ("openalex", "A"): ("Author", "openalex_id"),
+    ("openalex", "W"): ("Work", "openalex_id"),
+    ("openalex", "I"): ("Institution", "openalex_id"),
+}
+
+_PLANNERS: dict[int, Planner] = {}
+
+
+async def run_planned(
+    schema: GraphQLSchema,
+    query: str,
+    document: DocumentNode,
+    operation: OperationDefinitionNode,
+    variables: dict[str, Any] | None,
+    ctx: Any,
+) -> dict[str, Any] | None:
+    """`data` from the planner, or None when graphql-core's executor must answer."""
+    if not settings.PLANNER:
+        return None
+    planner = _PLANNERS.get(id(schema))
+    if planner is None:
+        planner = _PLANNERS[id(schema)] = Planner(schema)
+    try:
+        return await planner.run(query, document, operation, variables, ctx)
+    except (Unplanned, ApiError) as reason:
+        log.debug("executor answers: %s", reason)
+        return None
+    except Exception:
+        log.exception("the planner failed; the executor answers")
+        return None

@@ -1,0 +1,198 @@
+"""The planned surface of the served schema, for the differential test: the read root fields
+the planner answers, and only the fields and arguments it plans (no graph slices),
+so that hypothesis-graphql spends its examples where the planner can be wrong.
+
+Generated documents are then made meaningful: ids come from the test's graph (with a few
+unknown and malformed ones), `first` is brought into 0..12 and `after` is dropped, so most
+documents reach the SQL instead of stopping at an argument error. Then some fields get aliases,
+some paged fields a second aliased copy with another page size, and some selections move into
+inline fragments under @include/@skip.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from graphql import (
+    ArgumentNode,
+    BooleanValueNode,
+    DirectiveNode,
+    DocumentNode,
+    FieldDefinitionNode,
+    FieldNode,
+    GraphQLSchema,
+    InlineFragmentNode,
+    InterfaceTypeDefinitionNode,
+    IntValueNode,
+    ListValueNode,
+    NamedTypeNode,
+    NameNode,
+    ObjectFieldNode,
+    ObjectTypeDefinitionNode,
+    SelectionSetNode,
+    StringValueNode,
+    TypeDefinitionNode,
+    build_ast_schema,
+    parse,
+    visit,
+)
+from graphql.language import Visitor
+
+SDL = Path(__file__).resolve().parents[2] / "schema.graphql"
+ROOTS = ("node", "nodes", "author", "authors", "work", "works", "topic", "institution")
+#: fields the planner hands to the executor on purpose (a slice is computed by a worker)
+LEFT_OUT = {("Author", "graphSlice")}
+LEFT_OUT_ARGS: set[str] = set()
+NODE_TYPES = {"Author", "Work", "Topic", "Institution"}
+#: the type a filter's id field names
+FILTER_IDS = {"topic": "Topic", "institution": "Institution", "author": "Author"}
+#: the type a root field's `id` names
+KINDS = {"author": "Author", "work": "Work", "topic": "Topic", "institution": "Institution"}
+
+
+def _named(node: Any) -> str:
+    while not isinstance(node, NamedTypeNode):
+        node = node.type
+    return node.name.value
+
+
+def _copy(node: Any, **changes: Any) -> Any:
+    kwargs = {k: getattr(node, k) for k in node.keys if k != "loc"}
+    return type(node)(**{**kwargs, **changes})
+
+
+def planned_schema() -> GraphQLSchema:
+    """The served schema (schema.graphql) cut down to the planned surface."""
+    document = parse(SDL.read_text())
+    types: dict[str, TypeDefinitionNode] = {}
+    others = []
+    for definition in document.definitions:
+        if isinstance(definition, TypeDefinitionNode):
+            types[definition.name.value] = definition
+        else:
+            others.append(definition)
+
+    def cut(definition: TypeDefinitionNode) -> TypeDefinitionNode:
+        if not isinstance(definition, ObjectTypeDefinitionNode | InterfaceTypeDefinitionNode):
+            return definition
+        name = definition.name.value
+        fields: list[FieldDefinitionNode] = []
+        for f in definition.fields or ():
+            if name == "Query" and f.name.value not in ROOTS:
+                continue
+            if (name, f.name.value) in LEFT_OUT:
+                continue
+            arguments = tuple(a for a in f.arguments or () if a.name.value not in LEFT_OUT_ARGS)
+            fields.append(_copy(f, arguments=arguments))
+        result: TypeDefinitionNode = _copy(definition, fields=tuple(fields))
+        return result
+
+    kept: dict[str, TypeDefinitionNode] = {}
+    todo = ["Query", *NODE_TYPES]
+    while todo:
+        name = todo.pop()
+        if name in kept or name not in types:
+            continue
+        kept[name] = cut(types[name])
+        definition = kept[name]
+        for f in getattr(definition, "fields", None) or ():
+            todo.append(_named(f.type))
+            todo.extend(_named(a.type) for a in getattr(f, "arguments", None) or ())
+    return build_ast_schema(DocumentNode(definitions=(*others, *kept.values())))
+
+
+class _Meaningful(Visitor):
+    def __init__(self, pick_id: Callable[[int, str | None], str]) -> None:
+        super().__init__()
+        self.pick_id = pick_id
+        self.n = 0
+        self.kind: str | None = None
+
+    def enter_field(self, node: Any, *_args: Any) -> None:
+        self.kind = KINDS.get(node.name.value)
+
+    def enter_argument(self, node: ArgumentNode, *_args: Any) -> Any:
+        name = node.name.value
+        if name == "after":
+            return self.REMOVE
+        if name == "id":
+            return ArgumentNode(name=node.name, value=self._id())
+        if name == "ids" and isinstance(node.value, ListValueNode):
+            values = tuple(self._id() for _ in node.value.values)
+            return ArgumentNode(name=node.name, value=ListValueNode(values=values))
+        if name == "first" and isinstance(node.value, IntValueNode):
+            value = IntValueNode(value=str(abs(int(node.value.value)) % 13))
+            return ArgumentNode(name=node.name, value=value)
+        if name in ("from", "to") and isinstance(node.value, IntValueNode):
+            year = 2015 + abs(int(node.value.value)) % 8 + (3 if name == "to" else 0)
+            return ArgumentNode(name=node.name, value=IntValueNode(value=str(year)))
+        return None
+
+    def enter_object_field(self, node: ObjectFieldNode, *_args: Any) -> Any:
+        kind = FILTER_IDS.get(node.name.value)
+        if kind is None or not isinstance(node.value, StringValueNode):
+            return None
+        self.n += 1
+        return ObjectFieldNode(
+            name=node.name, value=StringValueNode(value=self.pick_id(self.n, kind))
+        )
+
+    def _id(self) -> StringValueNode:
+        self.n += 1
+        return StringValueNode(value=self.pick_id(self.n, self.kind))
+
+
+class _Variants(Visitor):
+    """Aliases, a second copy of a paged field with another page size, and selections moved
+    into inline fragments under @include/@skip: what graphql-core's field collection merges,
+    and what hypothesis-graphql does not write itself."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.n = 0
+
+    def leave_selection_set(self, node: SelectionSetNode, *_args: Any) -> Any:
+        self.n += 1
+        selections = list(node.selections)
+        extra: list[Any] = []
+        for index, selection in enumerate(selections):
+            if not isinstance(selection, FieldNode) or selection.name.value.startswith("__"):
+                continue
+            self.n += 1
+            if self.n % 3 == 0 and selection.alias is None:
+                selections[index] = selection = _copy(selection, alias=NameNode(value=f"a{self.n}"))
+            first = [a for a in selection.arguments or () if a.name.value == "first"]
+            if self.n % 4 == 0 and first and isinstance(first[0].value, IntValueNode):
+                size = IntValueNode(value=str((int(first[0].value.value) + 1) % 13))
+                arguments = tuple(
+                    _copy(a, value=size) if a.name.value == "first" else a
+                    for a in selection.arguments or ()
+                )
+                alias = NameNode(value=f"b{self.n}")
+                extra.append(_copy(selection, alias=alias, arguments=arguments))
+        if self.n % 5 == 0 and len(selections) > 1:
+            condition = "include" if self.n % 2 else "skip"
+            directive = DirectiveNode(
+                name=NameNode(value=condition),
+                arguments=(
+                    ArgumentNode(
+                        name=NameNode(value="if"),
+                        value=BooleanValueNode(value=condition == "include"),
+                    ),
+                ),
+            )
+            fragment = InlineFragmentNode(
+                type_condition=None,
+                directives=(directive,),
+                selection_set=SelectionSetNode(selections=tuple(selections[1:])),
+            )
+            selections = [selections[0], fragment]
+        return _copy(node, selections=tuple([*selections, *extra]))
+
+
+def meaningful(document: DocumentNode, pick_id: Callable[[int, str | None], str]) -> DocumentNode:
+    """The document with real ids, small `first`s, plausible years and no `after`."""
+    result: DocumentNode = visit(visit(document, _Meaningful(pick_id)), _Variants())
+    return result
