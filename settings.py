@@ -96,6 +96,7 @@ MODEL_MODULES: list[str] = [
     "models.topics",
     "models.institutions",
     "models.social",
+    "models.imports",
 ]
 
 

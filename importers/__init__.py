@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import os
 import sys
 import time
 from collections import Counter, deque
@@ -42,6 +43,7 @@ from importers.common import (
 )
 from importers.openalex import OpenAlexImporter
 from importers.refresh import refresh_aggregates
+from importers.runs import begin_run, die_with_parent, finish_run
 from importers.sql import Sql
 from models.database import dialect
 from resolvers.sql import execute, is_postgres
@@ -212,9 +214,24 @@ async def run_import(
     )
     # fork, not spawn: the worker needs no re-import of the caller's main module, and it only
     # runs `_parse_chunk` (pure Python on its arguments), never the inherited connections.
+    # the worker dies with this process, even on `kill -9` (importers/runs.py)
     pool = (
-        ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) if parallel else None
+        ProcessPoolExecutor(
+            1,
+            mp_context=multiprocessing.get_context("fork"),
+            initializer=die_with_parent,
+            initargs=(os.getpid(),),
+        )
+        if parallel
+        else None
     )
+    run_id, interrupted = await begin_run(kind)
+    if interrupted:
+        log.warning(
+            "%d earlier import(s) did not finish (killed?): every aggregate is recomputed and"
+            " the slice data version bumped at the end of this one",
+            len(interrupted),
+        )
     try:
         with bar:
             task = bar.add_task(f"import {kind}", total=total)
@@ -236,8 +253,9 @@ async def run_import(
                 await run.write(done, await parsed)
                 bar.update(task, completed=read)
             bar.update(task, description="refresh aggregates")
-            await refresh_aggregates(run.touched)
-            if run.touched and is_postgres():
+            # repairing a killed run: which authors it touched is not known, so all of them
+            await refresh_aggregates(None if interrupted else run.touched)
+            if (run.touched or interrupted) and is_postgres():
                 # fresh statistics: without them the planner seq-scanned citation for slices
                 # after a bulk import; and a visibility map, without which every "index-only"
                 # count of the slice degree pass read the heap (docs/benchmarks.md). Autovacuum
@@ -248,9 +266,11 @@ async def run_import(
         if pool is not None:
             pool.shutdown(cancel_futures=True)
         rejects.close()
-    if summary.changed:
+    if summary.changed or interrupted:
         from workers.runtime import announce_data_change
 
         await announce_data_change()  # cached graph slices of the old data become stale
+    await finish_run(run_id, interrupted)
+    summary.repaired = len(interrupted)
     summary.seconds = time.perf_counter() - started
     return summary

@@ -55,6 +55,8 @@ class ImportSummary:
     skipped: Counter[str] = field(default_factory=Counter)
     rejected: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    #: earlier runs that never finished, whose aggregates and data version this run repaired
+    repaired: int = 0
 
     @property
     def changed(self) -> bool:
@@ -71,6 +73,11 @@ class ImportSummary:
             lines.append(f"  {kind}: {created:,} created, {updated:,} updated")
         if not self.changed:
             lines.append("  nothing changed")
+        if self.repaired:
+            lines.append(
+                f"  repaired {self.repaired} interrupted import(s): every aggregate recomputed,"
+                " graph slices made stale"
+            )
         for kind, count in sorted(self.skipped.items()):
             why = ": type not modelled" if kind in NOT_MODELLED.values() else ""
             lines.append(f"  skipped {count:,} {kind} record(s){why}")

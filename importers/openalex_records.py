@@ -312,4 +312,5 @@ def work_record(rec: dict[str, Any], key: str, nested: Nested) -> WorkRecord:
         nested.topics.setdefault(*topic)
         topics[primary] = (opt_float(opt_dict(rec, "primary_topic"), "score") or 0.0, True)
     refs = {r for r in map(openalex_id, opt_list(rec, "referenced_works")) if r and r[0] == "W"}
+    row["author_count"] = len(authorships)
     return WorkRecord(row, source[0] if source else None, authorships, topics, refs)

@@ -47,7 +47,7 @@ WORK = Table(
     key="openalex_id",
     date_cols=frozenset({"publication_date"}),
     unique_cols=("doi", "arxiv_id"),
-    defaults={"cited_by_count": 0, "pub_sort": 0, "type": "OTHER"},
+    defaults={"cited_by_count": 0, "pub_sort": 0, "type": "OTHER", "author_count": 0},
     updated_at=True,
 )
 ARXIV_WORK = replace(WORK, key="arxiv_id", unique_cols=("doi",))
