@@ -101,11 +101,15 @@ class OpenAlexImporter:
         works = await upsert(sql, WORK, work_rows)
         summary.created["works"] += works.created
         summary.updated["works"] += works.updated
+        if works.stale:
+            summary.skipped["outdated work"] += len(works.stale)
         touched = {author_ids[k] for k in batch.authors}
         authorships: dict[int, list[AuthorshipRow]] = {}
         topics: dict[int, dict[int, tuple[float, bool]]] = {}
         references: dict[int, set[str]] = {}
         for key, w in batch.works.items():
+            if key in works.stale:  # its links stay those of the newer version stored
+                continue
             work_id = works.ids[key]
             authorships[work_id] = [
                 AuthorshipRow(
@@ -166,6 +170,8 @@ async def _both(
     kind = {"institution": "institutions", "topic": "topics", "source": "sources"}.get(
         table.name, "authors"
     )
+    if done.stale:  # older than the version stored
+        summary.skipped[f"outdated {kind.removesuffix('s')}"] += len(done.stale)
     summary.created[kind] += done.created + filled.created
     summary.updated[kind] += done.updated + filled.updated
     return {**done.ids, **filled.ids}
