@@ -36,6 +36,12 @@ MAX_PAGE_SIZE: int = config("PEERGRAPH_MAX_PAGE_SIZE", cast=int, default=100)
 MAX_NODE_IDS: int = config("PEERGRAPH_MAX_NODE_IDS", cast=int, default=100)
 #: Rows per transaction in the importers.
 IMPORT_BATCH_SIZE: int = config("PEERGRAPH_IMPORT_BATCH_SIZE", cast=int, default=1000)
+#: Only a work's first N authors (byline order) form collaboration pairs; every author still
+#: counts the work (docs/importers.md). Keeps the pairs linear in authorships: one paper with
+#: 3,000 authors would otherwise add 9 M.
+COLLABORATION_MAX_AUTHORS: int = config(
+    "PEERGRAPH_COLLABORATION_MAX_AUTHORS", cast=int, default=100
+)
 #: Run the arq worker inside `peergraph serve` (always on in the embedded default).
 INPROCESS_WORKER: bool = config("PEERGRAPH_INPROCESS_WORKER", cast=bool, default=False)
 

@@ -19,6 +19,7 @@ from collections.abc import Iterable, Sequence
 
 from tortoise.transactions import in_transaction
 
+import settings
 from importers.sql import Sql
 
 _TEMP = (
@@ -41,7 +42,9 @@ WHERE cited_id IS NULL AND EXISTS (SELECT 1 FROM work w WHERE w.openalex_id = ci
 
 #: Both sides come from tmp_aw, distinct (author, work) pairs: a pair with an author in tmp_rs
 #: has both authors in tmp_rs2 (co-authors included), so COUNT(*) counts distinct shared works
-#: and the aggregate hashes instead of sorting for a COUNT(DISTINCT). `{where}` keeps the pairs
+#: and the aggregate hashes instead of sorting for a COUNT(DISTINCT). Only authorships within
+#: the first `COLLABORATION_MAX_AUTHORS` of their work (`paired`) form pairs, so a work with
+#: 3,000 authors adds at most 100 x 99 rows, not 9 M. `{where}` keeps the pairs
 #: with an author in tmp_rs, through tmp_aw's `in_rs` flag: an `IN (SELECT …)` inside an OR
 #: cannot become a join, and PostgreSQL rescans the subquery per row once its hash table
 #: outgrows work_mem (at 10^6 works a plan of cost 10^12 that never ended).
@@ -51,9 +54,9 @@ SELECT x.author_id AS author_id, y.author_id AS coauthor_id,
        COUNT(*) AS shared_works,
        MIN(w.publication_year) AS first_year, MAX(w.publication_year) AS last_year
 FROM tmp_aw x
-JOIN tmp_aw y ON y.work_id = x.work_id AND y.author_id <> x.author_id
+JOIN tmp_aw y ON y.work_id = x.work_id AND y.author_id <> x.author_id AND y.paired
 JOIN work w ON w.id = x.work_id
-{where}
+WHERE x.paired {where}
 GROUP BY x.author_id, y.author_id
 """
 
@@ -207,6 +210,7 @@ class _Refresh:
         self.sql = sql
         self.ids = ids
         self.ne = "IS DISTINCT FROM" if sql.pg else "IS NOT"
+        self.bound = int(settings.COLLABORATION_MAX_AUTHORS)
 
     async def run(self) -> None:
         sql = self.sql
@@ -230,18 +234,20 @@ class _Refresh:
                 "CREATE TEMP TABLE tmp_rs2 AS SELECT id FROM tmp_rs UNION"
                 " SELECT b.author_id FROM authorship a JOIN authorship b ON b.work_id = a.work_id"
                 " WHERE a.author_id IN (SELECT id FROM tmp_rs) AND b.author_id IS NOT NULL"
+                f" AND a.position < {self.bound} AND b.position < {self.bound}"
             )
         await self._index("tmp_rs2", "id")
         await sql.execute(
-            "CREATE TEMP TABLE tmp_aw AS SELECT DISTINCT a.author_id, a.work_id,"
-            " (r.id IS NOT NULL) AS in_rs FROM authorship a JOIN tmp_rs2 s ON s.id = a.author_id"
-            " LEFT JOIN tmp_rs r ON r.id = a.author_id"
+            "CREATE TEMP TABLE tmp_aw AS SELECT a.author_id, a.work_id,"
+            f" (r.id IS NOT NULL) AS in_rs, (MIN(a.position) < {self.bound}) AS paired"
+            " FROM authorship a JOIN tmp_rs2 s ON s.id = a.author_id"
+            " LEFT JOIN tmp_rs r ON r.id = a.author_id GROUP BY a.author_id, a.work_id, r.id"
         )
         await self._index("tmp_aw", "author_id")
         await self._index("tmp_aw", "work_id")
         await self._analyze("tmp_rs", "tmp_rs2", "tmp_aw")
 
-        await sql.execute(_COLLABORATIONS.format(where="" if full else "WHERE x.in_rs OR y.in_rs"))
+        await sql.execute(_COLLABORATIONS.format(where="" if full else "AND (x.in_rs OR y.in_rs)"))
         await self._index("tmp_collab", "author_id, coauthor_id")
         await self._sync(
             "collaboration",
