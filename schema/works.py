@@ -177,6 +177,14 @@ class Work(Node):
     def cited_by_count(self) -> int:
         return int(self._row["cited_by_count"])
 
+    @strawberry.field(
+        description="How many authors the record names. All of them are in `authorships` and"
+        " count the work as theirs; only the first PEERGRAPH_COLLABORATION_MAX_AUTHORS"
+        " (default 100) become each other's collaborators."
+    )
+    def author_count(self) -> int:
+        return int(self._row["author_count"])
+
     @strawberry.field(description="Authors in byline order.", metadata=cost(list_size=25))
     async def authorships(self, info: Info) -> list[Authorship]:
         rows = await info.context.loaders.authorships.load(self._row["id"])
