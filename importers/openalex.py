@@ -92,7 +92,10 @@ class OpenAlexImporter:
         inst_ids = await _both(sql, INSTITUTION, batch.institutions, nested.institutions, summary)
         topic_ids = await _both(sql, OPENALEX_TOPIC, batch.topics, nested.topics, summary)
         source_ids = await _both(sql, SOURCE, batch.sources, nested.sources, summary)
-        author_ids = await _both(sql, AUTHOR, batch.authors, nested.authors, summary)
+        author_changed: set[str] = set()
+        author_ids = await _both(
+            sql, AUTHOR, batch.authors, nested.authors, summary, author_changed
+        )
         work_rows = {
             key: {**w.row, "source_id": source_ids.get(w.source_key or "")}
             for key, w in batch.works.items()
@@ -103,7 +106,9 @@ class OpenAlexImporter:
         summary.updated["works"] += works.updated
         if works.stale:
             summary.skipped["outdated work"] += len(works.stale)
-        touched = {author_ids[k] for k in batch.authors}
+        # the authors whose aggregates may change: new or changed author records, and the
+        # authors of works whose row or links changed (an unchanged re-import touches none)
+        touched = {author_ids[k] for k in author_changed}
         authorships: dict[int, list[AuthorshipRow]] = {}
         topics: dict[int, dict[int, tuple[float, bool]]] = {}
         references: dict[int, set[str]] = {}
@@ -121,12 +126,14 @@ class OpenAlexImporter:
                 )
                 for pos, (author, raw, corr, insts) in enumerate(w.authorships)
             ]
-            touched.update(a.author_id for a in authorships[work_id] if a.author_id is not None)
             topics[work_id] = {topic_ids[t]: v for t, v in w.topics.items()}
             references[work_id] = w.references
         touched |= await replace_authorships(sql, authorships, summary)
-        await replace_work_topics(sql, topics, summary)
-        await replace_citations(sql, references, summary)
+        changed = {works.ids[k] for k in works.changed}
+        changed |= await replace_work_topics(sql, topics, summary)
+        changed |= await replace_citations(sql, references, summary)
+        for work_id in changed & authorships.keys():
+            touched.update(a.author_id for a in authorships[work_id] if a.author_id is not None)
         affiliations = {
             (author_ids[a], inst_ids[i]): years
             for a, insts in nested.affiliations.items()
@@ -161,12 +168,16 @@ async def _both(
     full: dict[str, dict[str, Any]],
     nested: dict[str, dict[str, Any]],
     summary: ImportSummary,
+    changed: set[str] | None = None,
 ) -> dict[str, int]:
-    """Upsert full records, then fill in entities only seen nested in other records."""
+    """Upsert full records, then fill in entities only seen nested in other records; adds the
+    keys of the rows created or updated to `changed`."""
     done = await upsert(sql, table, full)
     filled = await upsert(
         sql, table, {k: v for k, v in nested.items() if k not in full}, fill_only=True
     )
+    if changed is not None:
+        changed |= done.changed | filled.changed
     kind = {"institution": "institutions", "topic": "topics", "source": "sources"}.get(
         table.name, "authors"
     )

@@ -68,6 +68,8 @@ class Upserted:
     updated: int = 0
     #: keys whose stored row is a newer version than the record (left as stored)
     stale: set[Any] = field(default_factory=set)
+    #: keys of the rows created or updated
+    changed: set[Any] = field(default_factory=set)
 
 
 async def _drop_taken_unique_values(
@@ -138,6 +140,7 @@ async def upsert(
             shape = tuple(sorted(changes))
             updates[shape].append([sql.adapt(table, c, changes[c]) for c in shape] + [old["id"]])
             result.updated += 1
+            result.changed.add(key)
     for shape, values in updates.items():
         sets = [f"{c} = {sql.ph(i + 1)}" for i, c in enumerate(shape)]
         if table.updated_at:
@@ -164,6 +167,7 @@ async def upsert(
         await sql.insert_rows(table.name, all_cols, values, table.json_cols)
         result.ids.update(await sql.ids_by_key(table, new_keys))
         result.created = len(new_keys)
+        result.changed.update(new_keys)
     return result
 
 

@@ -83,3 +83,29 @@ async def test_an_older_version_is_left_out(db: str, tmp_path: Path) -> None:
     assert (await Work.get(openalex_id="W77")).title == "New title"
     assert await coauthors(1) == {"A3"}
     assert not await Author.exists(openalex_id="A2", works_count__gt=0)
+
+
+async def test_a_reimport_refreshes_only_the_authors_of_what_changed(
+    db: str, tmp_path: Path
+) -> None:
+    # given works by authors 1-2 and 3-8, imported, and every pair's aggregate then tampered
+    # with (so that a refresh that covers a pair shows by repairing it)
+    first = version("2024-01-01T00:00:00", "First", [1, 2])
+    second = {**version("2024-01-01T00:00:00", "Second", [3, 4, 5, 6, 7, 8]), "id": "W78"}
+    path = tmp_path / "both.jsonl"
+    path.write_text(json.dumps(first) + "\n" + json.dumps(second) + "\n")
+    await run_import("openalex", [path], rejects_dir=tmp_path, progress=False)
+    await Collaboration.all().update(shared_works=99)
+
+    # when the file is imported again with the first work alone changed (a newer version)
+    first["updated_date"], first["cited_by_count"] = "2024-02-01T00:00:00", 7
+    path.write_text(json.dumps(first) + "\n" + json.dumps(second) + "\n")
+    summary = await run_import("openalex", [path], rejects_dir=tmp_path, progress=False)
+
+    # then the first work's authors are refreshed and the second's are left alone
+    assert summary.updated["works"] == 1
+    one = await Author.get(openalex_id="A1")
+    three = await Author.get(openalex_id="A3")
+    assert (await Collaboration.get(author_id=one.id)).shared_works == 1
+    assert {c.shared_works for c in await Collaboration.filter(author_id=three.id)} == {99}
+    assert one.cited_by_count == 7
