@@ -17,17 +17,14 @@ import asyncio
 import logging
 import multiprocessing
 import os
-import sys
 import time
 from collections import Counter, deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
-from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from tortoise.exceptions import BaseORMException
 from tortoise.transactions import in_transaction
 
@@ -42,6 +39,7 @@ from importers.common import (
     read_lines,
 )
 from importers.openalex import OpenAlexImporter
+from importers.progress import ImportProgress
 from importers.refresh import refresh_aggregates
 from importers.runs import begin_run, die_with_parent, finish_run
 from importers.sql import Sql
@@ -180,6 +178,18 @@ def _chunks(paths: Sequence[Path], size: int) -> Iterator[tuple[list[_Item], int
         yield items, done, True
 
 
+async def _next(
+    waiting: deque[tuple[list[_Item], asyncio.Future[_Parsed], int]],
+    bar: ImportProgress,
+    write: Callable[[list[_Item], _Parsed, int], Awaitable[None]],
+) -> None:
+    """Write the oldest chunk in flight, once the parse worker has it (waiting counts as parse)."""
+    items, future, read = waiting.popleft()
+    with bar.phase("parse"):
+        parsed = await future
+    await write(items, parsed, read)
+
+
 async def run_import(
     kind: Literal["openalex", "arxiv"],
     paths: Sequence[Path],
@@ -204,14 +214,6 @@ async def run_import(
         parallel = total >= PARALLEL_MIN_BYTES
     pg = dialect() == "postgres"
     size = batch_size or settings.IMPORT_BATCH_SIZE * (PG_BATCH_FACTOR if pg else 1)
-    bar = Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        DownloadColumn(),
-        TimeRemainingColumn(),
-        console=Console(stderr=True),
-        disable=not (progress and sys.stderr.isatty()),
-    )
     # fork, not spawn: the worker needs no re-import of the caller's main module, and it only
     # runs `_parse_chunk` (pure Python on its arguments), never the inherited connections.
     # the worker dies with this process, even on `kill -9` (importers/runs.py)
@@ -233,35 +235,38 @@ async def run_import(
             len(interrupted),
         )
     try:
-        with bar:
-            task = bar.add_task(f"import {kind}", total=total)
+        with ImportProgress(kind, total, progress) as bar:
             summary.files = len(paths)
             waiting: deque[tuple[list[_Item], asyncio.Future[_Parsed], int]] = deque()
+
+            async def write(items: list[_Item], parsed: _Parsed, read: int) -> None:
+                with bar.phase("write"):
+                    await run.write(items, parsed)
+                bar.advance(read, parsed.records)
+
             for items, read, _ in _chunks(paths, size):
                 if pool is None:
-                    await run.write(items, _parse_chunk(kind, items))
-                    bar.update(task, completed=read)
+                    with bar.phase("parse"):
+                        parsed = _parse_chunk(kind, items)
+                    await write(items, parsed, read)
                     continue
                 future = asyncio.wrap_future(pool.submit(_parse_chunk, kind, items))
                 waiting.append((items, future, read))
                 if len(waiting) > IN_FLIGHT:
-                    done, parsed, read = waiting.popleft()
-                    await run.write(done, await parsed)
-                    bar.update(task, completed=read)
+                    await _next(waiting, bar, write)
             while waiting:
-                done, parsed, read = waiting.popleft()
-                await run.write(done, await parsed)
-                bar.update(task, completed=read)
-            bar.update(task, description="refresh aggregates")
-            # repairing a killed run: which authors it touched is not known, so all of them
-            await refresh_aggregates(None if interrupted else run.touched)
+                await _next(waiting, bar, write)
+            with bar.phase("refresh", "refresh aggregates"):
+                # repairing a killed run: which authors it touched is not known, so all of them
+                await refresh_aggregates(None if interrupted else run.touched)
             if (run.touched or interrupted) and is_postgres():
                 # fresh statistics: without them the planner seq-scanned citation for slices
                 # after a bulk import; and a visibility map, without which every "index-only"
                 # count of the slice degree pass read the heap (docs/benchmarks.md). Autovacuum
                 # may be off, and is late after a bulk load either way.
-                bar.update(task, description="vacuum analyze")
-                await execute("VACUUM (ANALYZE)")
+                with bar.phase("vacuum", "vacuum analyze"):
+                    await execute("VACUUM (ANALYZE)")
+            summary.phases.update(bar.phases)
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)

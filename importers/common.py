@@ -57,6 +57,8 @@ class ImportSummary:
     seconds: float = 0.0
     #: earlier runs that never finished, whose aggregates and data version this run repaired
     repaired: int = 0
+    #: wall seconds per phase (importers.progress.ImportProgress)
+    phases: dict[str, float] = field(default_factory=dict)
 
     @property
     def changed(self) -> bool:
@@ -71,6 +73,9 @@ class ImportSummary:
         for kind in sorted(set(self.created) | set(self.updated)):
             created, updated = self.created[kind], self.updated[kind]
             lines.append(f"  {kind}: {created:,} created, {updated:,} updated")
+        if self.phases:
+            spent = ", ".join(f"{k} {v:.2f}s" for k, v in self.phases.items())
+            lines.append(f"  time: {spent}")
         if not self.changed:
             lines.append("  nothing changed")
         if self.repaired:
