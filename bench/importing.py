@@ -141,6 +141,7 @@ async def run_import(
     *,
     importers_from: Path | None = None,
     fresh: bool = True,
+    only: Path | None = None,
 ) -> ImportResult:
     """Import generated data into `db` (recreated and migrated unless `fresh` is false).
 
@@ -161,7 +162,7 @@ async def run_import(
     done = subprocess.run(
         [sys.executable, "-c", _RSS_WRAPPER, str(BIN / "peergraph"), "import", "openalex"]
         + ["--quiet", "--rejects-dir", "/tmp/bench-rejects"]
-        + [str(files / f"{name}.jsonl") for name in FILES],
+        + ([str(only)] if only else [str(files / f"{name}.jsonl") for name in FILES]),
         cwd=REPO,
         env=env,
         capture_output=True,
@@ -185,6 +186,28 @@ async def run_import(
         generate_seconds=generate_seconds,
         phases=phases_of(done.stderr),
     )
+
+
+CHANGED_LABEL = " changed works into the imported graph"
+
+
+def changed_works(files: Path, count: int, out: Path) -> Path:
+    """The first `count` works of the set as a newer version: a later `updated_date`, one more
+    citation, and the last author dropped (or a new one added to a single-author work), so
+    that rows, links and aggregates all change."""
+    with (files / "works.jsonl").open() as src, out.open("w") as dst:
+        for _, line in zip(range(count), src, strict=False):
+            work = json.loads(line)
+            work["updated_date"] = "2099-01-01T00:00:00"
+            work["cited_by_count"] = int(work.get("cited_by_count") or 0) + 1
+            authors = work.get("authorships") or []
+            if len(authors) > 1:
+                work["authorships"] = authors[:-1]
+            else:
+                new = {"id": "https://openalex.org/A99" + work["id"].rsplit("W", 1)[1]}
+                work["authorships"] = [*authors, {"author": {**new, "display_name": "New One"}}]
+            dst.write(json.dumps(work) + "\n")
+    return out
 
 
 def phases_of(summary: str) -> dict[str, float]:
@@ -237,11 +260,13 @@ def export_revision(ref: str) -> Path:
     return out
 
 
-def _row(label: str, r: ImportResult, floor_seconds: float) -> str:
+def _row(label: str, r: ImportResult, floor_seconds: float | None) -> str:
+    """A table row; `floor_seconds` None for a partial import (no floor of the same files)."""
     spent = ", ".join(f"{k} {v:.1f}" for k, v in r.phases.items()) or "-"
+    ratio = f"{r.seconds / floor_seconds:.1f}x" if floor_seconds else "-"
     return (
         f"| {label} | {r.works:,} | {r.authorships:,} | {r.seconds:.1f} | {r.works_per_s:,.0f}"
-        f" | {r.seconds / floor_seconds:.1f}x | {r.peak_rss_mib:,.0f} | {spent} |"
+        f" | {ratio} | {r.peak_rss_mib:,.0f} | {spent} |"
     )
 
 
@@ -259,6 +284,15 @@ async def _main(args: argparse.Namespace) -> dict[str, Any]:
     if args.reimport:
         again = await run_import(args.works, args.seed, admin, args.db, db_url, fresh=False)
         runs.append(("second, unchanged import", again))
+    if args.changed:
+        files, _ = generate(args.works, args.seed)
+        with tempfile.TemporaryDirectory(prefix="bench-changed-") as tmp:
+            path = changed_works(files, args.changed, Path(tmp) / "changed.jsonl")
+            changed = await run_import(
+                args.works, args.seed, admin, args.db, db_url, fresh=False, only=path
+            )
+        changed.works = args.changed  # the rate is of the changed works, not of the graph
+        runs.append((f"{args.changed:,}{CHANGED_LABEL}", changed))
     if args.sqlite:
         with tempfile.TemporaryDirectory(prefix="bench-sqlite-") as tmp:
             lite = f"sqlite://{tmp}/peergraph.sqlite3"
@@ -288,7 +322,7 @@ async def _main(args: argparse.Namespace) -> dict[str, Any]:
         " | where the time went (s) |\n|---|---:|---:|---:|---:|---:|---:|---|"
     )
     for label, r in runs:
-        print(_row(label, r, floor_seconds))
+        print(_row(label, r, None if label.endswith(CHANGED_LABEL) else floor_seconds))
     print(
         f"| floor: COPY of the same JSONL into a one-column table | {new.works:,} | |"
         f" {floor_seconds:.1f} | {new.works / floor_seconds:,.0f} | 1.0x | | |"
@@ -314,6 +348,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--reimport", action="store_true", help="also time a second, unchanged import")
     p.add_argument("--keep-db", action="store_true", help="do not drop the database at the end")
     p.add_argument("--sqlite", action="store_true", help="also import into a fresh SQLite file")
+    p.add_argument(
+        "--changed", type=int, default=0, help="then import N changed works into the graph"
+    )
     p.add_argument("--json", type=Path, help="write the figures here as JSON")
     p.add_argument("--data", type=Path, help="files already generated for --works and --seed")
     args = p.parse_args(argv)
