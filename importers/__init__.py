@@ -44,7 +44,7 @@ from importers.refresh import refresh_aggregates
 from importers.runs import begin_run, die_with_parent, finish_run
 from importers.sql import Sql
 from models.database import dialect
-from resolvers.sql import execute, is_postgres
+from resolvers.sql import execute, fetch_one, is_postgres
 
 __all__ = ["ImportSummary", "refresh_aggregates", "run_import"]
 
@@ -178,6 +178,18 @@ def _chunks(paths: Sequence[Path], size: int) -> Iterator[tuple[list[_Item], int
         yield items, done, True
 
 
+#: An import that touched at least this share of the authors ends with VACUUM (ANALYZE).
+VACUUM_MIN_SHARE = 0.05
+
+
+async def _large_change(touched: int) -> bool:
+    if not touched:
+        return False
+    rows = await fetch_one("SELECT reltuples AS n FROM pg_class WHERE relname = 'author'")
+    authors = float(rows["n"]) if rows else 0.0
+    return authors <= 0 or touched >= VACUUM_MIN_SHARE * authors
+
+
 async def _next(
     waiting: deque[tuple[list[_Item], asyncio.Future[_Parsed], int]],
     bar: ImportProgress,
@@ -259,11 +271,12 @@ async def run_import(
             with bar.phase("refresh", "refresh aggregates"):
                 # repairing a killed run: which authors it touched is not known, so all of them
                 await refresh_aggregates(None if interrupted else run.touched)
-            if (run.touched or interrupted) and is_postgres():
+            if is_postgres() and (interrupted or await _large_change(len(run.touched))):
                 # fresh statistics: without them the planner seq-scanned citation for slices
                 # after a bulk import; and a visibility map, without which every "index-only"
                 # count of the slice degree pass read the heap (docs/benchmarks.md). Autovacuum
-                # may be off, and is late after a bulk load either way.
+                # may be off, and is late after a bulk load either way. A small change into a
+                # large graph skips it: it moves neither, and costs as much as a large one.
                 with bar.phase("vacuum", "vacuum analyze"):
                     await execute("VACUUM (ANALYZE)")
             summary.phases.update(bar.phases)

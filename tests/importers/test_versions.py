@@ -7,9 +7,13 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from importers import run_import
 from models.authors import Author, Collaboration
 from models.works import Authorship, Work
+from resolvers.sql import execute
+from tests.factories import make_author
 
 
 def author(n: int) -> dict[str, Any]:
@@ -109,3 +113,19 @@ async def test_a_reimport_refreshes_only_the_authors_of_what_changed(
     assert (await Collaboration.get(author_id=one.id)).shared_works == 1
     assert {c.shared_works for c in await Collaboration.filter(author_id=three.id)} == {99}
     assert one.cited_by_count == 7
+
+
+async def test_only_a_large_change_ends_with_vacuum(db: str) -> None:
+    from importers import _large_change
+
+    if db != "postgres":
+        pytest.skip("VACUUM (ANALYZE) runs on PostgreSQL only")
+    # given a graph of 100 authors whose statistics PostgreSQL has
+    for _ in range(100):
+        await make_author()
+    await execute("ANALYZE author")
+    # then an import that touched 1 of them skips the closing VACUUM, one that touched 10 runs it
+    assert not await _large_change(1)
+    assert await _large_change(10)
+    # and nothing touched means nothing to vacuum
+    assert not await _large_change(0)
