@@ -235,6 +235,10 @@ class _Refresh:
                 " SELECT b.author_id FROM authorship a JOIN authorship b ON b.work_id = a.work_id"
                 " WHERE a.author_id IN (SELECT id FROM tmp_rs) AND b.author_id IS NOT NULL"
                 f" AND a.position < {self.bound} AND b.position < {self.bound}"
+                # former co-authors too: a pair that is gone changes both sides' counters, and
+                # the collaboration scope below reaches rows through tmp_rs2's index
+                " UNION SELECT coauthor_id FROM collaboration"
+                " WHERE author_id IN (SELECT id FROM tmp_rs)"
             )
         await self._index("tmp_rs2", "id")
         await sql.execute(
@@ -249,6 +253,7 @@ class _Refresh:
 
         await sql.execute(_COLLABORATIONS.format(where="" if full else "AND (x.in_rs OR y.in_rs)"))
         await self._index("tmp_collab", "author_id, coauthor_id")
+        await self._analyze("tmp_collab")
         await self._sync(
             "collaboration",
             "tmp_collab",
@@ -256,11 +261,15 @@ class _Refresh:
             ("shared_works", "first_year", "last_year"),
             "1 = 1"
             if full
-            else "(collaboration.author_id IN (SELECT id FROM tmp_rs)"
+            # the pairs of tmp_rs's authors, both ways (a pair is stored both ways, so the
+            # other side is in tmp_rs2): reached by the author_id index, not a scan
+            else "collaboration.author_id IN (SELECT id FROM tmp_rs2)"
+            " AND (collaboration.author_id IN (SELECT id FROM tmp_rs)"
             " OR collaboration.coauthor_id IN (SELECT id FROM tmp_rs))",
         )
         await sql.execute(_AUTHOR_TOPICS)
         await self._index("tmp_at", "author_id, topic_id")
+        await self._analyze("tmp_at")
         await self._sync(
             "author_topic",
             "tmp_at",

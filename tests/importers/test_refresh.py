@@ -140,3 +140,17 @@ async def test_only_the_first_authors_of_a_large_work_form_pairs(
     assert await digest() == full
     # and the work still counts for every author, the fifth included
     assert {(await Author.get(id=a.id)).works_count for a in five} == {1}
+
+
+async def test_a_partial_refresh_removes_a_lost_pair_both_ways(db: str) -> None:
+    # given ada and bob sharing a work, and an unrelated pair, refreshed once
+    ada, bob = await make_author(), await make_author()
+    shared = await make_work(authors=[ada, bob])
+    await make_work(authors=[await make_author(), await make_author()])
+    await refresh_aggregates()
+    # when bob's authorship of the shared work disappears and only bob is refreshed
+    await Authorship.filter(work_id=shared.id, author_id=bob.id).delete()
+    await refresh_aggregates([bob.id])
+    # then the pair is gone both ways, ada's row included though ada was not named
+    assert not await Collaboration.filter(author_id__in=[ada.id, bob.id]).exists()
+    assert (await Author.get(id=bob.id)).works_count == 0
