@@ -60,6 +60,12 @@ WORKER_RECONNECT_MIN_SECONDS: float = config(
 WORKER_RECONNECT_MAX_SECONDS: float = config(
     "PEERGRAPH_WORKER_RECONNECT_MAX_SECONDS", cast=float, default=30.0
 )
+#: Only a work's first N authors (byline order) form collaboration pairs; every author still
+#: counts the work (docs/importers.md). Keeps the pairs linear in authorships: one paper with
+#: 3,000 authors would otherwise add 9 M.
+COLLABORATION_MAX_AUTHORS: int = config(
+    "PEERGRAPH_COLLABORATION_MAX_AUTHORS", cast=int, default=100
+)
 #: Run the arq worker inside `peergraph serve` (always on in the embedded default).
 INPROCESS_WORKER: bool = config("PEERGRAPH_INPROCESS_WORKER", cast=bool, default=False)
 
@@ -187,6 +193,7 @@ MODEL_MODULES: list[str] = [
     "models.topics",
     "models.institutions",
     "models.social",
+    "models.imports",
 ]
 
 

@@ -123,3 +123,6 @@ SIGNUPS_PER_ADDRESS  # unused variable (settings.py: read by name in resolvers/t
 SIGNUPS_PER_EMAIL  # unused variable (settings.py: read by name in resolvers/throttle.py)
 LOGINS_PER_ADDRESS  # unused variable (settings.py: read by name in resolvers/throttle.py)
 LOGINS_PER_EMAIL  # unused variable (settings.py: read by name in resolvers/throttle.py)
+started_at  # unused variable (models/imports.py: a model field)
+finished_at  # unused variable (models/imports.py: a model field)
+repaired_by  # unused variable (models/imports.py: a model field)

@@ -1,10 +1,15 @@
 """Import throughput: `peergraph generate` then `peergraph import openalex` into a fresh
-PostgreSQL database, timed, with the importer's peak RSS.
+PostgreSQL database, timed, with the importer's peak RSS, where its time went, and the floor.
+
+The floor, timed in the same run: a plain `COPY` of the same JSONL files into a one-column
+table (no parsing, one index-less heap), the least any import of these files can cost on this
+machine; the import's "x floor" is its time over the floor's, which the machine's load distorts
+less than either figure alone.
 
 Runs on its own as well as from `python -m bench`:
 
     python -m bench.importing --works 100000             # new database peergraph_bench_import
-    python -m bench.importing --works 10000 --baseline-ref HEAD~3 --reimport
+    python -m bench.importing --works 10000 --baseline-ref HEAD~3 --reimport --sqlite
 
 `--baseline-ref` also imports the same files with the importers of another git revision (run
 from an exported copy shadowing `importers/`), back to back, so the two figures come from the
@@ -19,8 +24,10 @@ import asyncio
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -29,9 +36,14 @@ from typing import Any
 import asyncpg
 
 from bench.common import BIN, REPO, log
-
-#: Files in the order the importer wants them (referenced entities first).
-FILES = ("institutions", "sources", "topics", "authors", "works")
+from bench.import_floor import (
+    CHANGED_LABEL,
+    FILES,
+    changed_works,
+    floor,
+    phases_of,
+    recreate_database,
+)
 
 _RSS_WRAPPER = (
     "import resource, subprocess, sys\n"
@@ -50,6 +62,8 @@ class ImportResult:
     seconds: float
     peak_rss_mib: float
     generate_seconds: float | None
+    #: the importer's own wall seconds per phase (parse, write, refresh, vacuum)
+    phases: dict[str, float]
 
     @property
     def works_per_s(self) -> float:
@@ -93,24 +107,20 @@ def generate(works: int, seed: int) -> tuple[Path, float | None]:
     return out, time.perf_counter() - started
 
 
-async def recreate_database(admin_url: str, name: str) -> None:
-    if name in ("test", "postgres", "template0", "template1"):
-        raise SystemExit(f"refusing to recreate the database {name!r}")
-    conn = await asyncpg.connect(admin_url)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
+_COUNTS = (
+    "SELECT (SELECT count(*) FROM work) AS works, (SELECT count(*) FROM author) AS authors,"
+    " (SELECT count(*) FROM authorship) AS authorships"
+)
 
 
 async def counts(db_url: str) -> dict[str, int]:
+    if db_url.startswith("sqlite://"):
+        with sqlite3.connect(db_url.removeprefix("sqlite://")) as lite:
+            works, authors, authorships = lite.execute(_COUNTS).fetchone()
+        return {"works": works, "authors": authors, "authorships": authorships}
     conn = await asyncpg.connect(db_url)
     try:
-        row = await conn.fetchrow(
-            "SELECT (SELECT count(*) FROM work) AS works, (SELECT count(*) FROM author) AS authors,"
-            " (SELECT count(*) FROM authorship) AS authorships"
-        )
+        row = await conn.fetchrow(_COUNTS)
         return dict(row)
     finally:
         await conn.close()
@@ -125,6 +135,7 @@ async def run_import(
     *,
     importers_from: Path | None = None,
     fresh: bool = True,
+    only: Path | None = None,
 ) -> ImportResult:
     """Import generated data into `db` (recreated and migrated unless `fresh` is false).
 
@@ -133,7 +144,10 @@ async def run_import(
     files, generate_seconds = generate(works, seed)
     env = {**os.environ, "DATABASE_URL": db_url, "REDIS_URL": "", "PEERGRAPH_LOG_LEVEL": "warning"}
     if fresh:
-        await recreate_database(admin_url, db)
+        if db_url.startswith("sqlite://"):
+            Path(db_url.removeprefix("sqlite://")).unlink(missing_ok=True)
+        else:
+            await recreate_database(admin_url, db)
         subprocess.run([str(BIN / "peergraph"), "migrate"], check=True, cwd=REPO, env=env)
     if importers_from is not None:
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(importers_from), str(REPO)]))
@@ -142,14 +156,15 @@ async def run_import(
     done = subprocess.run(
         [sys.executable, "-c", _RSS_WRAPPER, str(BIN / "peergraph"), "import", "openalex"]
         + ["--quiet", "--rejects-dir", "/tmp/bench-rejects"]
-        + [str(files / f"{name}.jsonl") for name in FILES],
+        + ([str(only)] if only else [str(files / f"{name}.jsonl") for name in FILES]),
         cwd=REPO,
         env=env,
-        stderr=subprocess.PIPE,
+        capture_output=True,
         text=True,
     )
     seconds = time.perf_counter() - started
     sys.stderr.write(done.stderr[-2000:])
+    sys.stderr.write(done.stdout[-3000:])
     if done.returncode:
         raise SystemExit(f"import failed ({done.returncode})")
     rss_kib = next(
@@ -163,6 +178,7 @@ async def run_import(
         seconds=seconds,
         peak_rss_mib=rss_kib / 1024,
         generate_seconds=generate_seconds,
+        phases=phases_of(done.stderr),
     )
 
 
@@ -178,10 +194,13 @@ def export_revision(ref: str) -> Path:
     return out
 
 
-def _row(label: str, r: ImportResult) -> str:
+def _row(label: str, r: ImportResult, floor_seconds: float | None) -> str:
+    """A table row; `floor_seconds` None for a partial import (no floor of the same files)."""
+    spent = ", ".join(f"{k} {v:.1f}" for k, v in r.phases.items()) or "-"
+    ratio = f"{r.seconds / floor_seconds:.1f}x" if floor_seconds else "-"
     return (
         f"| {label} | {r.works:,} | {r.authorships:,} | {r.seconds:.1f} | {r.works_per_s:,.0f}"
-        f" | {r.authorships_per_s:,.0f} | {r.peak_rss_mib:,.0f} |"
+        f" | {ratio} | {r.peak_rss_mib:,.0f} | {spent} |"
     )
 
 
@@ -199,7 +218,31 @@ async def _main(args: argparse.Namespace) -> dict[str, Any]:
     if args.reimport:
         again = await run_import(args.works, args.seed, admin, args.db, db_url, fresh=False)
         runs.append(("second, unchanged import", again))
-    results["runs"] = {label: r.as_dict() for label, r in runs}
+    if args.changed:
+        files, _ = generate(args.works, args.seed)
+        with tempfile.TemporaryDirectory(prefix="bench-changed-") as tmp:
+            path = changed_works(files, args.changed, Path(tmp) / "changed.jsonl")
+            changed = await run_import(
+                args.works, args.seed, admin, args.db, db_url, fresh=False, only=path
+            )
+        changed.works = args.changed  # the rate is of the changed works, not of the graph
+        runs.append((f"{args.changed:,}{CHANGED_LABEL}", changed))
+    if args.sqlite:
+        with tempfile.TemporaryDirectory(prefix="bench-sqlite-") as tmp:
+            lite = f"sqlite://{tmp}/peergraph.sqlite3"
+            runs.append(
+                (
+                    "SQLite (embedded default), first import",
+                    await run_import(args.works, args.seed, admin, args.db, lite),
+                ),
+            )
+    files, _ = generate(args.works, args.seed)
+    floor_seconds = await floor(files, admin, f"{args.db}_floor")
+    results["floor_seconds"] = floor_seconds
+    results["floor_works_per_s"] = new.works / floor_seconds
+    results["runs"] = {
+        label: {**r.as_dict(), "x_floor": r.seconds / floor_seconds} for label, r in runs
+    }
     if args.baseline_ref:
         results["speedup"] = runs[0][1].seconds / new.seconds
     if not args.keep_db:
@@ -209,11 +252,19 @@ async def _main(args: argparse.Namespace) -> dict[str, Any]:
         finally:
             await conn.close()
     print(
-        "| run | works | authorships | seconds | works/s | authorships/s | peak RSS MiB |\n"
-        "|---|---:|---:|---:|---:|---:|---:|"
+        "| run | works | authorships | seconds | works/s | x floor | peak RSS MiB"
+        " | where the time went (s) |\n|---|---:|---:|---:|---:|---:|---:|---|"
     )
     for label, r in runs:
-        print(_row(label, r))
+        print(_row(label, r, None if label.endswith(CHANGED_LABEL) else floor_seconds))
+    print(
+        f"| floor: COPY of the same JSONL into a one-column table | {new.works:,} | |"
+        f" {floor_seconds:.1f} | {new.works / floor_seconds:,.0f} | 1.0x | | |"
+    )
+    print(
+        "\npeak RSS: the largest of the importing process and its parse worker."
+        " Figures from a shared, loaded machine: compare the x floor column."
+    )
     if "speedup" in results:
         print(f"\nspeedup over {args.baseline_ref}: {results['speedup']:.1f}x")
     return results
@@ -230,6 +281,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--baseline-ref", help="also import with the importers of this git revision")
     p.add_argument("--reimport", action="store_true", help="also time a second, unchanged import")
     p.add_argument("--keep-db", action="store_true", help="do not drop the database at the end")
+    p.add_argument("--sqlite", action="store_true", help="also import into a fresh SQLite file")
+    p.add_argument(
+        "--changed", type=int, default=0, help="then import N changed works into the graph"
+    )
     p.add_argument("--json", type=Path, help="write the figures here as JSON")
     p.add_argument("--data", type=Path, help="files already generated for --works and --seed")
     args = p.parse_args(argv)

@@ -16,17 +16,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
-import sys
+import os
 import time
 from collections import Counter, deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
-from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from tortoise.exceptions import BaseORMException
 from tortoise.transactions import in_transaction
 
@@ -41,10 +39,12 @@ from importers.common import (
     read_lines,
 )
 from importers.openalex import OpenAlexImporter
+from importers.progress import ImportProgress
 from importers.refresh import refresh_aggregates
+from importers.runs import begin_run, die_with_parent, finish_run
 from importers.sql import Sql
 from models.database import dialect
-from resolvers.sql import execute, is_postgres
+from resolvers.sql import execute, fetch_one, is_postgres
 
 __all__ = ["ImportSummary", "refresh_aggregates", "run_import"]
 
@@ -181,6 +181,30 @@ def _chunks(paths: Sequence[Path], size: int) -> Iterator[tuple[list[_Item], int
         yield items, done, True
 
 
+#: An import that touched at least this share of the authors ends with VACUUM (ANALYZE).
+VACUUM_MIN_SHARE = 0.05
+
+
+async def _large_change(touched: int) -> bool:
+    if not touched:
+        return False
+    rows = await fetch_one("SELECT reltuples AS n FROM pg_class WHERE relname = 'author'")
+    authors = float(rows["n"]) if rows else 0.0
+    return authors <= 0 or touched >= VACUUM_MIN_SHARE * authors
+
+
+async def _next(
+    waiting: deque[tuple[list[_Item], asyncio.Future[_Parsed], int]],
+    bar: ImportProgress,
+    write: Callable[[list[_Item], _Parsed, int], Awaitable[None]],
+) -> None:
+    """Write the oldest chunk in flight, once the parse worker has it (waiting counts as parse)."""
+    items, future, read = waiting.popleft()
+    with bar.phase("parse"):
+        parsed = await future
+    await write(items, parsed, read)
+
+
 async def run_import(
     kind: Literal["openalex", "arxiv"],
     paths: Sequence[Path],
@@ -205,55 +229,69 @@ async def run_import(
         parallel = total >= PARALLEL_MIN_BYTES
     pg = dialect() == "postgres"
     size = batch_size or settings.IMPORT_BATCH_SIZE * (PG_BATCH_FACTOR if pg else 1)
-    bar = Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        DownloadColumn(),
-        TimeRemainingColumn(),
-        console=Console(stderr=True),
-        disable=not (progress and sys.stderr.isatty()),
-    )
     # fork, not spawn: the worker needs no re-import of the caller's main module, and it only
     # runs `_parse_chunk` (pure Python on its arguments), never the inherited connections.
+    # the worker dies with this process, even on `kill -9` (importers/runs.py)
     pool = (
-        ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) if parallel else None
+        ProcessPoolExecutor(
+            1,
+            mp_context=multiprocessing.get_context("fork"),
+            initializer=die_with_parent,
+            initargs=(os.getpid(),),
+        )
+        if parallel
+        else None
     )
+    run_id, interrupted = await begin_run(kind)
+    if interrupted:
+        log.warning(
+            "%d earlier import(s) did not finish (killed?): every aggregate is recomputed and"
+            " the slice data version bumped at the end of this one",
+            len(interrupted),
+        )
     try:
-        with bar:
-            task = bar.add_task(f"import {kind}", total=total)
+        with ImportProgress(kind, total, progress) as bar:
             summary.files = len(paths)
             waiting: deque[tuple[list[_Item], asyncio.Future[_Parsed], int]] = deque()
+
+            async def write(items: list[_Item], parsed: _Parsed, read: int) -> None:
+                with bar.phase("write"):
+                    await run.write(items, parsed)
+                bar.advance(read, parsed.records)
+
             for items, read, _ in _chunks(paths, size):
                 if pool is None:
-                    await run.write(items, _parse_chunk(kind, items))
-                    bar.update(task, completed=read)
+                    with bar.phase("parse"):
+                        parsed = _parse_chunk(kind, items)
+                    await write(items, parsed, read)
                     continue
                 future = asyncio.wrap_future(pool.submit(_parse_chunk, kind, items))
                 waiting.append((items, future, read))
                 if len(waiting) > IN_FLIGHT:
-                    done, parsed, read = waiting.popleft()
-                    await run.write(done, await parsed)
-                    bar.update(task, completed=read)
+                    await _next(waiting, bar, write)
             while waiting:
-                done, parsed, read = waiting.popleft()
-                await run.write(done, await parsed)
-                bar.update(task, completed=read)
-            bar.update(task, description="refresh aggregates")
-            await refresh_aggregates(run.touched)
-            if run.touched and is_postgres():
+                await _next(waiting, bar, write)
+            with bar.phase("refresh", "refresh aggregates"):
+                # repairing a killed run: which authors it touched is not known, so all of them
+                await refresh_aggregates(None if interrupted else run.touched)
+            if is_postgres() and (interrupted or await _large_change(len(run.touched))):
                 # fresh statistics: without them the planner seq-scanned citation for slices
                 # after a bulk import; and a visibility map, without which every "index-only"
                 # count of the slice degree pass read the heap (docs/benchmarks.md). Autovacuum
-                # may be off, and is late after a bulk load either way.
-                bar.update(task, description="vacuum analyze")
-                await execute("VACUUM (ANALYZE)")
+                # may be off, and is late after a bulk load either way. A small change into a
+                # large graph skips it: it moves neither, and costs as much as a large one.
+                with bar.phase("vacuum", "vacuum analyze"):
+                    await execute("VACUUM (ANALYZE)")
+            summary.phases.update(bar.phases)
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
         rejects.close()
-    if summary.changed:
+    if summary.changed or interrupted:
         from workers.runtime import announce_data_change
 
         await announce_data_change()  # cached graph slices of the old data become stale
+    await finish_run(run_id, interrupted)
+    summary.repaired = len(interrupted)
     summary.seconds = time.perf_counter() - started
     return summary

@@ -102,6 +102,7 @@ def parse_paper(record: dict[str, Any]) -> tuple[str, Paper]:
         "publication_date": day,
         "pub_sort": pub_sort(None, day),
         "doi": normalize_doi(doi_text.split()[0]) if doi_text else None,
+        "author_count": len(authors),
     }
     return key, Paper(row, authors, [c[:64] for c in categories])
 

@@ -55,6 +55,10 @@ class ImportSummary:
     skipped: Counter[str] = field(default_factory=Counter)
     rejected: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    #: earlier runs that never finished, whose aggregates and data version this run repaired
+    repaired: int = 0
+    #: wall seconds per phase (importers.progress.ImportProgress)
+    phases: dict[str, float] = field(default_factory=dict)
 
     @property
     def changed(self) -> bool:
@@ -69,8 +73,16 @@ class ImportSummary:
         for kind in sorted(set(self.created) | set(self.updated)):
             created, updated = self.created[kind], self.updated[kind]
             lines.append(f"  {kind}: {created:,} created, {updated:,} updated")
+        if self.phases:
+            spent = ", ".join(f"{k} {v:.2f}s" for k, v in self.phases.items())
+            lines.append(f"  time: {spent}")
         if not self.changed:
             lines.append("  nothing changed")
+        if self.repaired:
+            lines.append(
+                f"  repaired {self.repaired} interrupted import(s): every aggregate recomputed,"
+                " graph slices made stale"
+            )
         for kind, count in sorted(self.skipped.items()):
             why = ": type not modelled" if kind in NOT_MODELLED.values() else ""
             lines.append(f"  skipped {count:,} {kind} record(s){why}")

@@ -26,7 +26,8 @@ class AuthorshipRow:
 async def replace_authorships(
     sql: Sql, wanted: dict[int, list[AuthorshipRow]], summary: ImportSummary
 ) -> set[int]:
-    """Rewrite the authorships of works whose list changed; returns the authors they lost."""
+    """Rewrite the authorships of works whose list changed; returns the authors they lost or
+    gained (whose aggregates change)."""
     stored = await sql.select_in(
         "SELECT id, work_id, position, author_id, raw_name, is_corresponding"
         " FROM authorship WHERE {clause}",
@@ -57,6 +58,7 @@ async def replace_authorships(
     if not changed:
         return set()
     lost = {r.author_id for w in changed for r in current[w] if r.author_id is not None}
+    lost |= {r.author_id for w in changed for r in wanted[w] if r.author_id is not None}
     old_ids = [r["id"] for r in stored if r["work_id"] in set(changed)]
     await sql.delete_in("authorship_institution", "authorship_id", old_ids)
     await sql.delete_in("authorship", "work_id", changed)
@@ -94,7 +96,8 @@ def _pos(row: AuthorshipRow) -> int:
 
 async def replace_work_topics(
     sql: Sql, wanted: dict[int, dict[int, tuple[float, bool]]], summary: ImportSummary
-) -> None:
+) -> set[int]:
+    """Rewrite the topics of works whose topics changed; returns those works."""
     stored = await sql.select_in(
         "SELECT work_id, topic_id, score, is_primary FROM work_topic WHERE {clause}",
         "work_id",
@@ -105,15 +108,19 @@ async def replace_work_topics(
         current[r["work_id"]][r["topic_id"]] = (float(r["score"]), bool(r["is_primary"]))
     changed = [w for w, topics in wanted.items() if current[w] != topics]
     if not changed:
-        return
+        return set()
     await sql.delete_in("work_topic", "work_id", changed)
     rows = [[w, t, s, p] for w in changed for t, (s, p) in wanted[w].items()]
     await sql.insert_rows("work_topic", ["work_id", "topic_id", "score", "is_primary"], rows)
     summary.created["work topics"] += len(rows)
+    return set(changed)
 
 
-async def replace_citations(sql: Sql, wanted: dict[int, set[str]], summary: ImportSummary) -> None:
-    """Citations by OpenAlex key; the cited work is linked now if present, later otherwise."""
+async def replace_citations(
+    sql: Sql, wanted: dict[int, set[str]], summary: ImportSummary
+) -> set[int]:
+    """Citations by OpenAlex key; the cited work is linked now if present, later otherwise.
+    Returns the citing works whose references changed."""
     stored = await sql.select_in(
         "SELECT id, citing_id, cited_key FROM citation WHERE {clause}", "citing_id", wanted
     )
@@ -123,8 +130,10 @@ async def replace_citations(sql: Sql, wanted: dict[int, set[str]], summary: Impo
     gone = [i for w, keys in wanted.items() for k, i in current[w].items() if k not in keys]
     new = [[w, k, k] for w, keys in wanted.items() for k in sorted(keys) if k not in current[w]]
     await sql.delete_in("citation", "id", gone)
+    changed: set[int] = {w for w, keys in wanted.items() if set(current[w]) - keys}
+    changed |= {w for w, keys in wanted.items() if keys - set(current[w])}
     if not new:
-        return
+        return changed
     if sql.pg:
         # staged by COPY, then linked to the cited works in one statement
         await sql.execute(
@@ -148,6 +157,7 @@ async def replace_citations(sql: Sql, wanted: dict[int, set[str]], summary: Impo
             new,
         )
     summary.created["citations"] += len(new)
+    return changed
 
 
 async def merge_affiliations(

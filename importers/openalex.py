@@ -93,7 +93,10 @@ class OpenAlexImporter:
         inst_ids = await _both(sql, INSTITUTION, batch.institutions, nested.institutions, summary)
         topic_ids = await _both(sql, OPENALEX_TOPIC, batch.topics, nested.topics, summary)
         source_ids = await _both(sql, SOURCE, batch.sources, nested.sources, summary)
-        author_ids = await _both(sql, AUTHOR, batch.authors, nested.authors, summary)
+        author_changed: set[str] = set()
+        author_ids = await _both(
+            sql, AUTHOR, batch.authors, nested.authors, summary, author_changed
+        )
         work_rows = {
             key: {**w.row, "source_id": source_ids.get(w.source_key or "")}
             for key, w in batch.works.items()
@@ -102,12 +105,18 @@ class OpenAlexImporter:
         works = await upsert(sql, WORK, work_rows)
         summary.created["works"] += works.created
         summary.updated["works"] += works.updated
-        touched = {author_ids[k] for k in batch.authors}
+        if works.stale:
+            summary.skipped["outdated work"] += len(works.stale)
+        # the authors whose aggregates may change: new or changed author records, and the
+        # authors of works whose row or links changed (an unchanged re-import touches none)
+        touched = {author_ids[k] for k in author_changed}
         authorships: dict[int, list[AuthorshipRow]] = {}
         topics: dict[int, dict[int, tuple[float, bool]]] = {}
         references: dict[int, set[str]] = {}
         related: dict[int, set[str]] = {}
         for key, w in batch.works.items():
+            if key in works.stale:  # its links stay those of the newer version stored
+                continue
             work_id = works.ids[key]
             authorships[work_id] = [
                 AuthorshipRow(
@@ -119,14 +128,16 @@ class OpenAlexImporter:
                 )
                 for pos, (author, raw, corr, insts) in enumerate(w.authorships)
             ]
-            touched.update(a.author_id for a in authorships[work_id] if a.author_id is not None)
             topics[work_id] = {topic_ids[t]: v for t, v in w.topics.items()}
             references[work_id] = w.references
             related[work_id] = w.related
         touched |= await replace_authorships(sql, authorships, summary)
-        await replace_work_topics(sql, topics, summary)
-        await replace_citations(sql, references, summary)
+        changed = {works.ids[k] for k in works.changed}
+        changed |= await replace_work_topics(sql, topics, summary)
+        changed |= await replace_citations(sql, references, summary)
         await replace_related(sql, related, {k: works.ids[k] for k in batch.works}, summary)
+        for work_id in changed & authorships.keys():
+            touched.update(a.author_id for a in authorships[work_id] if a.author_id is not None)
         affiliations = {
             (author_ids[a], inst_ids[i]): years
             for a, insts in nested.affiliations.items()
@@ -161,15 +172,21 @@ async def _both(
     full: dict[str, dict[str, Any]],
     nested: dict[str, dict[str, Any]],
     summary: ImportSummary,
+    changed: set[str] | None = None,
 ) -> dict[str, int]:
-    """Upsert full records, then fill in entities only seen nested in other records."""
+    """Upsert full records, then fill in entities only seen nested in other records; adds the
+    keys of the rows created or updated to `changed`."""
     done = await upsert(sql, table, full)
     filled = await upsert(
         sql, table, {k: v for k, v in nested.items() if k not in full}, fill_only=True
     )
+    if changed is not None:
+        changed |= done.changed | filled.changed
     kind = {"institution": "institutions", "topic": "topics", "source": "sources"}.get(
         table.name, "authors"
     )
+    if done.stale:  # older than the version stored
+        summary.skipped[f"outdated {kind.removesuffix('s')}"] += len(done.stale)
     summary.created[kind] += done.created + filled.created
     summary.updated[kind] += done.updated + filled.updated
     return {**done.ids, **filled.ids}

@@ -213,6 +213,7 @@ def author_row(rec: dict[str, Any], nested: Nested) -> tuple[str, dict[str, Any]
         "name_key": name_key(name)[:512],
         "alternative_names": [a for a in dict.fromkeys(alternatives) if a != name],
         "orcid": orcid(rec.get("orcid")) or orcid(opt_dict(rec, "ids").get("orcid")),
+        "source_updated": (opt_str(rec, "updated_date") or "")[:32] or None,
     }
     stats = opt_dict(rec, "summary_stats")
     row["metrics_from_openalex"] = "h_index" in stats
@@ -272,6 +273,7 @@ def work_record(rec: dict[str, Any], key: str, nested: Nested) -> WorkRecord:
         "doi": doi,
         "arxiv_id": arxiv_id_of(rec, doi),
         "cited_by_count": opt_int(rec, "cited_by_count") or 0,
+        "source_updated": (opt_str(rec, "updated_date") or "")[:32] or None,
     }
     source = source_row(opt_dict(opt_dict(rec, "primary_location"), "source"))
     if source:
@@ -316,4 +318,5 @@ def work_record(rec: dict[str, Any], key: str, nested: Nested) -> WorkRecord:
     refs = {r for r in map(openalex_id, opt_list(rec, "referenced_works")) if r and r[0] == "W"}
     related = {r for r in map(openalex_id, opt_list(rec, "related_works")) if r and r[0] == "W"}
     related.discard(key)
+    row["author_count"] = len(authorships)
     return WorkRecord(row, source[0] if source else None, authorships, topics, refs, related)

@@ -49,6 +49,9 @@ class Table:
     updated_at: bool = False
     #: columns with a fixed value that, with `key`, identify a row (a topic's scheme).
     fixed: tuple[tuple[str, Any], ...] = ()
+    #: the record's own version (OpenAlex `updated_date`, ISO text): a record older than the
+    #: stored one is left out, a newer one replaces it, NULLs included
+    version_col: str | None = None
 
 
 class Sql:

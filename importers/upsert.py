@@ -8,7 +8,7 @@ nothing at all.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from importers.sql import Sql, Table
@@ -35,8 +35,9 @@ AUTHOR = Table(
         "metrics_from_openalex": False,
     },
     updated_at=True,
+    version_col="source_updated",
 )
-ARXIV_AUTHOR = replace(AUTHOR, key="arxiv_key")
+ARXIV_AUTHOR = replace(AUTHOR, key="arxiv_key", version_col=None)
 INSTITUTION = Table(
     "institution", key="openalex_id", unique_cols=("ror",), defaults={"works_count": 0}
 )
@@ -46,10 +47,11 @@ WORK = Table(
     key="openalex_id",
     date_cols=frozenset({"publication_date"}),
     unique_cols=("doi", "arxiv_id"),
-    defaults={"cited_by_count": 0, "pub_sort": 0, "type": "OTHER"},
+    defaults={"cited_by_count": 0, "pub_sort": 0, "type": "OTHER", "author_count": 0},
     updated_at=True,
+    version_col="source_updated",
 )
-ARXIV_WORK = replace(WORK, key="arxiv_id", unique_cols=("doi",))
+ARXIV_WORK = replace(WORK, key="arxiv_id", unique_cols=("doi",), version_col=None)
 OPENALEX_TOPIC = Table(
     "topic", key="external_id", defaults={"works_count": 0}, fixed=(("scheme", "OPENALEX"),)
 )
@@ -63,6 +65,10 @@ class Upserted:
     ids: dict[Any, int]
     created: int = 0
     updated: int = 0
+    #: keys whose stored row is a newer version than the record (left as stored)
+    stale: set[Any] = field(default_factory=set)
+    #: keys of the rows created or updated
+    changed: set[Any] = field(default_factory=set)
 
 
 async def _drop_taken_unique_values(
@@ -110,9 +116,22 @@ async def upsert(
         if old is None:
             new_keys.append(key)
             continue
+        newer = False
+        if table.version_col and not fill_only:
+            mine, theirs = row.get(table.version_col), old.get(table.version_col)
+            if mine is not None and theirs is not None and mine < theirs:
+                result.stale.add(key)  # an older version of the record: the stored one stays
+                continue
+            newer = mine is not None and theirs is not None and mine > theirs
         changes: dict[str, Any] = {}
-        for col, value in row.items():
+        for col in cols if newer else row:
+            value = row.get(col)
             current = sql.normalize(table, col, old[col])
+            if value is None and newer and col not in table.unique_cols:
+                value = table.defaults.get(col)  # a newer version that dropped the value
+                if value is None and current is not None:
+                    changes[col] = None
+                    continue
             if value is None or (fill_only and current is not None) or current == value:
                 continue
             changes[col] = value
@@ -120,6 +139,7 @@ async def upsert(
             shape = tuple(sorted(changes))
             updates[shape].append([sql.adapt(table, c, changes[c]) for c in shape] + [old["id"]])
             result.updated += 1
+            result.changed.add(key)
     for shape, values in updates.items():
         sets = [f"{c} = {sql.ph(i + 1)}" for i, c in enumerate(shape)]
         if table.updated_at:
@@ -146,4 +166,5 @@ async def upsert(
         await sql.insert_rows(table.name, all_cols, values, table.json_cols)
         result.ids.update(await sql.ids_by_key(table, new_keys))
         result.created = len(new_keys)
+        result.changed.update(new_keys)
     return result

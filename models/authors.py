@@ -46,6 +46,8 @@ class Author(Model):
     # h_index, i10_index and counts_by_year came from an OpenAlex author record; the aggregate
     # refresh computes them from the works present only when this is false.
     metrics_from_openalex = fields.BooleanField(default=False)
+    #: OpenAlex updated_date of the record stored: an older record does not replace it
+    source_updated = fields.CharField(max_length=32, null=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
     class Meta:

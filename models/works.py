@@ -44,6 +44,11 @@ class Work(Model):
     arxiv_id = fields.CharField(max_length=64, null=True, unique=True)
     openalex_id = fields.CharField(max_length=32, null=True, unique=True)
     cited_by_count = fields.IntField(default=0, db_index=True)
+    #: authorships in the record, all stored; only the first PEERGRAPH_COLLABORATION_MAX_AUTHORS
+    #: of them form collaboration pairs (docs/importers.md)
+    author_count = fields.IntField(default=0)
+    #: OpenAlex updated_date of the record stored: an older record does not replace it
+    source_updated = fields.CharField(max_length=32, null=True)
     #: lower-cased title for search.
     title_key = fields.TextField()
     updated_at = fields.DatetimeField(auto_now=True)

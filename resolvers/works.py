@@ -37,7 +37,8 @@ AUTHORSHIP_INSTITUTION_ORDER = "x.id"
 
 WORK_COLUMNS = (
     "w.id, w.title, w.abstract, w.type, w.publication_year, w.publication_date, w.pub_sort, "
-    "w.source_id, w.doi, w.arxiv_id, w.openalex_id, w.cited_by_count, w.title_key"
+    "w.source_id, w.doi, w.arxiv_id, w.openalex_id, w.cited_by_count, w.title_key,"
+    " w.author_count"
 )
 
 

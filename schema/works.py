@@ -214,6 +214,15 @@ class Work(Node):
     def cited_by_count(self) -> int:
         return int(self._row["cited_by_count"])
 
+    @strawberry.field(
+        metadata=reads("author_count"),
+        description="How many authors the record names. All of them are in `authorships` and"
+        " count the work as theirs; only the first PEERGRAPH_COLLABORATION_MAX_AUTHORS"
+        " (default 100) become each other's collaborators.",
+    )
+    def author_count(self) -> int:
+        return int(self._row["author_count"])
+
     # 31 at most in ../shared/data/openalex, but hyperauthored works run to thousands; OpenAlex
     # lists 100 authorships per work at most in its list endpoints (is_authors_truncated)
     @strawberry.field(

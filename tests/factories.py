@@ -126,6 +126,7 @@ async def make_work(
         "pub_sort": day.year * 10000 + day.month * 100 + day.day if day else 0,
         "openalex_id": f"W9{n:09d}",
         "doi": f"10.9999/test.{n}",
+        "author_count": len(authors),
     }
     work = await Work.create(**(fields | overrides))
     for position, author in enumerate(authors):

@@ -195,6 +195,19 @@ async def test_authorships_in_byline_order_with_institutions(
     ]
 
 
+async def test_author_count_next_to_the_authorships(api: GraphQLClient, graph: Graph) -> None:
+    # when the paper's author count is asked for, alone and in a work list
+    work = await _one(api, "Work", graph.paper, "authorCount authorships { position }")
+    body = await api(
+        "{ works(first: 100) { edges { node { id authorCount } } } }",
+    )
+    # then it counts every authorship, the one without an author id included
+    assert work["authorCount"] == len(work["authorships"]) == 3
+    counts = {e["node"]["id"]: e["node"]["authorCount"] for e in body["data"]["works"]["edges"]}
+    assert counts[gid("Work", graph.paper)] == 3
+    assert counts[gid("Work", graph.old)] == 1
+
+
 async def test_work_topics_primary_first(api: GraphQLClient, graph: Graph) -> None:
     # when the paper's topics are asked for
     work = await _one(

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+import settings
 from importers import refresh_aggregates
 from models.authors import Author, AuthorTopic, Collaboration
 from models.institutions import Institution
@@ -114,3 +117,40 @@ async def test_a_second_refresh_writes_nothing(db: str) -> None:
     # then no row changed
     assert await digest() == before
     assert (await Author.get(id=bob.id)).counts_by_year == {"2020": [3, 1]}
+
+
+async def test_only_the_first_authors_of_a_large_work_form_pairs(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given a bound of 3 authors per work, and a work by five authors
+    monkeypatch.setattr(settings, "COLLABORATION_MAX_AUTHORS", 3)
+    five = [await make_author() for _ in range(5)]
+    await make_work(authors=five, year=2021)
+    await make_work(authors=[await make_author() for _ in range(6)])  # others: a partial refresh
+    # when the aggregates are refreshed, fully and then for the fifth author alone
+    await refresh_aggregates()
+    full = await digest()
+    await refresh_aggregates([five[4].id])
+    # then only the first three are paired (3 x 2 ordered pairs), the same either way
+    ids = [a.id for a in five]
+    pairs = await Collaboration.filter(author_id__in=ids).values_list("author_id", "coauthor_id")
+    first = set(ids[:3])
+    assert len(pairs) == 6
+    assert all(a in first and b in first for a, b in pairs)
+    assert await digest() == full
+    # and the work still counts for every author, the fifth included
+    assert {(await Author.get(id=a.id)).works_count for a in five} == {1}
+
+
+async def test_a_partial_refresh_removes_a_lost_pair_both_ways(db: str) -> None:
+    # given ada and bob sharing a work, and an unrelated pair, refreshed once
+    ada, bob = await make_author(), await make_author()
+    shared = await make_work(authors=[ada, bob])
+    await make_work(authors=[await make_author(), await make_author()])
+    await refresh_aggregates()
+    # when bob's authorship of the shared work disappears and only bob is refreshed
+    await Authorship.filter(work_id=shared.id, author_id=bob.id).delete()
+    await refresh_aggregates([bob.id])
+    # then the pair is gone both ways, ada's row included though ada was not named
+    assert not await Collaboration.filter(author_id__in=[ada.id, bob.id]).exists()
+    assert (await Author.get(id=bob.id)).works_count == 0
