@@ -57,15 +57,15 @@ async def test_counts_by_year_is_bounded_and_costed(api: GraphQLClient, author_i
 
 
 async def test_repeated_search_kinds_run_once(api: GraphQLClient) -> None:
+    query = 'query($k: [NodeKind!]) { search(text: "grace", kinds: $k) { label } }'
+    with count_sql() as once:
+        await api(query, {"k": ["AUTHOR"]})
     # when the same kind is named a thousand times
     with count_sql() as log:
-        body = await api(
-            'query($k: [NodeKind!]) { search(text: "grace", kinds: $k) { label } }',
-            {"k": ["AUTHOR"] * 1000},
-        )
-    # then it is searched once
+        body = await api(query, {"k": ["AUTHOR"] * 1000})
+    # then it is searched once: the statements of one kind (a whole-name prefix, then word starts)
     assert body["data"]["search"] == [{"label": "Grace Hopper"}]
-    assert log.count == 1
+    assert log.count == once.count <= 2
 
 
 async def test_a_document_over_the_token_limit_is_not_parsed(api: GraphQLClient) -> None:
