@@ -23,7 +23,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.serving import Server, command_env, run_command, serving
+from tests.serving import Server, command_env, npm_ci, run_command, serving
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
@@ -37,12 +37,12 @@ def _unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
-def _tools() -> tuple[str, str]:
+def _node() -> str:
     node, npm = shutil.which("node"), shutil.which("npm")
     if node is None or npm is None:
         _unavailable("node and npm are needed to run Apollo Client and relay-runtime")
         raise AssertionError  # unreachable: _unavailable raises
-    return node, npm
+    return node
 
 
 def _run(argv: list[str], timeout: float) -> subprocess.CompletedProcess[str]:
@@ -51,13 +51,13 @@ def _run(argv: list[str], timeout: float) -> subprocess.CompletedProcess[str]:
     )
 
 
-def _prepare(npm: str) -> None:
+def _prepare() -> None:
     """`npm ci` when needed, then relay-compiler over src/ (with the trusted profile document)
     against the committed schema."""
     if not (HERE / "node_modules" / "relay-compiler" / "package.json").is_file():
-        done = _run([npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"], 300)
-        if done.returncode != 0:
-            _unavailable(f"`npm ci` in {HERE} failed: {done.stderr.strip()[-2000:]}")
+        failed = npm_ci(HERE)
+        if failed is not None:
+            _unavailable(failed)
     profile = (REPO / "docs" / "queries" / "profile.graphql").read_text()
     renamed = profile.replace("query Profile(", "query ExplorerProfileQuery(", 1)
     assert renamed != profile, "docs/queries/profile.graphql no longer names its query Profile"
@@ -137,8 +137,8 @@ def _ready(url: str, slice_input: dict[str, Any]) -> dict[str, Any]:
 
 def test_apollo_and_relay_caches_return_every_record_as_sent(server: Server) -> None:
     # given two READY slices centred on co-authors, so each shows the other at another hop
-    node, npm = _tools()
-    _prepare(npm)
+    node = _node()
+    _prepare()
     ids = {
         key: _post(server.url, "query($id: ID!) { author(id: $id) { id } }", {"id": key})["author"][
             "id"
