@@ -107,13 +107,13 @@ async def profile_counts(db_url: str, author_ids: dict[str, int]) -> dict[str, d
     bodies = {label: write_bodies(key)[0].read_bytes() for label, key in author_ids.items()}
     result: dict[str, dict[str, Any]] = {}
     ours = await per_request(create_app(db_url=db_url, redis_url="", run_worker=False), bodies)
-    settings.COMPILED_PLANS = False
+    settings.COMPILED_PLANS = settings.PLANNER = False  # the general graphql-core executor
     try:
         general = await per_request(
             create_app(db_url=db_url, redis_url="", run_worker=False), bodies
         )
     finally:
-        settings.COMPILED_PLANS = True
+        settings.COMPILED_PLANS = settings.PLANNER = True
     os.environ["FLOOR_DATABASE_URL"] = db_url
     floor = await per_request(create_floor(), bodies)
     for label in bodies:
