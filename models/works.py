@@ -46,7 +46,7 @@ class Work(Model):
     cited_by_count = fields.IntField(default=0, db_index=True)
     #: authorships in the record, all stored; only the first PEERGRAPH_COLLABORATION_MAX_AUTHORS
     #: of them form collaboration pairs (docs/importers.md)
-    author_count = fields.IntField(default=0)
+    author_count = fields.IntField(default=0, db_default=0)
     #: OpenAlex updated_date of the record stored: an older record does not replace it
     source_updated = fields.CharField(max_length=32, null=True)
     #: lower-cased title for search.

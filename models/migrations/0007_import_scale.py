@@ -3,6 +3,13 @@ from tortoise.migrations import operations as ops
 from tortoise.fields.base import OnDelete
 from tortoise import fields
 
+async def _count_authors(_apps, editor) -> None:
+    await editor.client.execute_script(
+        "UPDATE work SET author_count ="
+        " (SELECT COUNT(*) FROM authorship a WHERE a.work_id = work.id)"
+    )
+
+
 class Migration(migrations.Migration):
     dependencies = [('models', '0006_explorer')]
 
@@ -31,19 +38,13 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name='Work',
             name='author_count',
-            field=fields.IntField(default=0),
+            field=fields.IntField(default=0, db_default=0),
         ),
         ops.AddField(
             model_name='Work',
             name='source_updated',
             field=fields.CharField(null=True, max_length=32),
         ),
-            # works imported before this migration: their authorships are all stored
-        ops.RunSQL(
-            [
-                "UPDATE work SET author_count ="
-                " (SELECT COUNT(*) FROM authorship a WHERE a.work_id = work.id)"
-            ],
-            reverse_sql=[],
-        ),
+        # works imported before this migration: their authorships are all stored
+        ops.RunPython(_count_authors, ops.RunPython.noop),
     ]
