@@ -18,6 +18,16 @@ class Node:
     )
 
 
+def describe(enum: Any, values: dict[str, str], **options: Any) -> Any:
+    """Register a plain Enum (defined next to its SQL or model) as a GraphQL enum, with a
+    description for each of its values."""
+    strawberry.enum(enum, **options)
+    definition = enum.__strawberry_definition__
+    for value in definition.values:
+        value.description = values[value.name]
+    return enum
+
+
 class NodeKind(Enum):
     AUTHOR = "AUTHOR"
     WORK = "WORK"
@@ -31,6 +41,29 @@ class ExternalIdScheme(Enum):
     DOI = "DOI"
     ARXIV = "ARXIV"
     ROR = "ROR"
+
+
+describe(
+    NodeKind,
+    {
+        "AUTHOR": "An `Author`.",
+        "WORK": "A `Work`.",
+        "TOPIC": "A `Topic`.",
+        "INSTITUTION": "An `Institution`.",
+    },
+    description="The kinds of object `search` returns.",
+)
+describe(
+    ExternalIdScheme,
+    {
+        "ORCID": "An ORCID iD, such as 0000-0002-1825-0097.",
+        "OPENALEX": "An OpenAlex id, such as A5023888391.",
+        "DOI": "A DOI, such as 10.1038/nphys1170.",
+        "ARXIV": "An arXiv id, such as 2101.00001.",
+        "ROR": "A ROR id of an institution, such as 03vek6s52.",
+    },
+    description="The registry an external id belongs to.",
+)
 
 
 _URLS = {
@@ -68,39 +101,6 @@ class PageInfo:
         description="The cursor of the page's last item, to pass as `after`; null when the page"
         " is empty."
     )
-
-
-def describe(enum: Any, values: dict[str, str], **options: Any) -> Any:
-    """Register a plain Enum (defined next to its SQL or model) as a GraphQL enum, with a
-    description for each of its values."""
-    strawberry.enum(enum, **options)
-    definition = enum.__strawberry_definition__
-    for value in definition.values:
-        value.description = values[value.name]
-    return enum
-
-
-describe(
-    NodeKind,
-    {
-        "AUTHOR": "An `Author`.",
-        "WORK": "A `Work`.",
-        "TOPIC": "A `Topic`.",
-        "INSTITUTION": "An `Institution`.",
-    },
-    description="The kinds of object `search` returns.",
-)
-describe(
-    ExternalIdScheme,
-    {
-        "ORCID": "An ORCID iD, such as 0000-0002-1825-0097.",
-        "OPENALEX": "An OpenAlex id, such as A5023888391.",
-        "DOI": "A DOI, such as 10.1038/nphys1170.",
-        "ARXIV": "An arXiv id, such as 2101.00001.",
-        "ROR": "A ROR id of an institution, such as 03vek6s52.",
-    },
-    description="The registry an external id belongs to.",
-)
 
 
 # Ordering enums defined next to their SQL in resolvers/ are registered here, in the module every
