@@ -17,7 +17,10 @@ from schema.topics import Topic, TopicQueries
 from schema.works import Work, WorkQueries
 
 
-@strawberry.type
+@strawberry.type(
+    description="Every read: objects by id (`node`, `author`, `work`, ...), lists, `search`, the"
+    " signed-in `viewer`, graph slices and your `rateLimit`. Partners pay for each query in points."
+)
 class Query(
     NodeQueries,
     AuthorQueries,
@@ -31,12 +34,18 @@ class Query(
     pass
 
 
-@strawberry.type
+@strawberry.type(
+    description="Every write: accounts and tokens, follows, claims, profile edits and invitations."
+    " Expected failures come back in `userErrors`, not as GraphQL errors."
+)
 class Mutation(SocialMutations):
     pass
 
 
-@strawberry.type
+@strawberry.type(
+    description="Live updates over WebSocket (graphql-transport-ws at /graphql): a graph slice's"
+    " progress until it is ready."
+)
 class Subscription(SliceSubscription):
     pass
 

@@ -29,8 +29,8 @@ from schema.author_profile import (
     TrustSnapshot,
     VerificationLevel,
 )
-from schema.common import ExternalId, ExternalIdScheme, Node
-from schema.connections import Connection
+from schema.common import ExternalId, ExternalIdScheme, Node, describe
+from schema.connections import After, Connection, First
 from schema.context import Info
 from schema.cost import reads
 
@@ -39,26 +39,43 @@ if TYPE_CHECKING:
     from schema.topics import Topic
     from schema.works import Work, WorkConnection, WorkFilter
 
-strawberry.enum(data.AuthorOrderKey, name="AuthorOrder")
+describe(
+    data.AuthorOrderKey,
+    {
+        "WORKS_COUNT_DESC": "Most works first.",
+        "CITED_BY_COUNT_DESC": "Most cited first.",
+        "DISPLAY_NAME_ASC": "By name, alphabetically.",
+    },
+    name="AuthorOrder",
+    description="The order of `Query.authors`; ties are broken by id.",
+)
 
 
-@strawberry.type
+@strawberry.type(description="A topic the author works on, and how much.")
 class AuthorTopic:
-    topic: Annotated[Topic, strawberry.lazy("schema.topics")]
-    work_count: int
-    share: float
+    topic: Annotated[Topic, strawberry.lazy("schema.topics")] = strawberry.field(
+        description="The topic."
+    )
+    work_count: int = strawberry.field(description="The author's works on this topic.")
+    share: float = strawberry.field(
+        description="`workCount` divided by the author's works, from 0 to 1."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="A co-author, and the works the two share.")
 class Collaborator:
-    author: Author
-    shared_works: int
-    first_year: int | None
-    last_year: int | None
-    is_close: bool
+    author: Author = strawberry.field(description="The co-author.")
+    shared_works: int = strawberry.field(description="Works both are authors of; at least 1.")
+    first_year: int | None = strawberry.field(
+        description="The year of their first shared work; null when no shared work is dated."
+    )
+    last_year: int | None = strawberry.field(
+        description="The year of their latest shared work; null when no shared work is dated."
+    )
+    is_close: bool = strawberry.field(description="A close collaborator: 2 or more shared works.")
 
 
-@strawberry.type
+@strawberry.type(description="A page of co-authors, strongest first.")
 class CollaboratorConnection(Connection[Collaborator]):
     pass
 
@@ -121,7 +138,9 @@ def _collaborators(
     return CollaboratorConnection.of(page)  # type: ignore[no-any-return]
 
 
-@strawberry.type
+@strawberry.type(
+    description="A researcher: profile, trust, counts, metrics, works, topics and co-authors."
+)
 class Author(Node):
     _row: strawberry.Private[Row]
 
@@ -129,23 +148,35 @@ class Author(Node):
     def of(cls, row: Row) -> Author:
         return cls(id=strawberry.ID(to_global_id("Author", row["id"])), _row=row)
 
-    @strawberry.field(metadata=reads("display_name"))
+    @strawberry.field(description="The name to show.", metadata=reads("display_name"))
     def display_name(self) -> str:
         return str(self._row["display_name"])
 
-    @strawberry.field(metadata=reads("alternative_names"))
+    @strawberry.field(
+        description="Other spellings of the name the sources know; may be empty.",
+        metadata=reads("alternative_names"),
+    )
     def alternative_names(self) -> list[str]:
         return list(data.json_value(self._row["alternative_names"]) or [])
 
-    @strawberry.field(metadata=reads("description"))
+    @strawberry.field(
+        description="A one-line bio, set with `updateAuthorProfile`; null when none.",
+        metadata=reads("description"),
+    )
     def description(self) -> str | None:
         return self._row["description"]  # type: ignore[no-any-return]
 
-    @strawberry.field(metadata=reads("orcid"))
+    @strawberry.field(
+        description="The ORCID iD, such as 0000-0002-1825-0097; null when unknown.",
+        metadata=reads("orcid"),
+    )
     def orcid(self) -> str | None:
         return self._row["orcid"]  # type: ignore[no-any-return]
 
-    @strawberry.field(metadata=reads("orcid", "openalex_id"))
+    @strawberry.field(
+        description="The author's ids at ORCID and OpenAlex, with links; empty when none.",
+        metadata=reads("orcid", "openalex_id"),
+    )
     def external_ids(self) -> list[ExternalId]:
         out = []
         if self._row["orcid"]:
@@ -155,7 +186,8 @@ class Author(Node):
         return out
 
     @strawberry.field(
-        metadata=reads(relation=relations.AUTHOR_AFFILIATION, build=_first_affiliation)
+        description="The most recent affiliation; its status is NOT_IMPORTED when none is known.",
+        metadata=reads(relation=relations.AUTHOR_AFFILIATION, build=_first_affiliation),
     )
     async def affiliation(self, info: Info) -> Affiliation:
         rows = await info.context.loaders.affiliations.load(self._row["id"])
@@ -163,29 +195,37 @@ class Author(Node):
 
     # up to 10 per author in ../shared/data/openalex (OpenAlex keeps 10 at most); 20 leaves room
     @strawberry.field(
-        metadata=reads(relation=relations.AUTHOR_AFFILIATIONS, build=_affiliations, list_size=20)
+        description="Every known affiliation, most recent first; empty when none.",
+        metadata=reads(relation=relations.AUTHOR_AFFILIATIONS, build=_affiliations, list_size=20),
     )
     async def affiliations(self, info: Info) -> list[Affiliation]:
         rows = await info.context.loaders.affiliations.load(self._row["id"])
         return _affiliations(self._row, rows)
 
-    @strawberry.field(metadata=reads("open_to_collaborate"))
+    @strawberry.field(
+        description="The author welcomes invitations to collaborate; see `setOpenToCollaborate`.",
+        metadata=reads("open_to_collaborate"),
+    )
     def open_to_collaborate(self) -> bool:
         return bool(self._row["open_to_collaborate"])
 
-    @strawberry.field(metadata=reads(relation=relations.AUTHOR_TRUST, build=_trust))
+    @strawberry.field(
+        description="How far the profile can be trusted, with every point explained.",
+        metadata=reads(relation=relations.AUTHOR_TRUST, build=_trust),
+    )
     async def trust(self, info: Info) -> TrustSnapshot:
         affiliations = await info.context.loaders.affiliations.load(self._row["id"])
         return _trust(self._row, affiliations)
 
     @strawberry.field(
+        description="Works, citations, followers, topics and close collaborators.",
         metadata=reads(
             "works_count",
             "cited_by_count",
             "followers_count",
             "topics_count",
             "close_collaborators_count",
-        )
+        ),
     )
     def counts(self) -> AuthorCounts:
         r = self._row
@@ -197,7 +237,10 @@ class Author(Node):
             close_collaborators=r["close_collaborators_count"],
         )
 
-    @strawberry.field(metadata=reads("h_index", "i10_index", "cited_by_count", "counts_by_year"))
+    @strawberry.field(
+        description="The h-index, i10-index, citations, and works and citations per year.",
+        metadata=reads("h_index", "i10_index", "cited_by_count", "counts_by_year"),
+    )
     def metrics(self) -> AuthorMetrics:
         r = self._row
         return AuthorMetrics(
@@ -214,10 +257,16 @@ class Author(Node):
     async def works(
         self,
         info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        order_by: WorkOrderKey | None = WorkOrderKey.PUBLICATION_DATE_DESC,
-        filter: Annotated[WorkFilter, strawberry.lazy("schema.works")] | None = None,
+        first: First = None,
+        after: After = None,
+        order_by: Annotated[
+            WorkOrderKey | None,
+            strawberry.argument(description="The order; null means PUBLICATION_DATE_DESC."),
+        ] = WorkOrderKey.PUBLICATION_DATE_DESC,
+        filter: Annotated[
+            Annotated[WorkFilter, strawberry.lazy("schema.works")] | None,
+            strawberry.argument(description="Keep only the works that match; null keeps all."),
+        ] = None,
     ) -> Annotated[WorkConnection, strawberry.lazy("schema.works")]:
         from schema.works import work_query
 
@@ -240,7 +289,13 @@ class Author(Node):
         description="Topics of the author's works, most works first.",
         metadata=reads(relation=relations.AUTHOR_TOPICS, build=_topics),
     )
-    async def topics(self, info: Info, first: int = 10) -> list[AuthorTopic]:
+    async def topics(
+        self,
+        info: Info,
+        first: Annotated[
+            int, strawberry.argument(description="How many topics, from 0 to 100; default 10.")
+        ] = 10,
+    ) -> list[AuthorTopic]:
         first = relations.check_topics_first(first)
         rows = await info.context.loaders.author_topics.load(TopicsKey(self._row["id"], first))
         return _topics(self._row, rows)
@@ -252,9 +307,15 @@ class Author(Node):
     async def collaborators(
         self,
         info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        close_only: bool = False,
+        first: First = None,
+        after: After = None,
+        close_only: Annotated[
+            bool,
+            strawberry.argument(
+                description="Only close collaborators (2 or more shared works); `totalCount`"
+                " then counts only them."
+            ),
+        ] = False,
     ) -> CollaboratorConnection:
         args = page_args(first, after, 3)
         rows = await info.context.loaders.collaborators.load(
@@ -266,13 +327,19 @@ class Author(Node):
         )
         return _collaborators(self._row, rows, relations.Bound(page=args), total)
 
-    @strawberry.field(metadata=reads(viewer=True))
+    @strawberry.field(
+        description="The signed-in viewer follows this author; false when anonymous.",
+        metadata=reads(viewer=True),
+    )
     async def viewer_is_following(self, info: Info) -> bool:
         from resolvers import social
 
         return await social.viewer_is_following(info.context, self._row["id"])
 
-    @strawberry.field(metadata=reads("claim_status", viewer=True))
+    @strawberry.field(
+        description="Who holds the profile, and whether the viewer can claim it.",
+        metadata=reads("claim_status", viewer=True),
+    )
     async def claim(self, info: Info) -> ClaimState:
         from resolvers import social
 
@@ -308,16 +375,26 @@ class Author(Node):
     async def graph_slice(
         self,
         info: Info,
-        radius: int | None = 1,
-        max_nodes: int | None = 50,
-        edge_kinds: list[Annotated[EdgeKind, strawberry.lazy("schema.slices")]] | None = None,
+        radius: Annotated[
+            int | None, strawberry.argument(description="Hops from the author, 1 or 2.")
+        ] = 1,
+        max_nodes: Annotated[
+            int | None,
+            strawberry.argument(description="The most nodes, 1 to 200, the author included."),
+        ] = 50,
+        edge_kinds: Annotated[
+            list[Annotated[EdgeKind, strawberry.lazy("schema.slices")]] | None,
+            strawberry.argument(
+                description="The edges to follow; null means the five structural kinds."
+            ),
+        ] = None,
     ) -> Annotated[GraphSlice, strawberry.lazy("schema.slices")]:
         from schema.slices import author_graph_slice
 
         return await author_graph_slice(info, self.id, radius, max_nodes, edge_kinds)
 
 
-@strawberry.type
+@strawberry.type(description="A page of authors.")
 class AuthorConnection(Connection[Author]):
     pass
 
@@ -351,13 +428,29 @@ def author_page(
     return AuthorConnection.of(page)  # type: ignore[no-any-return]
 
 
-@strawberry.input
+@strawberry.input(
+    description="Conditions on authors; all given ones must hold, null ones are ignored."
+)
 class AuthorFilter:
-    institution: strawberry.ID | None = None
-    topic: strawberry.ID | None = None
-    open_to_collaborate: bool | None = None
-    claimed: bool | None = None
-    name_prefix: str | None = None
+    institution: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="Authors ever affiliated with this institution (its global id).",
+    )
+    topic: strawberry.ID | None = strawberry.field(
+        default=None, description="Authors with works on this topic (its global id)."
+    )
+    open_to_collaborate: bool | None = strawberry.field(
+        default=None, description="Authors whose `openToCollaborate` is this value."
+    )
+    claimed: bool | None = strawberry.field(
+        default=None,
+        description="Authors whose profile is claimed (CLAIMED or VERIFIED), or with false not.",
+    )
+    name_prefix: str | None = strawberry.field(
+        default=None,
+        description="Authors whose name starts with this, ignoring case and accents; at most 200"
+        " characters.",
+    )
 
 
 @strawberry.type
@@ -366,7 +459,14 @@ class AuthorQueries:
         description="An author by global id, or `orcid:…`, `openalex:A…`; null if none.",
         metadata=reads(node="Author"),
     )
-    async def author(self, info: Info, id: strawberry.ID) -> Author | None:
+    async def author(
+        self,
+        info: Info,
+        id: Annotated[
+            strawberry.ID,
+            strawberry.argument(description="A global id, `orcid:…` or `openalex:A…`."),
+        ],
+    ) -> Author | None:
         from schema.nodes import resolve_node
 
         node = await resolve_node(info.context, str(id), expect="Author")
@@ -378,10 +478,16 @@ class AuthorQueries:
     )
     async def authors(
         self,
-        first: int | None = None,
-        after: str | None = None,
-        filter: AuthorFilter | None = None,
-        order_by: data.AuthorOrderKey | None = data.AuthorOrderKey.WORKS_COUNT_DESC,
+        first: First = None,
+        after: After = None,
+        filter: Annotated[
+            AuthorFilter | None,
+            strawberry.argument(description="Keep only the authors that match; null keeps all."),
+        ] = None,
+        order_by: Annotated[
+            data.AuthorOrderKey | None,
+            strawberry.argument(description="The order; null means WORKS_COUNT_DESC."),
+        ] = data.AuthorOrderKey.WORKS_COUNT_DESC,
     ) -> AuthorConnection:
         f = filter or AuthorFilter()
         query = data.author_query_of(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import Enum
+from typing import Any
 
 import strawberry
 
@@ -12,10 +13,21 @@ from resolvers.works import WorkOrderKey
 
 @strawberry.interface(description="An object with an opaque global id.")
 class Node:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(
+        description="The opaque global id; pass it to `node`, `nodes` or the type's own query."
+    )
 
 
-@strawberry.enum
+def describe(enum: Any, values: dict[str, str], **options: Any) -> Any:
+    """Register a plain Enum (defined next to its SQL or model) as a GraphQL enum, with a
+    description for each of its values."""
+    strawberry.enum(enum, **options)
+    definition = enum.__strawberry_definition__
+    for value in definition.values:
+        value.description = values[value.name]
+    return enum
+
+
 class NodeKind(Enum):
     AUTHOR = "AUTHOR"
     WORK = "WORK"
@@ -23,13 +35,35 @@ class NodeKind(Enum):
     INSTITUTION = "INSTITUTION"
 
 
-@strawberry.enum
 class ExternalIdScheme(Enum):
     ORCID = "ORCID"
     OPENALEX = "OPENALEX"
     DOI = "DOI"
     ARXIV = "ARXIV"
     ROR = "ROR"
+
+
+describe(
+    NodeKind,
+    {
+        "AUTHOR": "An `Author`.",
+        "WORK": "A `Work`.",
+        "TOPIC": "A `Topic`.",
+        "INSTITUTION": "An `Institution`.",
+    },
+    description="The kinds of object `search` returns.",
+)
+describe(
+    ExternalIdScheme,
+    {
+        "ORCID": "An ORCID iD, such as 0000-0002-1825-0097.",
+        "OPENALEX": "An OpenAlex id, such as A5023888391.",
+        "DOI": "A DOI, such as 10.1038/nphys1170.",
+        "ARXIV": "An arXiv id, such as 2101.00001.",
+        "ROR": "A ROR id of an institution, such as 03vek6s52.",
+    },
+    description="The registry an external id belongs to.",
+)
 
 
 _URLS = {
@@ -41,31 +75,84 @@ _URLS = {
 }
 
 
-@strawberry.type
+@strawberry.type(description="An identifier of this object in an outside registry.")
 class ExternalId:
-    scheme: ExternalIdScheme
-    value: str
-    url: str
+    scheme: ExternalIdScheme = strawberry.field(description="The registry the id belongs to.")
+    value: str = strawberry.field(description="The id as the registry writes it, without a URL.")
+    url: str = strawberry.field(description="The id's page at the registry (an https URL).")
 
     @classmethod
     def of(cls, scheme: ExternalIdScheme, value: str) -> ExternalId:
         return cls(scheme=scheme, value=value, url=_URLS[scheme].format(value))
 
 
-@strawberry.type
+@strawberry.type(description="Where a page sits in its connection, for cursor pagination.")
 class PageInfo:
-    has_next_page: bool
-    has_previous_page: bool
-    start_cursor: str | None
-    end_cursor: str | None
+    has_next_page: bool = strawberry.field(
+        description="More items follow: ask again with `after: endCursor`."
+    )
+    has_previous_page: bool = strawberry.field(
+        description="Items come before this page (true whenever `after` was given)."
+    )
+    start_cursor: str | None = strawberry.field(
+        description="The cursor of the page's first item; null when the page is empty."
+    )
+    end_cursor: str | None = strawberry.field(
+        description="The cursor of the page's last item, to pass as `after`; null when the page"
+        " is empty."
+    )
 
 
 # Ordering enums defined next to their SQL in resolvers/ are registered here, in the module every
 # schema module imports first: a plain Enum that Strawberry meets in a field before its
 # registration runs becomes a second GraphQL enum under the class name (`WorkOrderKey`), and
 # variables of type `WorkOrder` are then refused by `Author.works`.
-strawberry.enum(WorkOrderKey, name="WorkOrder")
+describe(
+    WorkOrderKey,
+    {
+        "PUBLICATION_DATE_DESC": "Newest first; undated works last.",
+        "PUBLICATION_DATE_ASC": "Oldest first; undated works first.",
+        "CITED_BY_COUNT_DESC": "Most cited first.",
+        "TITLE_ASC": "By title, alphabetically.",
+    },
+    name="WorkOrder",
+    description="The order of a list of works; ties are broken by id.",
+)
 # The stored enumerations are the GraphQL ones too: one definition, in models.enums.
-strawberry.enum(WorkType)
-strawberry.enum(SourceType, name="VenueType")
-strawberry.enum(TopicScheme)
+describe(
+    WorkType,
+    {
+        "ARTICLE": "A journal or conference article.",
+        "PREPRINT": "A preprint, such as an arXiv paper.",
+        "BOOK": "A book.",
+        "BOOK_CHAPTER": "A chapter of a book.",
+        "DATASET": "A dataset.",
+        "DISSERTATION": "A thesis or dissertation.",
+        "REVIEW": "A review article.",
+        "LETTER": "A letter.",
+        "EDITORIAL": "An editorial.",
+        "REPORT": "A report.",
+        "OTHER": "Any other kind, or a kind the sources did not state.",
+    },
+    description="What kind of publication a work is, as its sources classify it.",
+)
+describe(
+    SourceType,
+    {
+        "REPOSITORY": "A repository, such as arXiv.",
+        "JOURNAL": "A journal.",
+        "CONFERENCE": "A conference.",
+        "BOOK_SERIES": "A book series.",
+        "OTHER": "Any other kind of venue.",
+    },
+    name="VenueType",
+    description="The kind of venue a work was published in.",
+)
+describe(
+    TopicScheme,
+    {
+        "OPENALEX": "An OpenAlex topic.",
+        "ARXIV": "An arXiv category, such as cs.LG.",
+    },
+    description="The classification a topic comes from.",
+)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import inspect
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 import strawberry
 
@@ -13,22 +13,36 @@ from schema.cost import reads
 
 T = TypeVar("T")
 
+#: The paging arguments of every connection field.
+First = Annotated[
+    int | None,
+    strawberry.argument(description="How many items, from 0 to 100; null means 10."),
+]
+After = Annotated[
+    str | None,
+    strawberry.argument(description="A cursor from this list: the page starts after its item."),
+]
 
-@strawberry.type
+
+@strawberry.type(description="One item of a connection, with its cursor.")
 class Edge(Generic[T]):
-    cursor: str
-    node: T
+    cursor: str = strawberry.field(
+        description="An opaque cursor: pass it as `after` to get the items that follow this one."
+    )
+    node: T = strawberry.field(description="The item.")
 
 
-@strawberry.type
+@strawberry.type(
+    description="A page of results; `first` takes 0 to 100 items (10 by default), `after` a cursor."
+)
 class Connection(Generic[T]):
     """A page of results; `totalCount` counts every item across all pages."""
 
-    edges: list[Edge[T]]
-    page_info: PageInfo
+    edges: list[Edge[T]] = strawberry.field(description="The page's items with their cursors.")
+    page_info: PageInfo = strawberry.field(description="Whether more pages follow, and cursors.")
     _page: strawberry.Private[Page[Any]]
 
-    @strawberry.field(metadata=reads())
+    @strawberry.field(description="How many items all pages hold together.", metadata=reads())
     async def total_count(self) -> int:
         if self._page.total is None:
             return len(self.edges)
@@ -37,7 +51,9 @@ class Connection(Generic[T]):
             value = await value
         return int(value)
 
-    @strawberry.field(metadata=reads())
+    @strawberry.field(
+        description="The page's items without cursors, in the order of `edges`.", metadata=reads()
+    )
     def nodes(self) -> list[T]:
         return [edge.node for edge in self.edges]
 

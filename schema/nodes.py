@@ -14,7 +14,7 @@ import strawberry
 from resolvers.errors import ApiError, BadUserInput, InvalidId
 from resolvers.ids import GlobalId, article, from_global_id, parse_external
 from resolvers.search import DEFAULT_FIELDS, SearchField, SearchKind, search_rows
-from schema.common import Node, NodeKind
+from schema.common import Node, NodeKind, describe
 from schema.context import Context, Info
 from schema.cost import cost, reads
 
@@ -66,19 +66,31 @@ async def resolve_node(ctx: Context, value: str, expect: str | None = None) -> A
     return await resolver(ctx, gid)
 
 
-strawberry.enum(
+describe(
     SearchField,
+    {
+        "NAME": "The names of authors, topics and institutions.",
+        "TITLE": "The titles of works.",
+        "ABSTRACT": "The abstracts of works, matched by relevance.",
+    },
     description="What `search` matches: NAME (authors, topics, institutions), TITLE and"
     " ABSTRACT (works).",
 )
 
+AnyId = Annotated[
+    strawberry.ID,
+    strawberry.argument(description="A global id, or an external id such as `orcid:0000-…`."),
+]
 
-@strawberry.type
+
+@strawberry.type(description="One result of `search`.")
 class SearchHit:
-    node: Node
-    kind: NodeKind
-    label: str
-    score: float
+    node: Node = strawberry.field(description="The object found.")
+    kind: NodeKind = strawberry.field(description="The object's kind.")
+    label: str = strawberry.field(description="The matched name or title, to show to the user.")
+    score: float = strawberry.field(
+        description="Relevance within this result list; higher is better (no fixed scale)."
+    )
 
 
 @strawberry.type
@@ -87,14 +99,21 @@ class NodeQueries:
         description="Any object by global id or external id; null if none.",
         metadata=reads(node="Node"),
     )
-    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
+    async def node(self, info: Info, id: AnyId) -> Node | None:
         return await resolve_node(info.context, str(id))  # type: ignore[no-any-return]
 
     @strawberry.field(
         description="Up to 100 objects by id, in the order asked; null for misses.",
         metadata=reads(node="Node"),
     )
-    async def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[Node | None]:
+    async def nodes(
+        self,
+        info: Info,
+        ids: Annotated[
+            list[strawberry.ID],
+            strawberry.argument(description="Global or external ids; at most 100."),
+        ],
+    ) -> list[Node | None]:
         limit = info.context.settings.max_node_ids
         if len(ids) > limit:
             raise BadUserInput(
@@ -121,12 +140,21 @@ class NodeQueries:
     async def search(
         self,
         info: Info,
-        text: str,
-        kinds: list[NodeKind] | None = None,
-        first: int = 10,
+        text: Annotated[
+            str, strawberry.argument(description="What the user typed; at most 200 characters.")
+        ],
+        kinds: Annotated[
+            list[NodeKind] | None,
+            strawberry.argument(description="The kinds to return; null or empty means all."),
+        ] = None,
+        first: Annotated[
+            int, strawberry.argument(description="How many hits, from 1 to 50; default 10.")
+        ] = 10,
         in_: Annotated[
             list[SearchField] | None,
-            strawberry.argument(name="in", description="Default: [NAME, TITLE]."),
+            strawberry.argument(
+                name="in", description="What to match in; null or empty means [NAME, TITLE]."
+            ),
         ] = None,
     ) -> list[SearchHit]:
         from schema.authors import Author

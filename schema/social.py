@@ -20,22 +20,42 @@ from resolvers import social as data
 from resolvers.ids import GlobalId, to_global_id
 from resolvers.refusals import Code, Refused
 from resolvers.sql import Row
-from schema.common import Node
-from schema.connections import Connection
+from schema.common import Node, describe
+from schema.connections import After, Connection, First
 from schema.context import Context, Info
 from schema.nodes import NODE_RESOLVERS
 
 if TYPE_CHECKING:
     from schema.authors import Author, AuthorConnection
 
-UserErrorCode = strawberry.enum(Code, name="UserErrorCode")
+UserErrorCode = describe(
+    Code,
+    {
+        "UNAUTHENTICATED": "Sign in first: send `Authorization: Bearer TOKEN`.",
+        "FORBIDDEN": "The viewer may not do this (not the claimant, not an admin).",
+        "NOT_FOUND": "The id names nothing the viewer can see.",
+        "ALREADY_CLAIMED": "The author, or the viewer, already has a claim.",
+        "RATE_LIMITED": "Too many attempts: wait, then retry (see the Retry-After header).",
+        "INVALID_INPUT": "An argument is malformed, out of range or taken; `field` names it.",
+        "NOTHING_TO_UPDATE": "No change was asked for: give at least one value to set.",
+        "TEXT_TOO_LONG": "A text is over its limit; `field` names it.",
+        "CONTROL_CHARACTERS": "A text holds control characters or line breaks it may not.",
+        "WEAK_PASSWORD": "The password is too common or too simple: choose another.",
+    },
+    name="UserErrorCode",
+    description="Why a mutation was refused; stable, to branch on.",
+)
 
 
 @strawberry.type(description="An expected failure of a mutation, with a stable `code`.")
 class UserError:
-    code: UserErrorCode  # type: ignore[valid-type]
-    message: str
-    field: str | None
+    code: UserErrorCode = strawberry.field(  # type: ignore[valid-type]
+        description="What went wrong; stable, to branch on."
+    )
+    message: str = strawberry.field(description="What to tell the user, in English.")
+    field: str | None = strawberry.field(
+        description="The argument at fault; null when the failure is not about one argument."
+    )
 
     @classmethod
     def of(cls, refused: Refused) -> UserError:
@@ -51,12 +71,14 @@ def timestamp(value: Any) -> datetime.datetime | None:
 
 @strawberry.type(description="A signed-in account.")
 class User:
-    id: strawberry.ID
-    email: str
-    is_admin: bool
-    orcid: str | None
-    orcid_verified: bool
-    created_at: datetime.datetime
+    id: strawberry.ID = strawberry.field(description="The account's global id.")
+    email: str = strawberry.field(description="The sign-in email, in lower case.")
+    is_admin: bool = strawberry.field(description="The account may review claims.")
+    orcid: str | None = strawberry.field(description="The account's ORCID iD; null when none.")
+    orcid_verified: bool = strawberry.field(
+        description="The ORCID iD was verified, so a matching claim is VERIFIED at once."
+    )
+    created_at: datetime.datetime = strawberry.field(description="When the account was made.")
 
     @classmethod
     def of(cls, user: UserModel) -> User:
@@ -70,12 +92,23 @@ class User:
         )
 
 
-@strawberry.enum(description="A claim's own state; REJECTED claims do not hold the author.")
 class ClaimRequestStatus(Enum):
     PENDING = "PENDING"
     CLAIMED = "CLAIMED"
     VERIFIED = "VERIFIED"
     REJECTED = "REJECTED"
+
+
+describe(
+    ClaimRequestStatus,
+    {
+        "PENDING": "Waiting for an admin's review.",
+        "CLAIMED": "Approved by an admin.",
+        "VERIFIED": "Approved and verified (a matching verified ORCID iD, or an admin).",
+        "REJECTED": "Refused; `note` may say why.",
+    },
+    description="A claim's own state; REJECTED claims do not hold the author.",
+)
 
 
 async def _author(info: Info, author_id: int) -> Author:
@@ -94,11 +127,11 @@ class Claim(Node):
     def of(cls, row: Row) -> Claim:
         return cls(id=strawberry.ID(to_global_id("Claim", row["id"])), _row=row)
 
-    @strawberry.field
+    @strawberry.field(description="Where the claim stands.")
     def status(self) -> ClaimRequestStatus:
         return ClaimRequestStatus(self._row["status"])
 
-    @strawberry.field
+    @strawberry.field(description="The claimed author.")
     async def author(self, info: Info) -> Annotated[Author, strawberry.lazy("schema.authors")]:
         return await _author(info, int(self._row["author_id"]))
 
@@ -106,35 +139,51 @@ class Claim(Node):
     def orcid(self) -> str | None:
         return self._row["orcid"]  # type: ignore[no-any-return]
 
-    @strawberry.field
+    @strawberry.field(description="The reviewer's note (up to 2,000 characters); null when none.")
     def note(self) -> str | None:
         return self._row["note"]  # type: ignore[no-any-return]
 
-    @strawberry.field
+    @strawberry.field(description="When the claim was made.")
     def created_at(self) -> datetime.datetime:
         value = timestamp(self._row["created_at"])
         assert value is not None
         return value
 
-    @strawberry.field
+    @strawberry.field(description="When it was approved or rejected; null while PENDING.")
     def reviewed_at(self) -> datetime.datetime | None:
         return timestamp(self._row["reviewed_at"])
 
 
-@strawberry.enum
 class InvitationStatus(Enum):
     PENDING = "PENDING"
     ACCEPTED = "ACCEPTED"
     DECLINED = "DECLINED"
 
 
-strawberry.enum(invitation_data.Direction, name="InvitationDirection")
+describe(
+    InvitationStatus,
+    {
+        "PENDING": "Not answered yet.",
+        "ACCEPTED": "The invited author's claimant accepted.",
+        "DECLINED": "The invited author's claimant declined.",
+    },
+    description="Whether an invitation was answered.",
+)
+describe(
+    invitation_data.Direction,
+    {
+        "RECEIVED": "Invitations to the authors the viewer has claimed.",
+        "SENT": "Invitations the viewer sent.",
+    },
+    name="InvitationDirection",
+    description="Which side of an invitation the viewer is on.",
+)
 
 
 @strawberry.type(description="Who sent an invitation, as its recipient sees them.")
 class InvitationSender:
-    id: strawberry.ID
-    email: str
+    id: strawberry.ID = strawberry.field(description="The sender's user id.")
+    email: str = strawberry.field(description="The sender's email, to reply to.")
     _user_id: strawberry.Private[int]
 
     @strawberry.field(description="The author the sender has claimed (their profile), if any.")
@@ -155,15 +204,15 @@ class Invitation(Node):
     def of(cls, row: Row) -> Invitation:
         return cls(id=strawberry.ID(to_global_id("Invitation", row["id"])), _row=row)
 
-    @strawberry.field
+    @strawberry.field(description="PENDING until the claimant accepts or declines.")
     def status(self) -> InvitationStatus:
         return InvitationStatus(self._row["status"])
 
-    @strawberry.field
+    @strawberry.field(description="The sender's message, 1 to 2,000 characters.")
     def message(self) -> str:
         return str(self._row["message"])
 
-    @strawberry.field
+    @strawberry.field(description="Who sent it.")
     def sender(self) -> InvitationSender:
         return InvitationSender(
             id=strawberry.ID(to_global_id("User", self._row["sender_id"])),
@@ -175,18 +224,18 @@ class Invitation(Node):
     async def author(self, info: Info) -> Annotated[Author, strawberry.lazy("schema.authors")]:
         return await _author(info, int(self._row["author_id"]))
 
-    @strawberry.field
+    @strawberry.field(description="When it was sent.")
     def created_at(self) -> datetime.datetime:
         value = timestamp(self._row["created_at"])
         assert value is not None
         return value
 
-    @strawberry.field
+    @strawberry.field(description="When it was accepted or declined; null while PENDING.")
     def responded_at(self) -> datetime.datetime | None:
         return timestamp(self._row["responded_at"])
 
 
-@strawberry.type
+@strawberry.type(description="A page of invitations, newest first.")
 class InvitationConnection(Connection[Invitation]):
     pass
 
@@ -195,13 +244,13 @@ class InvitationConnection(Connection[Invitation]):
 class Viewer:
     _user: strawberry.Private[UserModel]
 
-    @strawberry.field
+    @strawberry.field(description="The signed-in account.")
     def user(self) -> User:
         return User.of(self._user)
 
     @strawberry.field(description="Authors the viewer follows, most recently followed first.")
     async def following(
-        self, info: Info, first: int | None = None, after: str | None = None
+        self, info: Info, first: First = None, after: After = None
     ) -> Annotated[AuthorConnection, strawberry.lazy("schema.authors")]:
         from schema.authors import Author, AuthorConnection
 
@@ -226,9 +275,12 @@ class Viewer:
     @strawberry.field(description="Invitations received (as a claimant) or sent; newest first.")
     async def invitations(
         self,
-        direction: invitation_data.Direction = invitation_data.Direction.RECEIVED,
-        first: int | None = None,
-        after: str | None = None,
+        direction: Annotated[
+            invitation_data.Direction,
+            strawberry.argument(description="RECEIVED (the default) or SENT."),
+        ] = invitation_data.Direction.RECEIVED,
+        first: First = None,
+        after: After = None,
     ) -> InvitationConnection:
         page = await invitation_data.invitations_page(
             self._user.id, direction, first, after, Invitation.of

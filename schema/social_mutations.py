@@ -19,6 +19,13 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 AuthorRef = Annotated["Author", strawberry.lazy("schema.authors")]
+AuthorId = Annotated[
+    strawberry.ID,
+    strawberry.argument(description="The author's global id, `orcid:…` or `openalex:A…`."),
+]
+Email = Annotated[
+    str, strawberry.argument(description="The account's email, at most 320 characters.")
+]
 
 
 async def attempt(work: Awaitable[T]) -> tuple[T | None, list[UserError]]:
@@ -28,41 +35,62 @@ async def attempt(work: Awaitable[T]) -> tuple[T | None, list[UserError]]:
         return None, [UserError.of(refused)]
 
 
-@strawberry.type
+@strawberry.type(description="The result of `signUp` or `logIn`.")
 class AuthPayload:
-    token: str | None = strawberry.field(description="The Bearer token; shown once.")
-    user: User | None
-    user_errors: list[UserError]
+    token: str | None = strawberry.field(
+        description="The Bearer token, shown once: send `Authorization: Bearer TOKEN`; null when"
+        " refused."
+    )
+    user: User | None = strawberry.field(description="The signed-in account; null when refused.")
+    user_errors: list[UserError] = strawberry.field(
+        description="Why the mutation was refused; empty when it succeeded."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="The result of `logOut`.")
 class LogOutPayload:
-    ok: bool
-    user_errors: list[UserError]
+    ok: bool = strawberry.field(description="The token is revoked.")
+    user_errors: list[UserError] = strawberry.field(
+        description="Why the mutation was refused; empty when it succeeded."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="The result of `follow` or `unfollow`.")
 class FollowPayload:
-    author: AuthorRef | None
-    user_errors: list[UserError]
+    author: AuthorRef | None = strawberry.field(
+        description="The author, with `viewerIsFollowing` updated; null when refused."
+    )
+    user_errors: list[UserError] = strawberry.field(
+        description="Why the mutation was refused; empty when it succeeded."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="The result of `claimAuthor` or `reviewClaim`.")
 class ClaimPayload:
-    claim: Claim | None
-    user_errors: list[UserError]
+    claim: Claim | None = strawberry.field(description="The claim; null when refused.")
+    user_errors: list[UserError] = strawberry.field(
+        description="Why the mutation was refused; empty when it succeeded."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="The result of an edit to an author's profile.")
 class AuthorPayload:
-    author: AuthorRef | None
-    user_errors: list[UserError]
+    author: AuthorRef | None = strawberry.field(
+        description="The author as edited; null when refused."
+    )
+    user_errors: list[UserError] = strawberry.field(
+        description="Why the mutation was refused; empty when it succeeded."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="The result of `sendInvitation` or `respondToInvitation`.")
 class InvitationPayload:
-    invitation: Invitation | None
-    user_errors: list[UserError]
+    invitation: Invitation | None = strawberry.field(
+        description="The invitation; null when refused."
+    )
+    user_errors: list[UserError] = strawberry.field(
+        description="Why the mutation was refused; empty when it succeeded."
+    )
 
 
 def _auth(session: accounts.Session | None, errors: list[UserError]) -> AuthPayload:
@@ -74,11 +102,27 @@ def _auth(session: accounts.Session | None, errors: list[UserError]) -> AuthPayl
 @strawberry.type
 class SocialMutations:
     @strawberry.mutation(description="Create an account and return its first token.")
-    async def sign_up(self, info: Info, email: str, password: str) -> AuthPayload:
+    async def sign_up(
+        self,
+        info: Info,
+        email: Email,
+        password: Annotated[
+            str,
+            strawberry.argument(
+                description="8 to 1,024 characters with at least 4 different ones; common"
+                " passwords and the email itself get WEAK_PASSWORD."
+            ),
+        ],
+    ) -> AuthPayload:
         return _auth(*await attempt(accounts.sign_up(email, password, info.context)))
 
     @strawberry.mutation(description="Exchange an email and password for a new token.")
-    async def log_in(self, info: Info, email: str, password: str) -> AuthPayload:
+    async def log_in(
+        self,
+        info: Info,
+        email: Email,
+        password: Annotated[str, strawberry.argument(description="The account's password.")],
+    ) -> AuthPayload:
         return _auth(*await attempt(accounts.log_in(email, password, info.context)))
 
     @strawberry.mutation(description="Revoke the token this request was made with.")
@@ -91,12 +135,12 @@ class SocialMutations:
         return LogOutPayload(ok=True, user_errors=[])
 
     @strawberry.mutation(description="Follow an author (idempotent).")
-    async def follow(self, info: Info, author_id: strawberry.ID) -> FollowPayload:
+    async def follow(self, info: Info, author_id: AuthorId) -> FollowPayload:
         row, errors = await attempt(social.follow(info.context, str(author_id)))
         return FollowPayload(author=_wrap_author(row), user_errors=errors)
 
     @strawberry.mutation(description="Stop following an author (idempotent).")
-    async def unfollow(self, info: Info, author_id: strawberry.ID) -> FollowPayload:
+    async def unfollow(self, info: Info, author_id: AuthorId) -> FollowPayload:
         row, errors = await attempt(social.unfollow(info.context, str(author_id)))
         return FollowPayload(author=_wrap_author(row), user_errors=errors)
 
@@ -105,7 +149,13 @@ class SocialMutations:
         " ORCID iD) matches both your verified ORCID iD and the author's; PENDING otherwise."
     )
     async def claim_author(
-        self, info: Info, author_id: strawberry.ID, orcid: str | None = None
+        self,
+        info: Info,
+        author_id: AuthorId,
+        orcid: Annotated[
+            str | None,
+            strawberry.argument(description="Your ORCID iD; null means your verified ORCID iD."),
+        ] = None,
     ) -> ClaimPayload:
         row, errors = await attempt(claims.claim_author(info.context, str(author_id), orcid))
         return ClaimPayload(claim=Claim.of(row) if row else None, user_errors=errors)
@@ -116,10 +166,20 @@ class SocialMutations:
     async def review_claim(
         self,
         info: Info,
-        claim_id: strawberry.ID,
-        approve: bool,
-        note: str | None = None,
-        verify: bool = False,
+        claim_id: Annotated[
+            strawberry.ID, strawberry.argument(description="The claim's global id.")
+        ],
+        approve: Annotated[
+            bool, strawberry.argument(description="True approves the claim, false rejects it.")
+        ],
+        note: Annotated[
+            str | None,
+            strawberry.argument(description="A note for the claimant, up to 2,000 characters."),
+        ] = None,
+        verify: Annotated[
+            bool,
+            strawberry.argument(description="With `approve`: make it VERIFIED, not CLAIMED."),
+        ] = False,
     ) -> ClaimPayload:
         row, errors = await attempt(
             claims.review_claim(info.context, str(claim_id), approve, note, verify)
@@ -128,7 +188,12 @@ class SocialMutations:
 
     @strawberry.mutation(description="The author's claimant or an admin: set openToCollaborate.")
     async def set_open_to_collaborate(
-        self, info: Info, author_id: strawberry.ID, open: bool
+        self,
+        info: Info,
+        author_id: AuthorId,
+        open: Annotated[
+            bool, strawberry.argument(description="The new value of `openToCollaborate`.")
+        ],
     ) -> AuthorPayload:
         found, errors = await attempt(
             claims.set_open_to_collaborate(info.context, str(author_id), open)
@@ -147,9 +212,15 @@ class SocialMutations:
     async def update_author_profile(
         self,
         info: Info,
-        author_id: strawberry.ID,
-        description: str | None = None,
-        open_to_collaborate: bool | None = None,
+        author_id: AuthorId,
+        description: Annotated[
+            str | None,
+            strawberry.argument(description="The new bio line; empty clears it, null keeps it."),
+        ] = None,
+        open_to_collaborate: Annotated[
+            bool | None,
+            strawberry.argument(description="The new `openToCollaborate`; null keeps it."),
+        ] = None,
     ) -> AuthorPayload:
         found, errors = await attempt(
             profile_edit.update_author_profile(
@@ -165,7 +236,12 @@ class SocialMutations:
         description="Invite a claimed author to collaborate (1 to 2,000 characters)."
     )
     async def send_invitation(
-        self, info: Info, author_id: strawberry.ID, message: str
+        self,
+        info: Info,
+        author_id: AuthorId,
+        message: Annotated[
+            str, strawberry.argument(description="Your message, 1 to 2,000 characters.")
+        ],
     ) -> InvitationPayload:
         row, errors = await attempt(
             invitations.send_invitation(info.context, str(author_id), message)
@@ -174,7 +250,12 @@ class SocialMutations:
 
     @strawberry.mutation(description="The invited author's claimant: accept or decline.")
     async def respond_to_invitation(
-        self, info: Info, invitation_id: strawberry.ID, accept: bool
+        self,
+        info: Info,
+        invitation_id: Annotated[
+            strawberry.ID, strawberry.argument(description="The invitation's global id.")
+        ],
+        accept: Annotated[bool, strawberry.argument(description="True accepts, false declines.")],
     ) -> InvitationPayload:
         row, errors = await attempt(
             invitations.respond_to_invitation(info.context, str(invitation_id), accept)
