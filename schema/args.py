@@ -3,7 +3,7 @@ descriptions clients read in the schema (one wording for every field that takes 
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 
@@ -20,3 +20,11 @@ After = Annotated[
         description="The `pageInfo.endCursor` of the previous page; null for the first page."
     ),
 ]
+
+
+def id_argument(forms: str) -> Any:
+    """The `id` argument of a root field that fetches one entity, given the id forms it takes."""
+    return strawberry.argument(
+        description=f"{forms}. Malformed, or the id of another type: INVALID_ID; naming "
+        "nothing: null."
+    )

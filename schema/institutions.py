@@ -11,7 +11,7 @@ from resolvers.authors import AuthorOrderKey, AuthorQuery, list_authors
 from resolvers.ids import to_global_id
 from resolvers.sql import Row
 from resolvers.works import WorkOrderKey, WorkQuery, list_works
-from schema.args import After, First
+from schema.args import After, First, id_argument
 from schema.common import ExternalId, ExternalIdScheme, Node
 from schema.context import Info
 from schema.cost import reads
@@ -141,10 +141,7 @@ class InstitutionQueries:
         info: Info,
         id: Annotated[
             strawberry.ID,
-            strawberry.argument(
-                description="A global id, `ror:…` or `openalex:I…`. Malformed: INVALID_ID; naming "
-                "nothing: null."
-            ),
+            id_argument("A global id, `ror:…` or `openalex:I…`"),
         ],
     ) -> Institution | None:
         from schema.nodes import resolve_node

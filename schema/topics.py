@@ -11,7 +11,7 @@ from resolvers import relations
 from resolvers.ids import to_global_id
 from resolvers.sql import Row
 from resolvers.works import WorkOrderKey, WorkQuery, list_works
-from schema.args import After, First
+from schema.args import After, First, id_argument
 from schema.common import Node
 from schema.context import Info
 from schema.cost import reads
@@ -119,15 +119,16 @@ class Topic(Node):
 
 @strawberry.type
 class TopicQueries:
-    @strawberry.field(description="A topic by global id.", metadata=reads(node="Topic"))
+    @strawberry.field(
+        description="A topic by global id or `openalex:T…`; null if none.",
+        metadata=reads(node="Topic"),
+    )
     async def topic(
         self,
         info: Info,
         id: Annotated[
             strawberry.ID,
-            strawberry.argument(
-                description="A Topic's global id. Malformed: INVALID_ID; naming nothing: null."
-            ),
+            id_argument("A global id, or `openalex:T…`"),
         ],
     ) -> Topic | None:
         from schema.nodes import resolve_node

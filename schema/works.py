@@ -14,7 +14,7 @@ from resolvers.ids import to_global_id
 from resolvers.pagination import build_page
 from resolvers.sql import Row
 from resolvers.works import WorkOrderKey, WorkQuery, list_works, work_key, work_query_of
-from schema.args import After, First
+from schema.args import After, First, id_argument
 from schema.common import ExternalId, ExternalIdScheme, Node
 from schema.connections import Connection
 from schema.context import Info
@@ -365,10 +365,7 @@ class WorkQueries:
         info: Info,
         id: Annotated[
             strawberry.ID,
-            strawberry.argument(
-                description="A global id, or `doi:10.…`, `arxiv:2007.08563`, `openalex:W…`. "
-                "Malformed: INVALID_ID; naming nothing: null."
-            ),
+            id_argument("A global id, or `doi:10.…`, `arxiv:2007.08563`, `openalex:W…`"),
         ],
     ) -> Work | None:
         from schema.nodes import resolve_node
