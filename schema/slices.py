@@ -266,11 +266,13 @@ class GraphSlice(Node):
         description="True when `maxNodes` left out something within `radius`."
     )
     computed_at: datetime.datetime | None = strawberry.field(
-        description="When the worker finished it; null while PENDING."
+        description="When the outcome was stored; null while PENDING, and for a FAILED answer "
+        "that was not stored."
     )
     expires_at: datetime.datetime | None = strawberry.field(
-        description="When the cache drops it (READY: PEERGRAPH_SLICE_TTL_SECONDS, 3600, after "
-        "`computedAt`; FAILED: 30 s); null while PENDING. A write may retire it sooner."
+        description="When the cache drops it: `computedAt` plus PEERGRAPH_SLICE_TTL_SECONDS "
+        "(3600) when READY, PEERGRAPH_SLICE_FAILED_TTL_SECONDS (30) when FAILED; null when "
+        "`computedAt` is. A write may retire it sooner."
     )
     _center: strawberry.Private[str | None]
     _data: strawberry.Private[dict[str, Any]]

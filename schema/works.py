@@ -84,7 +84,7 @@ class Venue:
     type: SourceType = strawberry.field(description="What kind of venue it is.")
     issn_l: str | None = strawberry.field(
         description="The linking ISSN (ISSN-L) of a journal or series, `1234-567X`; null when "
-        "it has none, as for arXiv and most conferences."
+        "the record gives none."
     )
 
 
@@ -151,7 +151,7 @@ class Authorship:
     _row: strawberry.Private[Row]
 
     @strawberry.field(
-        description="The author entity; null when the record names no author that was imported.",
+        description="The author entity; null when the record names none, or it was deleted.",
         metadata=reads(relation=relations.AUTHORSHIP_AUTHOR, build=_author),
     )
     async def author(
