@@ -203,8 +203,8 @@ class GraphNode:
 class RankedWork:
     entity_id: strawberry.ID = strawberry.field(description="The work's global id.")
     score: float = strawberry.field(
-        description="For priorWorks, how many of the slice's works cite it; derivativeWorks: how "
-        "many of the slice's works it cites."
+        description="For priorWorks, how many of the slice's works cite it; for derivativeWorks, "
+        "how many of them it cites."
     )
 
     @strawberry.field(description="The work (null if it was deleted since).")
