@@ -11,6 +11,7 @@ from resolvers.authors import AuthorOrderKey, AuthorQuery, list_authors
 from resolvers.ids import to_global_id
 from resolvers.sql import Row
 from resolvers.works import WorkOrderKey, WorkQuery, list_works
+from schema.args import After, First, id_argument
 from schema.common import ExternalId, ExternalIdScheme, Node
 from schema.context import Info
 from schema.cost import reads
@@ -32,7 +33,10 @@ def _author_page(*args: Any) -> Any:
     return author_page(*args)
 
 
-@strawberry.type
+@strawberry.type(
+    description="An organisation authors are affiliated with: a university, company, hospital, "
+    "facility…"
+)
 class Institution(Node):
     _row: strawberry.Private[Row]
 
@@ -40,27 +44,47 @@ class Institution(Node):
     def of(cls, row: Row) -> Institution:
         return cls(id=strawberry.ID(to_global_id("Institution", row["id"])), _row=row)
 
-    @strawberry.field(metadata=reads("display_name"))
+    @strawberry.field(
+        description="The institution's name.",
+        metadata=reads("display_name"),
+    )
     def display_name(self) -> str:
         return str(self._row["display_name"])
 
-    @strawberry.field(metadata=reads("ror"))
+    @strawberry.field(
+        description="Its ROR id without `https://ror.org/` (`00f54p054`); null when it has none.",
+        metadata=reads("ror"),
+    )
     def ror(self) -> str | None:
         return self._row["ror"]  # type: ignore[no-any-return]
 
-    @strawberry.field(metadata=reads("country_code"))
+    @strawberry.field(
+        description="ISO 3166-1 alpha-2 country code (`US`); null when unknown.",
+        metadata=reads("country_code"),
+    )
     def country_code(self) -> str | None:
         return self._row["country_code"]  # type: ignore[no-any-return]
 
-    @strawberry.field(metadata=reads("type"))
+    @strawberry.field(
+        description="OpenAlex's institution type (`education`, `company`, `facility`, …); "
+        "null when unknown.",
+        metadata=reads("type"),
+    )
     def type(self) -> str | None:
         return self._row["type"]  # type: ignore[no-any-return]
 
-    @strawberry.field(metadata=reads("works_count"))
+    @strawberry.field(
+        description="Works in this graph with an author affiliated here, recounted after every "
+        "import (not OpenAlex's worldwide count).",
+        metadata=reads("works_count"),
+    )
     def works_count(self) -> int:
         return int(self._row["works_count"])
 
-    @strawberry.field(metadata=reads("ror", "openalex_id"))
+    @strawberry.field(
+        description="The identifiers it has, each with its URL: ROR, then OpenAlex.",
+        metadata=reads("ror", "openalex_id"),
+    )
     def external_ids(self) -> list[ExternalId]:
         out = []
         if self._row["ror"]:
@@ -74,7 +98,7 @@ class Institution(Node):
         metadata=reads(relation=relations.INSTITUTION_WORKS, build=lambda *a: _work_page(*a)),
     )
     async def works(
-        self, first: int | None = None, after: str | None = None
+        self, first: First = None, after: After = None
     ) -> Annotated[WorkConnection, strawberry.lazy("schema.works")]:
         from schema.works import Work, WorkConnection
 
@@ -92,7 +116,7 @@ class Institution(Node):
         metadata=reads(relation=relations.INSTITUTION_AUTHORS, build=lambda *a: _author_page(*a)),
     )
     async def authors(
-        self, first: int | None = None, after: str | None = None
+        self, first: First = None, after: After = None
     ) -> Annotated[AuthorConnection, strawberry.lazy("schema.authors")]:
         from schema.authors import Author, AuthorConnection
 
@@ -112,7 +136,14 @@ class InstitutionQueries:
         description="An institution by global id, `ror:…` or `openalex:I…`.",
         metadata=reads(node="Institution"),
     )
-    async def institution(self, info: Info, id: strawberry.ID) -> Institution | None:
+    async def institution(
+        self,
+        info: Info,
+        id: Annotated[
+            strawberry.ID,
+            id_argument("A global id, `ror:…` or `openalex:I…`"),
+        ],
+    ) -> Institution | None:
         from schema.nodes import resolve_node
 
         node = await resolve_node(info.context, str(id), expect="Institution")

@@ -33,32 +33,71 @@ if TYPE_CHECKING:
 #: `priorWorks(first:)` / `derivativeWorks(first:)`: the default, and the most a slice keeps.
 RANKED_DEFAULT = 10
 RANKED_MAX = 50
+RankedFirst = Annotated[
+    int | None,
+    strawberry.argument(
+        description=f"How many works: 0 to {RANKED_MAX}; null means {RANKED_DEFAULT}."
+    ),
+]
+SliceInput = Annotated[
+    "GraphSliceInput",
+    strawberry.argument(description="What to slice, and its limits (see GraphSliceInput)."),
+]
 
 
-@strawberry.enum(description="Edges a slice may follow.")
+@strawberry.enum(
+    description="Edges a slice may follow. Without `edgeKinds` a slice follows the five "
+    "structural kinds; CO_CITED, COUPLED and RELATED must be asked for."
+)
 class EdgeKind(Enum):
-    AUTHORED = "AUTHORED"
-    COAUTHOR = "COAUTHOR"
-    CITES = "CITES"
-    HAS_TOPIC = "HAS_TOPIC"
-    AFFILIATED = "AFFILIATED"
+    _value_: str  # what mypy gives `.value`: the members hold strings at run time
+
+    AUTHORED = strawberry.enum_value(
+        "AUTHORED", description="Author to work (weight: the work's citations)."
+    )
+    COAUTHOR = strawberry.enum_value(
+        "COAUTHOR",
+        description="Author to author, one edge per pair from the lower id (weight: shared works).",
+    )
+    CITES = strawberry.enum_value(
+        "CITES", description="Citing work to cited work (weight: the cited work's citations)."
+    )
+    HAS_TOPIC = strawberry.enum_value(
+        "HAS_TOPIC",
+        description="Work to topic (weight: score) and author to topic (weight: share of the "
+        "author's works).",
+    )
+    AFFILIATED = strawberry.enum_value(
+        "AFFILIATED", description="Author to institution (weight: years spanned)."
+    )
     CO_CITED = strawberry.enum_value(
-        "CO_CITED", description="work-work: cited together by other works (weight: how many)"
+        "CO_CITED", description="Work to work: cited together by other works (weight: how many)."
     )
     COUPLED = strawberry.enum_value(
         "COUPLED",
-        description="work-work: shared references, imported or not (weight: how many)",
+        description="Work to work: shared references, imported or not (weight: how many).",
     )
     RELATED = strawberry.enum_value(
-        "RELATED", description="work-work: OpenAlex related_works (weight 2 when mutual)"
+        "RELATED", description="Work to work: OpenAlex related_works (weight 2 when mutual)."
     )
 
 
-@strawberry.enum
+@strawberry.enum(description="Where a slice is in its life: computing, ready, or failed.")
 class SliceStatus(Enum):
-    PENDING = "PENDING"
-    READY = "READY"
-    FAILED = "FAILED"
+    _value_: str  # what mypy gives `.value`: the members hold strings at run time
+
+    PENDING = strawberry.enum_value(
+        "PENDING",
+        description="A worker is computing it: ask again after `retryAfterMs`, or subscribe.",
+    )
+    READY = strawberry.enum_value(
+        "READY", description="Computed and cached: `nodes` and `edges` hold the slice."
+    )
+    FAILED = strawberry.enum_value(
+        "FAILED",
+        description="Not computed (unknown center, errors or timeouts on every try); `error` "
+        "says why. Asked again after PEERGRAPH_SLICE_FAILED_TTL_SECONDS (30), it is retried.",
+    )
 
 
 @strawberry.input(
@@ -66,20 +105,38 @@ class SliceStatus(Enum):
     "(seeds) together. Limits: radius ≤ 2, maxNodes ≤ 200, exclude ≤ 500."
 )
 class GraphSliceInput:
-    center: strawberry.ID | None = None
+    center: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="The entity to centre on: a global id, or `orcid:…`, `doi:…`, `arxiv:…`, "
+        "`openalex:…`, `ror:…`. Give it, `centers`, or both.",
+    )
     centers: list[strawberry.ID] | None = strawberry.field(
         default=None,
         description="Up to 10 seeds, with `center` or instead of it; order and repeats do not "
         "matter. Candidates connected to more seeds rank first.",
     )
-    radius: int | None = 1
-    edge_kinds: list[EdgeKind] | None = None
-    max_nodes: int | None = 50
+    radius: int | None = strawberry.field(
+        default=1, description="How many hops from the centers to expand: 1 or 2; null means 1."
+    )
+    edge_kinds: list[EdgeKind] | None = strawberry.field(
+        default=None,
+        description="The edge kinds to follow, at least one; null means the five structural "
+        "kinds (not CO_CITED, COUPLED, RELATED).",
+    )
+    max_nodes: int | None = strawberry.field(
+        default=50,
+        description="The most nodes the slice holds, centers included: 1 to 200; null means 50.",
+    )
     exclude: list[strawberry.ID] | None = strawberry.field(
         default=None, description="Nodes the client already shows: left out, edges to them kept."
     )
-    year_from: int | None = None
-    year_to: int | None = None
+    year_from: int | None = strawberry.field(
+        default=None,
+        description="Leave out works published before this year (at most `yearTo`).",
+    )
+    year_to: int | None = strawberry.field(
+        default=None, description="Leave out works published after this year."
+    )
     min_similarity: int | None = strawberry.field(
         default=1,
         description="The least weight of a CO_CITED or COUPLED edge (1 to 1000): 2 or more "
@@ -97,8 +154,10 @@ class GraphNode:
     entity_id: strawberry.ID = strawberry.field(
         description="The entity's global id (what `exclude`, `source` and `target` use)."
     )
-    kind: NodeKind
-    label: str
+    kind: NodeKind = strawberry.field(description="What kind of entity it is.")
+    label: str = strawberry.field(
+        description="What to show: an author's, topic's or institution's name, a work's title."
+    )
     hop: int = strawberry.field(description="Hops from the nearest center (0 for a center).")
     weight: float | None = strawberry.field(
         description="Weight of the strongest edge that brought the node in (null for a center)."
@@ -127,9 +186,10 @@ class GraphNode:
     _slice: strawberry.Private[str]
 
     @strawberry.field(
+        description="This node within this slice (not the entity's id).",
         deprecation_reason="Use `entityId` for the entity's id, or `node { id }`. Until 0.1.0 this"
         " was the entity's id, which made normalizing caches merge slice nodes into the entity;"
-        " it now names the node within its slice, and will be removed."
+        " it now names the node within its slice, and will be removed.",
     )
     def id(self) -> strawberry.ID:
         return strawberry.ID(to_global_id("GraphNode", f"{self._slice}.{self.entity_id}"))
@@ -143,8 +203,8 @@ class GraphNode:
 class RankedWork:
     entity_id: strawberry.ID = strawberry.field(description="The work's global id.")
     score: float = strawberry.field(
-        description="priorWorks: how many of the slice's works cite it; derivativeWorks: how "
-        "many of the slice's works it cites."
+        description="For priorWorks, how many of the slice's works cite it; for derivativeWorks, "
+        "how many of them it cites."
     )
 
     @strawberry.field(description="The work (null if it was deleted since).")
@@ -163,28 +223,57 @@ def _ranked(data: list[dict[str, Any]], first: int | None) -> list[RankedWork]:
     return [RankedWork(entity_id=strawberry.ID(r["entityId"]), score=r["score"]) for r in data[:n]]
 
 
-@strawberry.type
+@strawberry.type(
+    description="An edge of a slice, between two of its nodes or from a new node to an "
+    "excluded one."
+)
 class GraphEdge:
-    source: strawberry.ID
-    target: strawberry.ID
-    kind: EdgeKind
-    weight: float
+    source: strawberry.ID = strawberry.field(
+        description="The global id of the entity it starts from (for a pair kind, the lower id)."
+    )
+    target: strawberry.ID = strawberry.field(description="The global id of the entity it leads to.")
+    kind: EdgeKind = strawberry.field(description="What relation it stands for.")
+    weight: float = strawberry.field(
+        description="How strong the relation is, in the unit its kind states (see EdgeKind)."
+    )
 
 
 def _time(value: Any) -> datetime.datetime | None:
     return datetime.datetime.fromisoformat(value) if value else None
 
 
-@strawberry.type
+@strawberry.type(
+    description="The papers, people, topics and institutions near one or more entities, "
+    "computed by a worker and cached in Redis (docs/slices.md). Its id names the input."
+)
 class GraphSlice(Node):
-    status: SliceStatus
-    retry_after_ms: int | None
-    error: str | None
-    nodes: list[GraphNode]
-    edges: list[GraphEdge]
-    truncated: bool
-    computed_at: datetime.datetime | None
-    expires_at: datetime.datetime | None
+    status: SliceStatus = strawberry.field(
+        description="PENDING while computed, then READY or FAILED."
+    )
+    retry_after_ms: int | None = strawberry.field(
+        description="While PENDING: milliseconds to wait before asking again; null otherwise."
+    )
+    error: str | None = strawberry.field(
+        description="When FAILED: why, in words for a person; null otherwise."
+    )
+    nodes: list[GraphNode] = strawberry.field(
+        description="The slice's nodes, each once; empty unless READY."
+    )
+    edges: list[GraphEdge] = strawberry.field(
+        description="The edges among the nodes (and to excluded nodes); empty unless READY."
+    )
+    truncated: bool = strawberry.field(
+        description="True when `maxNodes` left out something within `radius`."
+    )
+    computed_at: datetime.datetime | None = strawberry.field(
+        description="When the outcome was stored; null while PENDING, and for a FAILED answer "
+        "that was not stored."
+    )
+    expires_at: datetime.datetime | None = strawberry.field(
+        description="When the cache drops it: `computedAt` plus PEERGRAPH_SLICE_TTL_SECONDS "
+        "(3600) when READY, PEERGRAPH_SLICE_FAILED_TTL_SECONDS (30) when FAILED; null when "
+        "`computedAt` is. A write may retire it sooner."
+    )
     _center: strawberry.Private[str | None]
     _data: strawberry.Private[dict[str, Any]]
 
@@ -192,14 +281,14 @@ class GraphSlice(Node):
         description="Work-centred slices: the works the slice's works cite most (the "
         f"foundations), strongest first; at most {RANKED_MAX}. Empty for other slices."
     )
-    def prior_works(self, first: int | None = RANKED_DEFAULT) -> list[RankedWork]:
+    def prior_works(self, first: RankedFirst = RANKED_DEFAULT) -> list[RankedWork]:
         return _ranked(self._data.get("priorWorks", []), first)
 
     @strawberry.field(
         description="Work-centred slices: the works citing most of the slice's works (what came "
         f"after), strongest first; at most {RANKED_MAX}. Empty for other slices."
     )
-    def derivative_works(self, first: int | None = RANKED_DEFAULT) -> list[RankedWork]:
+    def derivative_works(self, first: RankedFirst = RANKED_DEFAULT) -> list[RankedWork]:
         return _ranked(self._data.get("derivativeWorks", []), first)
 
     @strawberry.field(description="The center entity (with several centers, the first of them).")
@@ -308,7 +397,7 @@ class SliceQueries:
         "computation.",
         metadata=cost(weight=POLL_POINTS),
     )
-    async def graph_slice(self, info: Info, input: GraphSliceInput) -> GraphSlice:
+    async def graph_slice(self, info: Info, input: SliceInput) -> GraphSlice:
         return await graph_slice(info.context, input)
 
 
@@ -317,9 +406,7 @@ class SliceSubscription:
     @strawberry.subscription(
         description="The slice's status: PENDING (unless cached), then READY or FAILED; then done."
     )
-    async def graph_slice(
-        self, info: Info, input: GraphSliceInput
-    ) -> AsyncGenerator[GraphSlice, None]:
+    async def graph_slice(self, info: Info, input: SliceInput) -> AsyncGenerator[GraphSlice, None]:
         spec = await _spec(info.context, input)
         if isinstance(spec, SliceState):
             yield GraphSlice.of(spec)

@@ -11,6 +11,7 @@ from resolvers import relations
 from resolvers.ids import to_global_id
 from resolvers.sql import Row
 from resolvers.works import WorkOrderKey, WorkQuery, list_works
+from schema.args import After, First, id_argument
 from schema.common import Node
 from schema.context import Info
 from schema.cost import reads
@@ -25,7 +26,10 @@ def _work_page(*args: Any) -> Any:
     return work_page(*args)
 
 
-@strawberry.type
+@strawberry.type(
+    description="A research topic: an OpenAlex topic, with its subfield, field and domain, or an "
+    "arXiv category (scheme ARXIV)."
+)
 class Topic(Node):
     _row: strawberry.Private[Row]
 
@@ -33,11 +37,17 @@ class Topic(Node):
     def of(cls, row: Row) -> Topic:
         return cls(id=strawberry.ID(to_global_id("Topic", row["id"])), _row=row)
 
-    @strawberry.field(metadata=reads("display_name"))
+    @strawberry.field(
+        description="The topic's name (`Computation and Language` for `cs.CL`).",
+        metadata=reads("display_name"),
+    )
     def display_name(self) -> str:
         return str(self._row["display_name"])
 
-    @strawberry.field(metadata=reads("scheme"))
+    @strawberry.field(
+        description="Whose classification it belongs to: OpenAlex topics or arXiv categories.",
+        metadata=reads("scheme"),
+    )
     def scheme(self) -> TopicScheme:
         return TopicScheme(self._row["scheme"])
 
@@ -48,23 +58,43 @@ class Topic(Node):
     def external_id(self) -> str:
         return str(self._row["external_id"])
 
-    @strawberry.field(metadata=reads("description"))
+    @strawberry.field(
+        description="OpenAlex's description of the topic; null when it has none, as for arXiv "
+        "categories.",
+        metadata=reads("description"),
+    )
     def description(self) -> str | None:
         return self._row["description"]  # type: ignore[no-any-return]
 
-    @strawberry.field(metadata=reads("subfield"))
+    @strawberry.field(
+        description="The OpenAlex subfield it belongs to (`Artificial Intelligence`); null for "
+        "arXiv categories.",
+        metadata=reads("subfield"),
+    )
     def subfield(self) -> str | None:
         return self._row["subfield"]  # type: ignore[no-any-return]
 
-    @strawberry.field(metadata=reads("field"))
+    @strawberry.field(
+        description="The OpenAlex field it belongs to (`Computer Science`); null for arXiv "
+        "categories.",
+        metadata=reads("field"),
+    )
     def field(self) -> str | None:
         return self._row["field"]  # type: ignore[no-any-return]
 
-    @strawberry.field(metadata=reads("domain"))
+    @strawberry.field(
+        description="The OpenAlex domain it belongs to (`Physical Sciences`); null for arXiv "
+        "categories.",
+        metadata=reads("domain"),
+    )
     def domain(self) -> str | None:
         return self._row["domain"]  # type: ignore[no-any-return]
 
-    @strawberry.field(metadata=reads("works_count"))
+    @strawberry.field(
+        description="Works in this graph with this topic, recounted after every import (not "
+        "OpenAlex's worldwide count).",
+        metadata=reads("works_count"),
+    )
     def works_count(self) -> int:
         return int(self._row["works_count"])
 
@@ -73,7 +103,7 @@ class Topic(Node):
         metadata=reads(relation=relations.TOPIC_WORKS, build=lambda *a: _work_page(*a)),
     )
     async def works(
-        self, first: int | None = None, after: str | None = None
+        self, first: First = None, after: After = None
     ) -> Annotated[WorkConnection, strawberry.lazy("schema.works")]:
         from schema.works import Work, WorkConnection
 
@@ -89,8 +119,18 @@ class Topic(Node):
 
 @strawberry.type
 class TopicQueries:
-    @strawberry.field(description="A topic by global id.", metadata=reads(node="Topic"))
-    async def topic(self, info: Info, id: strawberry.ID) -> Topic | None:
+    @strawberry.field(
+        description="A topic by global id or `openalex:T…`; null if none.",
+        metadata=reads(node="Topic"),
+    )
+    async def topic(
+        self,
+        info: Info,
+        id: Annotated[
+            strawberry.ID,
+            id_argument("A global id, or `openalex:T…`"),
+        ],
+    ) -> Topic | None:
         from schema.nodes import resolve_node
 
         node = await resolve_node(info.context, str(id), expect="Topic")

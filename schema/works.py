@@ -14,6 +14,7 @@ from resolvers.ids import to_global_id
 from resolvers.pagination import build_page
 from resolvers.sql import Row
 from resolvers.works import WorkOrderKey, WorkQuery, list_works, work_key, work_query_of
+from schema.args import After, First, id_argument
 from schema.common import ExternalId, ExternalIdScheme, Node
 from schema.connections import Connection
 from schema.context import Info
@@ -27,15 +28,38 @@ if TYPE_CHECKING:
 # registered in schema.common, before any type uses it (see the note there)
 
 
-@strawberry.input
+@strawberry.input(
+    description="Conditions every listed work meets; a null field does not filter. An id that "
+    "is malformed or of the wrong type fails with INVALID_ID."
+)
 class WorkFilter:
-    year_from: int | None = None
-    year_to: int | None = None
-    types: list[WorkType] | None = None
-    topic: strawberry.ID | None = None
-    institution: strawberry.ID | None = None
-    author: strawberry.ID | None = None
-    has_abstract: bool | None = None
+    year_from: int | None = strawberry.field(
+        default=None,
+        description="Only works published in this year or later (works with no year are left out).",
+    )
+    year_to: int | None = strawberry.field(
+        default=None,
+        description="Only works published in this year or earlier (works with no year are left "
+        "out).",
+    )
+    types: list[WorkType] | None = strawberry.field(
+        default=None, description="Only works of these types; null or empty means any type."
+    )
+    topic: strawberry.ID | None = strawberry.field(
+        default=None, description="Only works with this topic (a Topic's global id)."
+    )
+    institution: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="Only works with an author affiliated, on that work, with this institution "
+        "(an Institution's global id).",
+    )
+    author: strawberry.ID | None = strawberry.field(
+        default=None, description="Only works by this author (an Author's global id)."
+    )
+    has_abstract: bool | None = strawberry.field(
+        default=None,
+        description="True: only works with an abstract; false: only works without one.",
+    )
 
 
 def work_query(f: WorkFilter | None) -> WorkQuery:
@@ -52,11 +76,16 @@ def work_query(f: WorkFilter | None) -> WorkQuery:
     )
 
 
-@strawberry.type
+@strawberry.type(description="Where a work appeared: arXiv, a journal, a conference or a series.")
 class Venue:
-    display_name: str
-    type: SourceType
-    issn_l: str | None
+    display_name: str = strawberry.field(
+        description="The venue's name (`arXiv`, a journal's title)."
+    )
+    type: SourceType = strawberry.field(description="What kind of venue it is.")
+    issn_l: str | None = strawberry.field(
+        description="The linking ISSN (ISSN-L) of a journal or series, `1234-567X`; null when "
+        "the record gives none."
+    )
 
 
 def _venue(work: Row, source: Row | None, bound: object = None) -> Venue | None:
@@ -111,14 +140,20 @@ def work_page(
     return WorkConnection.of(page)  # type: ignore[no-any-return]
 
 
-@strawberry.type
+@strawberry.type(description="One author's place in a work's byline.")
 class Authorship:
-    position: int
-    raw_name: str
-    is_corresponding: bool
+    position: int = strawberry.field(description="Place in the byline, 0 for the first author.")
+    raw_name: str = strawberry.field(description="The name as the work's record prints it.")
+    is_corresponding: bool = strawberry.field(
+        description="Whether the record marks this author as corresponding; false when it does "
+        "not say (arXiv records never do)."
+    )
     _row: strawberry.Private[Row]
 
-    @strawberry.field(metadata=reads(relation=relations.AUTHORSHIP_AUTHOR, build=_author))
+    @strawberry.field(
+        description="The author entity; null when the record names none, or it was deleted.",
+        metadata=reads(relation=relations.AUTHORSHIP_AUTHOR, build=_author),
+    )
     async def author(
         self, info: Info
     ) -> Annotated[Author, strawberry.lazy("schema.authors")] | None:
@@ -129,9 +164,10 @@ class Authorship:
 
     # up to 5 per authorship in ../shared/data/openalex (782 authorships); 10 leaves room
     @strawberry.field(
+        description="The institutions the author gave on this work; empty when none.",
         metadata=reads(
             relation=relations.AUTHORSHIP_INSTITUTIONS, build=_institutions, list_size=10
-        )
+        ),
     )
     async def institutions(
         self, info: Info
@@ -140,14 +176,24 @@ class Authorship:
         return _institutions(self._row, rows)
 
 
-@strawberry.type
+@strawberry.type(description="A topic of a work, with how strongly it applies.")
 class WorkTopic:
-    topic: Annotated[Topic, strawberry.lazy("schema.topics")]
-    score: float
-    is_primary: bool
+    topic: Annotated[Topic, strawberry.lazy("schema.topics")] = strawberry.field(
+        description="The topic (an OpenAlex topic or an arXiv category)."
+    )
+    score: float = strawberry.field(
+        description="How strongly the topic applies, 0 to 1: OpenAlex's score; 1 for arXiv "
+        "categories."
+    )
+    is_primary: bool = strawberry.field(
+        description="Whether this is the work's primary topic (for arXiv, its first category)."
+    )
 
 
-@strawberry.type
+@strawberry.type(
+    description="A scholarly work (article, preprint, book, dataset…) as its OpenAlex or arXiv "
+    "record gives it."
+)
 class Work(Node):
     _row: strawberry.Private[Row]
 
@@ -155,30 +201,50 @@ class Work(Node):
     def of(cls, row: Row) -> Work:
         return cls(id=strawberry.ID(to_global_id("Work", row["id"])), _row=row)
 
-    @strawberry.field(metadata=reads("title"))
+    @strawberry.field(
+        description="The title as the record gives it.",
+        metadata=reads("title"),
+    )
     def title(self) -> str:
         return str(self._row["title"])
 
-    @strawberry.field(metadata=reads("abstract"))
+    @strawberry.field(
+        description="The abstract as the record gives it; null when it has none.",
+        metadata=reads("abstract"),
+    )
     def abstract(self) -> str | None:
         return self._row["abstract"]  # type: ignore[no-any-return]
 
-    @strawberry.field(metadata=reads("type"))
+    @strawberry.field(
+        description="What kind of work it is.",
+        metadata=reads("type"),
+    )
     def type(self) -> WorkType:
         return WorkType(self._row["type"])
 
-    @strawberry.field(metadata=reads("publication_year"))
+    @strawberry.field(
+        description="The year published (for an arXiv preprint that was published since, the "
+        "published year); null when unknown.",
+        metadata=reads("publication_year"),
+    )
     def publication_year(self) -> int | None:
         return self._row["publication_year"]  # type: ignore[no-any-return]
 
-    @strawberry.field(metadata=reads("publication_date"))
+    @strawberry.field(
+        description="The date published; null when the record gives none.",
+        metadata=reads("publication_date"),
+    )
     def publication_date(self) -> datetime.date | None:
         value = self._row["publication_date"]
         if isinstance(value, str):
             return datetime.date.fromisoformat(value)
         return value  # type: ignore[no-any-return]
 
-    @strawberry.field(metadata=reads(relation=relations.WORK_VENUE, build=_venue))
+    @strawberry.field(
+        description="Where it appeared (for an arXiv preprint published since, the published "
+        "venue); null when the record names none.",
+        metadata=reads(relation=relations.WORK_VENUE, build=_venue),
+    )
     async def venue(self, info: Info) -> Venue | None:
         if self._row.get("_venue_name") is not None:
             return Venue(
@@ -190,15 +256,24 @@ class Work(Node):
             return None
         return _venue(self._row, await info.context.loaders.source.load(self._row["source_id"]))
 
-    @strawberry.field(metadata=reads("doi"))
+    @strawberry.field(
+        description="The DOI without `https://doi.org/` (`10.1145/…`); null when it has none.",
+        metadata=reads("doi"),
+    )
     def doi(self) -> str | None:
         return self._row["doi"]  # type: ignore[no-any-return]
 
-    @strawberry.field(metadata=reads("arxiv_id"))
+    @strawberry.field(
+        description="The arXiv id (`2007.08563`); null for works not on arXiv.",
+        metadata=reads("arxiv_id"),
+    )
     def arxiv_id(self) -> str | None:
         return self._row["arxiv_id"]  # type: ignore[no-any-return]
 
-    @strawberry.field(metadata=reads("doi", "arxiv_id", "openalex_id"))
+    @strawberry.field(
+        description="The identifiers it has, each with its URL: DOI, then arXiv, then OpenAlex.",
+        metadata=reads("doi", "arxiv_id", "openalex_id"),
+    )
     def external_ids(self) -> list[ExternalId]:
         out = []
         for scheme, column in (
@@ -210,7 +285,11 @@ class Work(Node):
                 out.append(ExternalId.of(scheme, self._row[column]))
         return out
 
-    @strawberry.field(metadata=reads("cited_by_count"))
+    @strawberry.field(
+        description="How many works cite it, as its record counts them (citing works need not be "
+        "in this graph; see `citedBy` for those that are).",
+        metadata=reads("cited_by_count"),
+    )
     def cited_by_count(self) -> int:
         return int(self._row["cited_by_count"])
 
@@ -233,7 +312,10 @@ class Work(Node):
         rows = await info.context.loaders.authorships.load(self._row["id"])
         return _authorships(self._row, rows)
 
-    @strawberry.field(metadata=reads(relation=relations.WORK_TOPICS, build=_topics, list_size=5))
+    @strawberry.field(
+        description="Its topics, the primary one first, then by score.",
+        metadata=reads(relation=relations.WORK_TOPICS, build=_topics, list_size=5),
+    )
     async def topics(self, info: Info) -> list[WorkTopic]:
         rows = await info.context.loaders.work_topics.load(self._row["id"])
         return _topics(self._row, rows)
@@ -242,9 +324,7 @@ class Work(Node):
         description="Works this work cites that are in the graph, newest first.",
         metadata=reads(relation=relations.WORK_REFERENCES, build=work_page),
     )
-    async def references(
-        self, first: int | None = None, after: str | None = None
-    ) -> WorkConnection:
+    async def references(self, first: First = None, after: After = None) -> WorkConnection:
         page = await list_works(
             WorkQuery(references_of=self._row["id"]),
             WorkOrderKey.PUBLICATION_DATE_DESC,
@@ -258,7 +338,7 @@ class Work(Node):
         description="Works in the graph that cite this work, newest first.",
         metadata=reads(relation=relations.WORK_CITED_BY, build=work_page),
     )
-    async def cited_by(self, first: int | None = None, after: str | None = None) -> WorkConnection:
+    async def cited_by(self, first: First = None, after: After = None) -> WorkConnection:
         page = await list_works(
             WorkQuery(cited_by_of=self._row["id"]),
             WorkOrderKey.PUBLICATION_DATE_DESC,
@@ -269,7 +349,7 @@ class Work(Node):
         return WorkConnection.of(page)  # type: ignore[no-any-return]
 
 
-@strawberry.type
+@strawberry.type(description="A page of works, in the order the field that returns it states.")
 class WorkConnection(Connection[Work]):
     pass
 
@@ -280,7 +360,14 @@ class WorkQueries:
         description="A work by global id, or `doi:…`, `arxiv:…`, `openalex:W…`.",
         metadata=reads(node="Work"),
     )
-    async def work(self, info: Info, id: strawberry.ID) -> Work | None:
+    async def work(
+        self,
+        info: Info,
+        id: Annotated[
+            strawberry.ID,
+            id_argument("A global id, or `doi:10.…`, `arxiv:2007.08563`, `openalex:W…`"),
+        ],
+    ) -> Work | None:
         from schema.nodes import resolve_node
 
         node = await resolve_node(info.context, str(id), expect="Work")
@@ -292,10 +379,16 @@ class WorkQueries:
     )
     async def works(
         self,
-        first: int | None = None,
-        after: str | None = None,
-        filter: WorkFilter | None = None,
-        order_by: WorkOrderKey | None = WorkOrderKey.PUBLICATION_DATE_DESC,
+        first: First = None,
+        after: After = None,
+        filter: Annotated[
+            WorkFilter | None,
+            strawberry.argument(description="Which works to list; all of them when null."),
+        ] = None,
+        order_by: Annotated[
+            WorkOrderKey | None,
+            strawberry.argument(description="The order; null means PUBLICATION_DATE_DESC."),
+        ] = WorkOrderKey.PUBLICATION_DATE_DESC,
     ) -> WorkConnection:
         order = order_by or WorkOrderKey.PUBLICATION_DATE_DESC  # the contract allows null
         page = await list_works(work_query(filter), order, first, after, Work.of)
