@@ -1,4 +1,4 @@
-"""Arguments shared by the list fields of works, topics, institutions and slices, with the
+"""Arguments shared by every list field (connections and slices), with the
 descriptions clients read in the schema (one wording for every field that takes them)."""
 
 from __future__ import annotations

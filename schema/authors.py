@@ -17,6 +17,7 @@ from resolvers.loaders import CollaboratorsKey, TopicsKey, WorksKey
 from resolvers.pagination import Page, PageArgs, build_page, page_args
 from resolvers.sql import Row
 from resolvers.works import WorkOrderKey, WorkQuery, cursor_types, work_counter, work_key
+from schema.args import After, First
 from schema.author_profile import (
     Affiliation,
     AuthorCounts,
@@ -30,7 +31,7 @@ from schema.author_profile import (
     VerificationLevel,
 )
 from schema.common import ExternalId, ExternalIdScheme, Node, describe
-from schema.connections import After, Connection, First
+from schema.connections import Connection
 from schema.context import Info
 from schema.cost import reads
 

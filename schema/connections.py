@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import inspect
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import strawberry
 
@@ -12,16 +12,6 @@ from schema.common import PageInfo
 from schema.cost import reads
 
 T = TypeVar("T")
-
-#: The paging arguments of every connection field.
-First = Annotated[
-    int | None,
-    strawberry.argument(description="How many items, from 0 to 100; null means 10."),
-]
-After = Annotated[
-    str | None,
-    strawberry.argument(description="A cursor from this list: the page starts after its item."),
-]
 
 
 @strawberry.type(description="One item of a connection, with its cursor.")

@@ -20,8 +20,9 @@ from resolvers import social as data
 from resolvers.ids import GlobalId, to_global_id
 from resolvers.refusals import Code, Refused
 from resolvers.sql import Row
+from schema.args import After, First
 from schema.common import Node, describe
-from schema.connections import After, Connection, First
+from schema.connections import Connection
 from schema.context import Context, Info
 from schema.nodes import NODE_RESOLVERS
 
