@@ -162,6 +162,9 @@ async def test_random_documents_answer_alike(api_db: str, graph: Graph) -> None:
         deadline=None,
         database=None,
         suppress_health_check=list(HealthCheck),
+        # the same documents on every run, so that CI is reproducible; PEERGRAPH_EXPLORE=1
+        # draws new ones (keep what they find in CASES below)
+        derandomize=os.environ.get("PEERGRAPH_EXPLORE") != "1",
     )
     @given(strategy)
     def check(query: str) -> None:
