@@ -112,6 +112,31 @@ def _wait_until_ready(process: subprocess.Popen[bytes], base: str, log_path: Pat
     pytest.fail(f"peergraph serve was not ready in {START_TIMEOUT_S:g}s:\n{log_path.read_text()}")
 
 
+def unavailable(reason: str, what: str) -> None:
+    """Skip a test that needs a tool this machine lacks; on CI (`CI=true`) fail: `what` must run."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{reason}; on CI {what} must run")
+    pytest.skip(reason)
+
+
+def require_node(what: str) -> str:
+    """node's path, for a test that runs `what` with node (and npm to install its packages)."""
+    node, npm = shutil.which("node"), shutil.which("npm")
+    if node is None or npm is None:
+        unavailable(f"node and npm are needed to run {what}", what)
+        raise AssertionError  # unreachable: unavailable raises
+    return node
+
+
+def require_npm_packages(directory: Path, marker: str, what: str) -> None:
+    """`npm ci` in `directory` unless `marker` (a path under it) shows it was done."""
+    if (directory / marker).is_file():
+        return
+    failed = npm_ci(directory)
+    if failed is not None:
+        unavailable(failed, what)
+
+
 def npm_ci(directory: Path) -> str | None:
     """`npm ci` in `directory` (its pinned lockfile); None when it worked, else why not."""
     npm = shutil.which("npm")

@@ -9,19 +9,16 @@ missing.
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-from tests.serving import npm_ci
+from tests.serving import require_node, require_npm_packages
 
 HERE = Path(__file__).resolve().parent / "schema_lint"
 SCHEMA = Path(__file__).resolve().parent.parent / "schema.graphql"
-ON_CI = os.environ.get("CI") == "true"
+WHAT = "the schema lint"
+LINTER = "node_modules/graphql-schema-linter/lib/cli.js"
 LINT_TIMEOUT_S = 120.0
 DESCRIPTION_RULES = (
     "types-have-descriptions",
@@ -37,32 +34,10 @@ RULES = ",".join(DESCRIPTION_RULES)
 MAX_PROBLEMS = 0
 
 
-def _unavailable(reason: str) -> None:
-    if ON_CI:
-        pytest.fail(f"{reason}; on CI the schema lint must run")
-    pytest.skip(reason)
-
-
-def _node() -> str:
-    node = shutil.which("node")
-    if node is None:
-        _unavailable("node is not installed, so graphql-schema-linter cannot run")
-        raise AssertionError  # unreachable: _unavailable raises
-    return node
-
-
-def _linter() -> Path:
-    linter = HERE / "node_modules" / "graphql-schema-linter" / "lib" / "cli.js"
-    if not linter.is_file():
-        failed = npm_ci(HERE)
-        if failed is not None:
-            _unavailable(f"{failed}, so graphql-schema-linter cannot be installed")
-    return linter
-
-
 def _lint(schema: Path) -> list[dict[str, Any]]:
-    node = _node()
-    linter = _linter()
+    node = require_node(WHAT)
+    require_npm_packages(HERE, LINTER, WHAT)
+    linter = HERE / LINTER
     done = subprocess.run(
         [node, str(linter), "--format", "json", "--rules", RULES, str(schema)],
         cwd=HERE,

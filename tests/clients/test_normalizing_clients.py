@@ -12,8 +12,6 @@ graphql-http audit. `npm ci` runs here when node_modules is missing.
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 import time
 from collections.abc import Iterator
@@ -23,26 +21,19 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.serving import Server, command_env, npm_ci, run_command, serving
+from tests.serving import (
+    Server,
+    command_env,
+    require_node,
+    require_npm_packages,
+    run_command,
+    serving,
+)
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
-ON_CI = os.environ.get("CI") == "true"
+WHAT = "the normalizing-client test (Apollo Client and relay-runtime)"
 SLICE = "query($input: GraphSliceInput!) { graphSlice(input: $input) { status nodes { hop } } }"
-
-
-def _unavailable(reason: str) -> None:
-    if ON_CI:
-        pytest.fail(f"{reason}; on CI the normalizing-client test must run")
-    pytest.skip(reason)
-
-
-def _node() -> str:
-    node, npm = shutil.which("node"), shutil.which("npm")
-    if node is None or npm is None:
-        _unavailable("node and npm are needed to run Apollo Client and relay-runtime")
-        raise AssertionError  # unreachable: _unavailable raises
-    return node
 
 
 def _run(argv: list[str], timeout: float) -> subprocess.CompletedProcess[str]:
@@ -54,10 +45,7 @@ def _run(argv: list[str], timeout: float) -> subprocess.CompletedProcess[str]:
 def _prepare() -> None:
     """`npm ci` when needed, then relay-compiler over src/ (with the trusted profile document)
     against the committed schema."""
-    if not (HERE / "node_modules" / "relay-compiler" / "package.json").is_file():
-        failed = npm_ci(HERE)
-        if failed is not None:
-            _unavailable(failed)
+    require_npm_packages(HERE, "node_modules/relay-compiler/package.json", WHAT)
     profile = (REPO / "docs" / "queries" / "profile.graphql").read_text()
     renamed = profile.replace("query Profile(", "query ExplorerProfileQuery(", 1)
     assert renamed != profile, "docs/queries/profile.graphql no longer names its query Profile"
@@ -137,7 +125,7 @@ def _ready(url: str, slice_input: dict[str, Any]) -> dict[str, Any]:
 
 def test_apollo_and_relay_caches_return_every_record_as_sent(server: Server) -> None:
     # given two READY slices centred on co-authors, so each shows the other at another hop
-    node = _node()
+    node = require_node(WHAT)
     _prepare()
     ids = {
         key: _post(server.url, "query($id: ID!) { author(id: $id) { id } }", {"id": key})["author"][

@@ -9,8 +9,6 @@ The audit must report 0 errors and 0 warnings.
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,33 +16,18 @@ from typing import Any
 
 import pytest
 
-from tests.serving import Server, command_env, npm_ci, run_command, serving
+from tests.serving import (
+    Server,
+    command_env,
+    require_node,
+    require_npm_packages,
+    run_command,
+    serving,
+)
 
 HERE = Path(__file__).resolve().parent
-ON_CI = os.environ.get("CI") == "true"
+WHAT = "the graphql-http audit"
 AUDIT_TIMEOUT_S = 180.0
-
-
-def _unavailable(reason: str) -> None:
-    if ON_CI:
-        pytest.fail(f"{reason}; on CI the graphql-http audit must run")
-    pytest.skip(reason)
-
-
-def _node() -> str:
-    node = shutil.which("node")
-    if node is None:
-        _unavailable("node is not installed, so the graphql-http audit cannot run")
-        raise AssertionError  # unreachable: _unavailable raises
-    return node
-
-
-def _ensure_node_modules() -> None:
-    if (HERE / "node_modules" / "graphql-http" / "package.json").is_file():
-        return
-    failed = npm_ci(HERE)
-    if failed is not None:
-        _unavailable(f"{failed}, so graphql-http cannot be installed for the audit")
 
 
 @pytest.fixture
@@ -62,8 +45,8 @@ def server(tmp_path: Path, redis_url: str) -> Iterator[Server]:
 
 
 def _run_audit(url: str) -> dict[str, Any]:
-    node = _node()
-    _ensure_node_modules()
+    node = require_node(WHAT)
+    require_npm_packages(HERE, "node_modules/graphql-http/package.json", WHAT)
     done = subprocess.run(
         [node, str(HERE / "audit.mjs"), url],
         cwd=HERE,
