@@ -352,15 +352,23 @@ class Author(Node):
             status=ClaimStatus(status), viewer_can_claim=can_claim, viewer_state=state
         )
 
-    @strawberry.field(description="The viewer is this author's approved claimant.")
+    @strawberry.field(
+        description="The viewer is this author's approved claimant.", metadata=reads(viewer=True)
+    )
     async def viewer_is_claimant(self, info: Info) -> bool:
         return await viewing.is_claimant(info.context, self._row)
 
-    @strawberry.field(description="`sendInvitation` to this author would be accepted.")
+    @strawberry.field(
+        description="`sendInvitation` to this author would be accepted.",
+        metadata=reads("claim_status", viewer=True),
+    )
     async def viewer_can_invite(self, info: Info) -> bool:
         return await viewing.invite_block(info.context, self._row) is None
 
-    @strawberry.field(description="Why the viewer may not invite this author; null when they may.")
+    @strawberry.field(
+        description="Why the viewer may not invite this author; null when they may.",
+        metadata=reads("claim_status", viewer=True),
+    )
     async def viewer_invite_refusal(self, info: Info) -> InviteRefusal | None:
         block = await viewing.invite_block(info.context, self._row)
         return (
