@@ -43,7 +43,6 @@ class Live:
     cwd: Path
     env: dict[str, str]
     values: dict[str, str]
-    openalex: bool
 
 
 def _post(url: str, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -79,7 +78,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
             topic = _post(server.url, '{ topic(id: "openalex:T10319") { id } }')["data"]["topic"]
             values["TOPIC_ID"] = topic["id"]
         assert sorted(values) == sorted(PLACEHOLDERS) or not files
-        yield Live(server, tmp, env, values, bool(files))
+        yield Live(server, tmp, env, values)
 
 
 def _document(example: Example) -> str:
