@@ -104,6 +104,28 @@ def parse_external(value: str) -> ExternalRef | None:
     return ExternalRef(scheme, rest)
 
 
+#: Where generated data (the demo's, the benchmarks') takes its ids: ranges the registries never
+#: issue, so a generated id is never a real person's or paper's and names no page there.
+SYNTHETIC_ORCID_PREFIX = "9900-"
+SYNTHETIC_DOI_PREFIX = "10.5555/"  # Crossref's test prefix
+SYNTHETIC_OPENALEX_FROM = 9_000_000_000
+_ISSUED_ORCID_PREFIXES = ("0000-", "0009-")  # the only blocks ORCID issues iDs from
+
+
+def is_synthetic(scheme: str, value: str) -> bool:
+    """Whether an external id (`scheme` as in EXTERNAL_SCHEMES, `value` without its URL) is from
+    a range its registry never issues: an ORCID outside ORCID's blocks, a DOI under the test
+    prefix, an OpenAlex id from 9,000,000,000 on. Such an id has no page to link to."""
+    if scheme == "orcid":
+        return not value.startswith(_ISSUED_ORCID_PREFIXES)
+    if scheme == "doi":
+        return value.lower().startswith(SYNTHETIC_DOI_PREFIX)
+    if scheme == "openalex":
+        digits = value[1:]
+        return digits.isdigit() and int(digits) >= SYNTHETIC_OPENALEX_FROM
+    return False
+
+
 def _clip(value: str) -> str:
     return value if len(value) <= 80 else value[:77] + "..."
 

@@ -8,6 +8,7 @@ from typing import Any
 import strawberry
 
 from models.enums import SourceType, TopicScheme, WorkType
+from resolvers.ids import is_synthetic
 from resolvers.works import WorkOrderKey
 
 
@@ -79,11 +80,25 @@ _URLS = {
 class ExternalId:
     scheme: ExternalIdScheme = strawberry.field(description="The registry the id belongs to.")
     value: str = strawberry.field(description="The id as the registry writes it, without a URL.")
-    url: str = strawberry.field(description="The id's page at the registry (an https URL).")
+    url: str = strawberry.field(
+        description="The id's page at the registry (an https URL); there is no such page when "
+        "`isSynthetic` is true."
+    )
+    is_synthetic: bool = strawberry.field(
+        description="True for a generated id (the demo's and the benchmarks' data) from a range "
+        "the registry never issues: an ORCID outside 0000- and 0009-, a DOI under the test prefix "
+        "10.5555, an OpenAlex id from 9000000000 on. It names nobody, so show it as text, not as "
+        "a link to `url`."
+    )
 
     @classmethod
     def of(cls, scheme: ExternalIdScheme, value: str) -> ExternalId:
-        return cls(scheme=scheme, value=value, url=_URLS[scheme].format(value))
+        return cls(
+            scheme=scheme,
+            value=value,
+            url=_URLS[scheme].format(value),
+            is_synthetic=is_synthetic(scheme.value.lower(), value),
+        )
 
 
 @strawberry.type(description="Where a page sits in its connection, for cursor pagination.")
