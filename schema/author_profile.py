@@ -244,3 +244,29 @@ class ClaimState:
 class InviteRefusal:
     code: InviteBlock = strawberry.field(description="A stable code to branch on.")
     message: str = strawberry.field(description="What to tell the user, in English.")
+
+
+# Builders: the planner and the executor make these values from the same rows.
+
+
+def first_affiliation(parent: Row, rows: list[Row], bound: object = None) -> Affiliation:
+    return Affiliation.of(rows[0] if rows else None)
+
+
+def affiliations_of(parent: Row, rows: list[Row], bound: object = None) -> list[Affiliation]:
+    return [Affiliation.of(r) for r in rows]
+
+
+def trust_snapshot(author: Row, affiliations: list[Row], bound: object = None) -> TrustSnapshot:
+    components = data.trust_components(author, affiliation_known=bool(affiliations))
+    level = data.verification_level(author)
+    return TrustSnapshot(
+        score=sum(c.points for c in components),
+        label=TrustLabel(data.trust_label(level)),
+        verification_level=VerificationLevel(f"L{level}"),
+        claimed=level >= 2,
+        components=[
+            TrustComponent(name=c.name, points=c.points, max_points=c.max_points, detail=c.detail)
+            for c in components
+        ],
+    )
