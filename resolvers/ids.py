@@ -9,6 +9,7 @@ import base64
 import binascii
 import re
 from dataclasses import dataclass
+from enum import StrEnum
 
 from resolvers.errors import InvalidId
 
@@ -16,7 +17,20 @@ NODE_TYPES: frozenset[str] = frozenset(
     {"Author", "Work", "Topic", "Institution", "GraphSlice", "Claim", "Invitation"}
 )
 MAX_ROW_ID = 2**31 - 1
-EXTERNAL_SCHEMES = ("orcid", "doi", "arxiv", "openalex", "ror")
+
+
+class ExternalIdScheme(StrEnum):
+    """The registries whose ids the API takes (`orcid:…`, the scheme in lower case) and shows
+    (`externalIds`); the GraphQL enum ExternalIdScheme is this one."""
+
+    ORCID = "ORCID"
+    OPENALEX = "OPENALEX"
+    DOI = "DOI"
+    ARXIV = "ARXIV"
+    ROR = "ROR"
+
+
+EXTERNAL_SCHEMES = tuple(scheme.lower() for scheme in ExternalIdScheme)
 
 _ORCID = re.compile(r"^\d{4}-\d{4}-\d{4}-\d{3}[\dX]$")
 _OPENALEX = re.compile(r"^[WAITS]\d+$")

@@ -8,11 +8,12 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from models import enums
 from resolvers import authors as data
 from resolvers.errors import BadUserInput
 from resolvers.sql import Row
 from resolvers.viewer_state import InviteBlock, ViewerClaimState
-from schema.common import describe
+from schema.common import describe, enum_without
 from schema.cost import reads
 
 #: Longest `countsByYear` range; declared as the field's list size, so the cost analysis counts it.
@@ -40,11 +41,10 @@ class TrustLabel(Enum):
     VERIFIED = "VERIFIED"
 
 
-class ClaimStatus(Enum):
-    UNCLAIMED = "UNCLAIMED"
-    PENDING = "PENDING"
-    CLAIMED = "CLAIMED"
-    VERIFIED = "VERIFIED"
+if TYPE_CHECKING:
+    ClaimStatus = enums.ClaimStatus
+else:  # the stored status but REJECTED: a rejected claim leaves the profile UNCLAIMED
+    ClaimStatus = enum_without(enums.ClaimStatus, "ClaimStatus", enums.ClaimStatus.REJECTED)
 
 
 describe(

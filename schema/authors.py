@@ -45,8 +45,9 @@ from schema.context import Info
 from schema.cost import reads
 
 if TYPE_CHECKING:
-    from schema.slices import EdgeKind, GraphSlice
+    from schema.slices import GraphSlice
     from schema.works import Work, WorkConnection, WorkFilter
+    from workers.slice_spec import EdgeKind
 
 
 def _work_page(

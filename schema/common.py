@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from enum import Enum
-from typing import Any
+from enum import StrEnum
+from typing import Any, TypeVar, cast
 
 import strawberry
 
 from models.enums import SourceType, TopicScheme, WorkType
+from resolvers.ids import ExternalIdScheme as ExternalIdScheme
 from resolvers.ids import is_synthetic
+from resolvers.search import NodeKind as NodeKind
 from resolvers.works import WorkOrderKey
+
+E = TypeVar("E", bound=StrEnum)
 
 
 @strawberry.interface(description="An object with an opaque global id.")
@@ -17,6 +21,13 @@ class Node:
     id: strawberry.ID = strawberry.field(
         description="The opaque global id; pass it to `node`, `nodes` or the type's own query."
     )
+
+
+def enum_without(source: type[E], name: str, *left_out: E) -> type[E]:
+    """A new enum `name` holding `source`'s values but `left_out`: for a GraphQL enum that shows
+    only the values its field can take, while the values stay defined once, in `source`."""
+    members = {member.name: member.value for member in source if member not in left_out}
+    return cast("type[E]", StrEnum(name, members))
 
 
 def describe(enum: Any, values: dict[str, str], **options: Any) -> Any:
@@ -27,21 +38,6 @@ def describe(enum: Any, values: dict[str, str], **options: Any) -> Any:
     for value in definition.values:
         value.description = values[value.name]
     return enum
-
-
-class NodeKind(Enum):
-    AUTHOR = "AUTHOR"
-    WORK = "WORK"
-    TOPIC = "TOPIC"
-    INSTITUTION = "INSTITUTION"
-
-
-class ExternalIdScheme(Enum):
-    ORCID = "ORCID"
-    OPENALEX = "OPENALEX"
-    DOI = "DOI"
-    ARXIV = "ARXIV"
-    ROR = "ROR"
 
 
 describe(

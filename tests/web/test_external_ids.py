@@ -66,4 +66,3 @@ def test_a_real_orcid_links_to_its_page(tab: Tab, site: Server) -> None:
     assert link.get_attribute("href") == f"https://orcid.org/{REAL_ORCID}"
     assert page.locator(".external-id.synthetic", has_text="ORCID").count() == 0
     assert tab.errors == []
-
