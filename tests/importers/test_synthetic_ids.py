@@ -12,7 +12,13 @@ from resolvers.ids import is_synthetic
 from tests.conftest import shared_data
 
 
-def _ids(records: list[dict[str, object]]) -> list[tuple[str, str]]:
+def _ids(directory: Path) -> list[tuple[str, str]]:
+    """Every (scheme, value) of the works' and authors' OpenAlex ids, ORCIDs and DOIs there."""
+    records = [
+        json.loads(line)
+        for name in ("works.jsonl", "authors.jsonl")
+        for line in (directory / name).read_text().splitlines()
+    ]
     found = []
     for record in records:
         found.append(("openalex", str(record["id"]).removeprefix("https://openalex.org/")))
@@ -26,12 +32,7 @@ def _ids(records: list[dict[str, object]]) -> list[tuple[str, str]]:
 def test_every_generated_id_is_synthetic(tmp_path: Path) -> None:
     # given a generated data set
     generate(tmp_path, works=300, seed=3, progress=False)
-    records = [
-        json.loads(line)
-        for name in ("works.jsonl", "authors.jsonl")
-        for line in (tmp_path / name).read_text().splitlines()
-    ]
-    ids = _ids(records)
+    ids = _ids(tmp_path)
     # then every ORCID, DOI and OpenAlex id in it is synthetic, and there are all three kinds
     assert {scheme for scheme, _ in ids} == {"openalex", "orcid", "doi"}
     assert [i for i in ids if not is_synthetic(*i)] == []
@@ -39,13 +40,7 @@ def test_every_generated_id_is_synthetic(tmp_path: Path) -> None:
 
 def test_no_real_id_is_synthetic() -> None:
     # given the real OpenAlex records in ../shared/data
-    path = shared_data("openalex", "ego_bangor")
-    records = [
-        json.loads(line)
-        for name in ("works.jsonl", "authors.jsonl")
-        for line in (path / name).read_text().splitlines()
-    ]
-    ids = _ids(records)
+    ids = _ids(shared_data("openalex", "ego_bangor"))
     # then none of their ids is taken for a generated one
     assert {scheme for scheme, _ in ids} == {"openalex", "orcid", "doi"}
     assert [i for i in ids if is_synthetic(*i)] == []
