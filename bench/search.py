@@ -20,7 +20,7 @@ from tortoise.transactions import in_transaction
 
 from bench.common import log
 from models import database
-from resolvers.search import SearchField, SearchKind, search_rows
+from resolvers.search import NodeKind, SearchField, search_rows
 from resolvers.sql import fetch, is_postgres
 
 
@@ -39,7 +39,7 @@ async def _samples(count: int, seed: int) -> list[str]:
     return texts
 
 
-async def _unindexed(text: str, kinds: list[SearchKind]) -> None:
+async def _unindexed(text: str, kinds: list[NodeKind]) -> None:
     """The same search with PostgreSQL's index scans off: what it cost before 0005_search."""
     async with in_transaction() as conn:
         await conn.execute_script(
@@ -70,7 +70,7 @@ async def run(url: str, count: int, seed: int, abstracts: bool) -> dict[str, Any
     await database.open_db(url, run_migrations=False)
     try:
         texts = await _samples(count, seed)
-        kinds = list(SearchKind)
+        kinds = list(NodeKind)
         indexed: list[float] = []
         plain: list[float] = []
         abstract: list[float] = []
@@ -86,7 +86,7 @@ async def run(url: str, count: int, seed: int, abstracts: bool) -> dict[str, Any
                 plain.append((time.perf_counter() - start) * 1000)
             if abstracts:
                 start = time.perf_counter()
-                await search_rows(text, [SearchKind.WORK], 10, (SearchField.ABSTRACT,))
+                await search_rows(text, [NodeKind.WORK], 10, (SearchField.ABSTRACT,))
                 abstract.append((time.perf_counter() - start) * 1000)
         print(_summary("search (indexes)", indexed))
         if plain:

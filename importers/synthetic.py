@@ -14,6 +14,8 @@ from functools import lru_cache
 from itertools import accumulate
 from math import log
 
+from resolvers.ids import SYNTHETIC_OPENALEX_FROM, SYNTHETIC_ORCID_PREFIX
+
 START_YEAR, END_YEAR = 1990, 2025
 CITATION_YEARS = 10  # a work's citations are spread over this many years from its publication
 WINDOW = 0.08  # the share of all authors whose career is under way at one time, halved
@@ -89,7 +91,8 @@ def mix(x: int) -> int:
 
 def orcid(n: int) -> str:
     """A valid ORCID (ISO 7064 11,2) in the unissued 9900- block: never a real person's."""
-    base, total = f"{990_000_000_000_000 + n:015d}", 0
+    block = int(SYNTHETIC_ORCID_PREFIX.strip("-")) * 10**11
+    base, total = f"{block + n:015d}", 0
     for ch in base:
         total = (total + int(ch)) * 2
     check = (12 - total % 11) % 11
@@ -134,7 +137,8 @@ _TOKENS: dict[str, list[str]] = {}
 class Universe:
     """Topics, institutions, sources, communities and author weights for one (works, seed)."""
 
-    work_base, author_base, other_base = 9_000_000_000, 9_500_000_000, 9_800_000_000
+    work_base = SYNTHETIC_OPENALEX_FROM  # ids no registry issues (resolvers.ids.is_synthetic)
+    author_base, other_base = work_base + 500_000_000, work_base + 800_000_000
 
     def __init__(self, works: int, seed: int) -> None:
         self.n_works, self.seed = works, seed

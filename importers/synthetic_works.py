@@ -28,6 +28,7 @@ from importers.synthetic import (
     mix,
     spread,
 )
+from resolvers.ids import SYNTHETIC_DOI_PREFIX
 
 STAMP = {"updated_date": "2025-06-01T00:00:00", "created_date": "2024-01-01"}
 _TYPES = [("article", 70), ("preprint", 12), ("review", 5), ("book-chapter", 5), ("dataset", 2)]
@@ -74,7 +75,7 @@ class WorkMaker:
         uni, rng, rnd, c = self.uni, self.rng, self.rng.random, self.cites[i]
         year, wid = uni.year_of(i), f"{OA}W{uni.work_base + i}"
         kind = TYPES[bisect_right(TYPE_CUM, int(rnd() * TYPE_CUM[-1]))]
-        doi = f"https://doi.org/10.5555/peergraph.w{i}" if rnd() < 0.88 else None
+        doi = f"https://doi.org/{SYNTHETIC_DOI_PREFIX}peergraph.w{i}" if rnd() < 0.88 else None
         oa = kind == "preprint" or rnd() < 0.35
         topics = self.work_topics(comm)
         src = self.source_of(comm, kind)

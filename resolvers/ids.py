@@ -9,6 +9,7 @@ import base64
 import binascii
 import re
 from dataclasses import dataclass
+from enum import StrEnum
 
 from resolvers.errors import InvalidId
 
@@ -16,7 +17,20 @@ NODE_TYPES: frozenset[str] = frozenset(
     {"Author", "Work", "Topic", "Institution", "GraphSlice", "Claim", "Invitation"}
 )
 MAX_ROW_ID = 2**31 - 1
-EXTERNAL_SCHEMES = ("orcid", "doi", "arxiv", "openalex", "ror")
+
+
+class ExternalIdScheme(StrEnum):
+    """The registries whose ids the API takes (`orcid:…`, the scheme in lower case) and shows
+    (`externalIds`); the GraphQL enum ExternalIdScheme is this one."""
+
+    ORCID = "ORCID"
+    OPENALEX = "OPENALEX"
+    DOI = "DOI"
+    ARXIV = "ARXIV"
+    ROR = "ROR"
+
+
+EXTERNAL_SCHEMES = tuple(scheme.lower() for scheme in ExternalIdScheme)
 
 _ORCID = re.compile(r"^\d{4}-\d{4}-\d{4}-\d{3}[\dX]$")
 _OPENALEX = re.compile(r"^[WAITS]\d+$")
@@ -102,6 +116,28 @@ def parse_external(value: str) -> ExternalRef | None:
     elif not rest:
         raise InvalidId(f"'{_clip(value)}' is not a valid arXiv id")
     return ExternalRef(scheme, rest)
+
+
+#: Where generated data (the demo's, the benchmarks') takes its ids: ranges the registries never
+#: issue, so a generated id is never a real person's or paper's and names no page there.
+SYNTHETIC_ORCID_PREFIX = "9900-"
+SYNTHETIC_DOI_PREFIX = "10.5555/"  # Crossref's test prefix
+SYNTHETIC_OPENALEX_FROM = 9_000_000_000
+_ISSUED_ORCID_PREFIXES = ("0000-", "0009-")  # the only blocks ORCID issues iDs from
+
+
+def is_synthetic(scheme: str, value: str) -> bool:
+    """Whether an external id (`scheme` as in EXTERNAL_SCHEMES, `value` without its URL) is from
+    a range its registry never issues: an ORCID outside ORCID's blocks, a DOI under the test
+    prefix, an OpenAlex id from 9,000,000,000 on. Such an id has no page to link to."""
+    if scheme == "orcid":
+        return not value.startswith(_ISSUED_ORCID_PREFIXES)
+    if scheme == "doi":
+        return value.lower().startswith(SYNTHETIC_DOI_PREFIX)
+    if scheme == "openalex":
+        digits = value[1:]
+        return digits.isdigit() and int(digits) >= SYNTHETIC_OPENALEX_FROM
+    return False
 
 
 def _clip(value: str) -> str:

@@ -22,7 +22,9 @@ from resolvers.sql import Row, fetch, is_postgres
 from resolvers.works import WORK_COLUMNS
 
 
-class SearchKind(StrEnum):
+class NodeKind(StrEnum):
+    """The kinds of object `search` finds (the GraphQL enum NodeKind is this one)."""
+
     AUTHOR = "AUTHOR"
     WORK = "WORK"
     TOPIC = "TOPIC"
@@ -41,7 +43,7 @@ DEFAULT_FIELDS = (SearchField.NAME, SearchField.TITLE)
 
 @dataclass(frozen=True, slots=True)
 class Hit:
-    kind: SearchKind
+    kind: NodeKind
     row: Row
     label: str
     score: float
@@ -58,17 +60,17 @@ class _Source:
 
 
 #: (kind, field) → where a name or title match reads; a kind has one such field
-_KEYED: dict[tuple[SearchKind, SearchField], _Source] = {
-    (SearchKind.AUTHOR, SearchField.NAME): _Source(
+_KEYED: dict[tuple[NodeKind, SearchField], _Source] = {
+    (NodeKind.AUTHOR, SearchField.NAME): _Source(
         AUTHOR_COLUMNS, "author", "a", "name_key", "display_name", "works_count"
     ),
-    (SearchKind.WORK, SearchField.TITLE): _Source(
+    (NodeKind.WORK, SearchField.TITLE): _Source(
         WORK_COLUMNS, "work", "w", "title_key", "title", "cited_by_count"
     ),
-    (SearchKind.TOPIC, SearchField.NAME): _Source(
+    (NodeKind.TOPIC, SearchField.NAME): _Source(
         "t.*", "topic", "t", "name_key", "display_name", "works_count"
     ),
-    (SearchKind.INSTITUTION, SearchField.NAME): _Source(
+    (NodeKind.INSTITUTION, SearchField.NAME): _Source(
         "i.*", "institution", "i", "name_key", "display_name", "works_count"
     ),
 }
@@ -85,7 +87,7 @@ def _order(s: _Source) -> str:
     return f" ORDER BY _rank DESC, {s.alias}.{s.popularity} DESC, {s.alias}.id LIMIT ?"
 
 
-async def _keyed(kind: SearchKind, s: _Source, key: str, first: int) -> list[Hit]:
+async def _keyed(kind: NodeKind, s: _Source, key: str, first: int) -> list[Hit]:
     """Whole-key matches (exact, then prefix) from a b-tree range; word-start matches only when
     those leave room, since they rank below: most prefixes never need the second statement."""
     column = f"{s.alias}.{s.key}"
@@ -141,26 +143,26 @@ async def _abstracts(key: str, first: int) -> list[Hit]:
     rows = await fetch(sql, [query, first])
     # relevance r > 0 maps into (0, 1): below every name or title match, which scores >= 1
     return [
-        Hit(SearchKind.WORK, row, str(row["title"]), round(max(r, 0.0) / (1 + max(r, 0.0)), 4))
+        Hit(NodeKind.WORK, row, str(row["title"]), round(max(r, 0.0) / (1 + max(r, 0.0)), 4))
         for row in rows
         for r in [float(row["_rel"] or 0.0)]
     ]
 
 
 async def search_rows(
-    text: str, kinds: list[SearchKind], first: int, fields: tuple[SearchField, ...] = DEFAULT_FIELDS
+    text: str, kinds: list[NodeKind], first: int, fields: tuple[SearchField, ...] = DEFAULT_FIELDS
 ) -> list[Hit]:
     key = name_key(text)
     if not key:
         return []
-    best: dict[tuple[SearchKind, int], Hit] = {}
+    best: dict[tuple[NodeKind, int], Hit] = {}
     for kind in kinds:
         found: list[Hit] = []
         for field in fields:
             source = _KEYED.get((kind, field))
             if source is not None:
                 found += await _keyed(kind, source, key, first)
-            elif kind is SearchKind.WORK and field is SearchField.ABSTRACT:
+            elif kind is NodeKind.WORK and field is SearchField.ABSTRACT:
                 found += await _abstracts(key, first)
         for hit in found:  # a work found by title and by abstract keeps its best score
             seen = best.get((kind, hit.row["id"]))

@@ -33,6 +33,7 @@ from workers.slices import (
     NODE_KINDS,
     OutOfLimits,
     SliceSpec,
+    SliceStatus,
     check_limits,
     record_failure,
 )
@@ -58,7 +59,7 @@ COMPUTE_SURCHARGE = COMPUTE_POINTS - POLL_POINTS
 @dataclass
 class SliceState:
     digest: str
-    status: str
+    status: SliceStatus
     #: the first of the slice's centers, "Kind:id"
     center: str | None = None
     retry_after_ms: int | None = None
@@ -119,7 +120,9 @@ async def build_spec(
         node = await _node_key(ctx, value, "center")
         if node is None:
             return SliceState(
-                digest="", status="FAILED", data={"error": f"The center {value} names nothing"}
+                digest="",
+                status=SliceStatus.FAILED,
+                data={"error": f"The center {value} names nothing"},
             )
         nodes.append(node)
     excluded = [await _node_key(ctx, v, "exclude") for v in exclude or []]
@@ -169,7 +172,7 @@ async def _lookup(
     slice_lookup(hit=raw is not None)
     if raw is not None:
         data: dict[str, Any] = orjson.loads(raw)
-        return SliceState(digest, data["status"], center, None, data, key)
+        return SliceState(digest, SliceStatus(data["status"]), center, None, data, key)
     if not queued:
         await _charge_compute(ctx, surcharge)
     job = await arq.enqueue_job(
@@ -183,8 +186,8 @@ async def _lookup(
     if job is None and await _stuck(redis, key):
         error = "The slice's worker stopped; it will be retried, or request the slice again later"
         await record_failure(redis, key, error)
-        return SliceState(digest, "FAILED", center, None, {"error": error}, key)
-    return SliceState(digest, "PENDING", center, keys.RETRY_AFTER_MS, None, key)
+        return SliceState(digest, SliceStatus.FAILED, center, None, {"error": error}, key)
+    return SliceState(digest, SliceStatus.PENDING, center, keys.RETRY_AFTER_MS, None, key)
 
 
 #: GET the slice, see whether its job is queued, and count the request towards the slice's
@@ -267,10 +270,12 @@ async def watch(ctx: Context, spec: SliceSpec) -> AsyncIterator[SliceState]:
             state = await request_slice(ctx, spec)
             yield state
             deadline = loop.time() + keys.pending_limit_seconds() + 5
-            while state.status == "PENDING":
+            while state.status is SliceStatus.PENDING:
                 if loop.time() > deadline:
                     error = "The slice did not finish in time; request it again"
-                    yield SliceState(state.digest, "FAILED", state.center, data={"error": error})
+                    yield SliceState(
+                        state.digest, SliceStatus.FAILED, state.center, data={"error": error}
+                    )
                     return
                 await wait_message(inbox, RECHECK_SECONDS)
                 state = await request_slice(ctx, spec, count=False)
@@ -278,7 +283,7 @@ async def watch(ctx: Context, spec: SliceSpec) -> AsyncIterator[SliceState]:
                     await hub.remove(channel, inbox)
                     channel = keys.channel(state.key)
                     inbox = await hub.add(channel)
-                if state.status != "PENDING":
+                if state.status is not SliceStatus.PENDING:
                     yield state
         except (*REDIS_ERRORS, HubBroken) as error:
             raise ServiceUnavailable(UNAVAILABLE) from error

@@ -6,7 +6,8 @@ from __future__ import annotations
 import strawberry
 from strawberry.schema.config import StrawberryConfig
 
-from schema.authors import Author, AuthorQueries
+from schema.author_queries import AuthorQueries
+from schema.authors import Author
 from schema.institutions import Institution, InstitutionQueries
 from schema.nodes import NodeQueries
 from schema.partners import PartnerQueries

@@ -8,11 +8,12 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from models import enums
 from resolvers import authors as data
 from resolvers.errors import BadUserInput
 from resolvers.sql import Row
 from resolvers.viewer_state import InviteBlock, ViewerClaimState
-from schema.common import describe
+from schema.common import describe, enum_without
 from schema.cost import reads
 
 #: Longest `countsByYear` range; declared as the field's list size, so the cost analysis counts it.
@@ -40,11 +41,10 @@ class TrustLabel(Enum):
     VERIFIED = "VERIFIED"
 
 
-class ClaimStatus(Enum):
-    UNCLAIMED = "UNCLAIMED"
-    PENDING = "PENDING"
-    CLAIMED = "CLAIMED"
-    VERIFIED = "VERIFIED"
+if TYPE_CHECKING:
+    ClaimStatus = enums.ClaimStatus
+else:  # the stored status but REJECTED: a rejected claim leaves the profile UNCLAIMED
+    ClaimStatus = enum_without(enums.ClaimStatus, "ClaimStatus", enums.ClaimStatus.REJECTED)
 
 
 describe(
@@ -244,3 +244,29 @@ class ClaimState:
 class InviteRefusal:
     code: InviteBlock = strawberry.field(description="A stable code to branch on.")
     message: str = strawberry.field(description="What to tell the user, in English.")
+
+
+# Builders: the planner and the executor make these values from the same rows.
+
+
+def first_affiliation(parent: Row, rows: list[Row], bound: object = None) -> Affiliation:
+    return Affiliation.of(rows[0] if rows else None)
+
+
+def affiliations_of(parent: Row, rows: list[Row], bound: object = None) -> list[Affiliation]:
+    return [Affiliation.of(r) for r in rows]
+
+
+def trust_snapshot(author: Row, affiliations: list[Row], bound: object = None) -> TrustSnapshot:
+    components = data.trust_components(author, affiliation_known=bool(affiliations))
+    level = data.verification_level(author)
+    return TrustSnapshot(
+        score=sum(c.points for c in components),
+        label=TrustLabel(data.trust_label(level)),
+        verification_level=VerificationLevel(f"L{level}"),
+        claimed=level >= 2,
+        components=[
+            TrustComponent(name=c.name, points=c.points, max_points=c.max_points, detail=c.detail)
+            for c in components
+        ],
+    )

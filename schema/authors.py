@@ -1,5 +1,7 @@
 """The Author type: profile fields, trust snapshot, counts, metrics, works, topics and
-collaborators. Every database read goes through `info.context.loaders` or `resolvers/`."""
+collaborators, and a page of authors. The profile's value objects are in author_profile.py, the
+topics and co-authors in author_network.py, `Query.author(s)` in author_queries.py. Every
+database read goes through `info.context.loaders` or `resolvers/`."""
 
 from __future__ import annotations
 
@@ -18,6 +20,13 @@ from resolvers.pagination import Page, PageArgs, build_page, page_args
 from resolvers.sql import Row
 from resolvers.works import WorkOrderKey, WorkQuery, cursor_types, work_counter, work_key
 from schema.args import After, First
+from schema.author_network import (
+    AuthorTopic,
+    CollaboratorConnection,
+    coauthor_row,
+    collaborator_page,
+    topics_of,
+)
 from schema.author_profile import (
     Affiliation,
     AuthorCounts,
@@ -25,93 +34,20 @@ from schema.author_profile import (
     ClaimState,
     ClaimStatus,
     InviteRefusal,
-    TrustComponent,
-    TrustLabel,
     TrustSnapshot,
-    VerificationLevel,
+    affiliations_of,
+    first_affiliation,
+    trust_snapshot,
 )
-from schema.common import ExternalId, ExternalIdScheme, Node, describe
+from schema.common import ExternalId, ExternalIdScheme, Node
 from schema.connections import Connection
 from schema.context import Info
 from schema.cost import reads
 
 if TYPE_CHECKING:
-    from schema.slices import EdgeKind, GraphSlice
-    from schema.topics import Topic
+    from schema.slices import GraphSlice
     from schema.works import Work, WorkConnection, WorkFilter
-
-describe(
-    data.AuthorOrderKey,
-    {
-        "WORKS_COUNT_DESC": "Most works first.",
-        "CITED_BY_COUNT_DESC": "Most cited first.",
-        "DISPLAY_NAME_ASC": "By name, alphabetically.",
-    },
-    name="AuthorOrder",
-    description="The order of `Query.authors`; ties are broken by id.",
-)
-
-
-@strawberry.type(description="A topic the author works on, and how much.")
-class AuthorTopic:
-    topic: Annotated[Topic, strawberry.lazy("schema.topics")] = strawberry.field(
-        description="The topic."
-    )
-    work_count: int = strawberry.field(description="The author's works on this topic.")
-    share: float = strawberry.field(
-        description="`workCount` divided by the author's works, from 0 to 1."
-    )
-
-
-@strawberry.type(description="A co-author, and the works the two share.")
-class Collaborator:
-    author: Author = strawberry.field(description="The co-author.")
-    shared_works: int = strawberry.field(description="Works both are authors of; at least 1.")
-    first_year: int | None = strawberry.field(
-        description="The year of their first shared work; null when no shared work is dated."
-    )
-    last_year: int | None = strawberry.field(
-        description="The year of their latest shared work; null when no shared work is dated."
-    )
-    is_close: bool = strawberry.field(description="A close collaborator: 2 or more shared works.")
-
-
-@strawberry.type(description="A page of co-authors, strongest first.")
-class CollaboratorConnection(Connection[Collaborator]):
-    pass
-
-
-def _first_affiliation(parent: Row, rows: list[Row], bound: object = None) -> Affiliation:
-    return Affiliation.of(rows[0] if rows else None)
-
-
-def _affiliations(parent: Row, rows: list[Row], bound: object = None) -> list[Affiliation]:
-    return [Affiliation.of(r) for r in rows]
-
-
-def _trust(author: Row, affiliations: list[Row], bound: object = None) -> TrustSnapshot:
-    components = data.trust_components(author, affiliation_known=bool(affiliations))
-    level = data.verification_level(author)
-    return TrustSnapshot(
-        score=sum(c.points for c in components),
-        label=TrustLabel(data.trust_label(level)),
-        verification_level=VerificationLevel(f"L{level}"),
-        claimed=level >= 2,
-        components=[
-            TrustComponent(name=c.name, points=c.points, max_points=c.max_points, detail=c.detail)
-            for c in components
-        ],
-    )
-
-
-def _topics(author: Row, rows: list[Row], bound: object = None) -> list[AuthorTopic]:
-    from schema.topics import Topic
-
-    works = max(int(author["works_count"]), 1)
-    return [
-        AuthorTopic(topic=Topic.of(r), work_count=r["work_count"], share=r["work_count"] / works)
-        for r in rows
-    ]
+    from workers.slice_spec import EdgeKind
 
 
 def _work_page(
@@ -129,14 +65,6 @@ def _works(
     """An author's unfiltered works (the relation counts them with the cached counter)."""
     assert bound.page is not None
     return _work_page(rows, bound.page, bound.value, total)
-
-
-def _collaborators(
-    author: Row, rows: list[Row], bound: relations.Bound, total: Callable[[], object]
-) -> CollaboratorConnection:
-    assert bound.page is not None
-    page = build_page(rows, bound.page, data.collaborator_key, _collaborator, total=total)
-    return CollaboratorConnection.of(page)  # type: ignore[no-any-return]
 
 
 @strawberry.type(
@@ -188,20 +116,20 @@ class Author(Node):
 
     @strawberry.field(
         description="The most recent affiliation; its status is NOT_IMPORTED when none is known.",
-        metadata=reads(relation=relations.AUTHOR_AFFILIATION, build=_first_affiliation),
+        metadata=reads(relation=relations.AUTHOR_AFFILIATION, build=first_affiliation),
     )
     async def affiliation(self, info: Info) -> Affiliation:
         rows = await info.context.loaders.affiliations.load(self._row["id"])
-        return _first_affiliation(self._row, rows)
+        return first_affiliation(self._row, rows)
 
     # up to 10 per author in ../shared/data/openalex (OpenAlex keeps 10 at most); 20 leaves room
     @strawberry.field(
         description="Every known affiliation, most recent first; empty when none.",
-        metadata=reads(relation=relations.AUTHOR_AFFILIATIONS, build=_affiliations, list_size=20),
+        metadata=reads(relation=relations.AUTHOR_AFFILIATIONS, build=affiliations_of, list_size=20),
     )
     async def affiliations(self, info: Info) -> list[Affiliation]:
         rows = await info.context.loaders.affiliations.load(self._row["id"])
-        return _affiliations(self._row, rows)
+        return affiliations_of(self._row, rows)
 
     @strawberry.field(
         description="The author welcomes invitations to collaborate; see `setOpenToCollaborate`.",
@@ -212,11 +140,11 @@ class Author(Node):
 
     @strawberry.field(
         description="How far the profile can be trusted, with every point explained.",
-        metadata=reads(relation=relations.AUTHOR_TRUST, build=_trust),
+        metadata=reads(relation=relations.AUTHOR_TRUST, build=trust_snapshot),
     )
     async def trust(self, info: Info) -> TrustSnapshot:
         affiliations = await info.context.loaders.affiliations.load(self._row["id"])
-        return _trust(self._row, affiliations)
+        return trust_snapshot(self._row, affiliations)
 
     @strawberry.field(
         description="Works, citations, followers, topics and close collaborators.",
@@ -288,7 +216,7 @@ class Author(Node):
 
     @strawberry.field(
         description="Topics of the author's works, most works first.",
-        metadata=reads(relation=relations.AUTHOR_TOPICS, build=_topics),
+        metadata=reads(relation=relations.AUTHOR_TOPICS, build=topics_of),
     )
     async def topics(
         self,
@@ -299,11 +227,11 @@ class Author(Node):
     ) -> list[AuthorTopic]:
         first = relations.check_topics_first(first)
         rows = await info.context.loaders.author_topics.load(TopicsKey(self._row["id"], first))
-        return _topics(self._row, rows)
+        return topics_of(self._row, rows)
 
     @strawberry.field(
         description="Co-authors, strongest first (shared works, then most recent).",
-        metadata=reads(relation=relations.AUTHOR_COLLABORATORS, build=_collaborators),
+        metadata=reads(relation=relations.AUTHOR_COLLABORATORS, build=collaborator_page),
     )
     async def collaborators(
         self,
@@ -322,11 +250,11 @@ class Author(Node):
         rows = await info.context.loaders.collaborators.load(
             CollaboratorsKey(self._row["id"], close_only, args)
         )
-        info.context.loaders.prime_authors([_coauthor_row(r) for r in rows])
+        info.context.loaders.prime_authors([coauthor_row(r) for r in rows])
         total = data.collaborators_total(
             self._row, close_only, info.context.loaders.collaborator_counts.load
         )
-        return _collaborators(self._row, rows, relations.Bound(page=args), total)
+        return collaborator_page(self._row, rows, relations.Bound(page=args), total)
 
     @strawberry.field(
         description="The signed-in viewer follows this author; false when anonymous.",
@@ -408,24 +336,6 @@ class AuthorConnection(Connection[Author]):
     pass
 
 
-def _coauthor_row(row: Row) -> Row:
-    return {k: v for k, v in row.items() if not k.startswith("_") and k not in _COLLAB_ONLY}
-
-
-_COLLAB_ONLY = frozenset({"coauthor_id", "shared_works", "first_year", "last_year"})
-
-
-def _collaborator(row: Row) -> Collaborator:
-    shared = int(row["shared_works"])
-    return Collaborator(
-        author=Author.of(_coauthor_row(row)),
-        shared_works=shared,
-        first_year=row["first_year"],
-        last_year=row["last_year"],
-        is_close=shared >= data.CLOSE_COLLABORATOR_MIN_SHARED,
-    )
-
-
 def author_page(
     parent: object, rows: list[Row], bound: relations.Bound, total: Callable[[], object]
 ) -> AuthorConnection:
@@ -435,77 +345,3 @@ def author_page(
     key = lambda r: (r[column], r["id"])  # noqa: E731
     page = build_page(rows, bound.page, key, Author.of, total=total)
     return AuthorConnection.of(page)  # type: ignore[no-any-return]
-
-
-@strawberry.input(
-    description="Conditions on authors; all given ones must hold, null ones are ignored."
-)
-class AuthorFilter:
-    institution: strawberry.ID | None = strawberry.field(
-        default=None,
-        description="Authors ever affiliated with this institution (its global id).",
-    )
-    topic: strawberry.ID | None = strawberry.field(
-        default=None, description="Authors with works on this topic (its global id)."
-    )
-    open_to_collaborate: bool | None = strawberry.field(
-        default=None, description="Authors whose `openToCollaborate` is this value."
-    )
-    claimed: bool | None = strawberry.field(
-        default=None,
-        description="Authors whose profile is claimed (CLAIMED or VERIFIED), or with false not.",
-    )
-    name_prefix: str | None = strawberry.field(
-        default=None,
-        description="Authors whose name starts with this, ignoring case and accents; at most 200"
-        " characters.",
-    )
-
-
-@strawberry.type
-class AuthorQueries:
-    @strawberry.field(
-        description="An author by global id, or `orcid:…`, `openalex:A…`; null if none.",
-        metadata=reads(node="Author"),
-    )
-    async def author(
-        self,
-        info: Info,
-        id: Annotated[
-            strawberry.ID,
-            strawberry.argument(description="A global id, `orcid:…` or `openalex:A…`."),
-        ],
-    ) -> Author | None:
-        from schema.nodes import resolve_node
-
-        node = await resolve_node(info.context, str(id), expect="Author")
-        return node if isinstance(node, Author) else None
-
-    @strawberry.field(
-        description="All authors, filtered and ordered; most works first by default.",
-        metadata=reads(relation=relations.ROOT_AUTHORS, build=author_page),
-    )
-    async def authors(
-        self,
-        first: First = None,
-        after: After = None,
-        filter: Annotated[
-            AuthorFilter | None,
-            strawberry.argument(description="Keep only the authors that match; null keeps all."),
-        ] = None,
-        order_by: Annotated[
-            data.AuthorOrderKey | None,
-            strawberry.argument(description="The order; null means WORKS_COUNT_DESC."),
-        ] = data.AuthorOrderKey.WORKS_COUNT_DESC,
-    ) -> AuthorConnection:
-        f = filter or AuthorFilter()
-        query = data.author_query_of(
-            institution=f.institution,
-            topic=f.topic,
-            open_to_collaborate=f.open_to_collaborate,
-            claimed=f.claimed,
-            name_prefix=f.name_prefix,
-        )
-        order = order_by or data.AuthorOrderKey.WORKS_COUNT_DESC  # the contract allows null
-        page = await data.list_authors(query, order, first, after, Author.of)
-        return AuthorConnection.of(page)  # type: ignore[no-any-return]

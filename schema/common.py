@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from enum import Enum
-from typing import Any
+from enum import StrEnum
+from typing import Any, TypeVar, cast
 
 import strawberry
 
 from models.enums import SourceType, TopicScheme, WorkType
+from resolvers.ids import ExternalIdScheme as ExternalIdScheme
+from resolvers.ids import is_synthetic
+from resolvers.search import NodeKind as NodeKind
 from resolvers.works import WorkOrderKey
+
+E = TypeVar("E", bound=StrEnum)
 
 
 @strawberry.interface(description="An object with an opaque global id.")
@@ -16,6 +21,13 @@ class Node:
     id: strawberry.ID = strawberry.field(
         description="The opaque global id; pass it to `node`, `nodes` or the type's own query."
     )
+
+
+def enum_without(source: type[E], name: str, *left_out: E) -> type[E]:
+    """A new enum `name` holding `source`'s values but `left_out`: for a GraphQL enum that shows
+    only the values its field can take, while the values stay defined once, in `source`."""
+    members = {member.name: member.value for member in source if member not in left_out}
+    return cast("type[E]", StrEnum(name, members))
 
 
 def describe(enum: Any, values: dict[str, str], **options: Any) -> Any:
@@ -26,21 +38,6 @@ def describe(enum: Any, values: dict[str, str], **options: Any) -> Any:
     for value in definition.values:
         value.description = values[value.name]
     return enum
-
-
-class NodeKind(Enum):
-    AUTHOR = "AUTHOR"
-    WORK = "WORK"
-    TOPIC = "TOPIC"
-    INSTITUTION = "INSTITUTION"
-
-
-class ExternalIdScheme(Enum):
-    ORCID = "ORCID"
-    OPENALEX = "OPENALEX"
-    DOI = "DOI"
-    ARXIV = "ARXIV"
-    ROR = "ROR"
 
 
 describe(
@@ -79,11 +76,25 @@ _URLS = {
 class ExternalId:
     scheme: ExternalIdScheme = strawberry.field(description="The registry the id belongs to.")
     value: str = strawberry.field(description="The id as the registry writes it, without a URL.")
-    url: str = strawberry.field(description="The id's page at the registry (an https URL).")
+    url: str = strawberry.field(
+        description="The id's page at the registry (an https URL); there is no such page when "
+        "`isSynthetic` is true."
+    )
+    is_synthetic: bool = strawberry.field(
+        description="True for a generated id (the demo's and the benchmarks' data) from a range "
+        "the registry never issues: an ORCID outside 0000- and 0009-, a DOI under the test prefix "
+        "10.5555, an OpenAlex id from 9000000000 on. It names nobody, so show it as text, not as "
+        "a link to `url`."
+    )
 
     @classmethod
     def of(cls, scheme: ExternalIdScheme, value: str) -> ExternalId:
-        return cls(scheme=scheme, value=value, url=_URLS[scheme].format(value))
+        return cls(
+            scheme=scheme,
+            value=value,
+            url=_URLS[scheme].format(value),
+            is_synthetic=is_synthetic(scheme.value.lower(), value),
+        )
 
 
 @strawberry.type(description="Where a page sits in its connection, for cursor pagination.")

@@ -13,8 +13,8 @@ import strawberry
 
 from resolvers.errors import ApiError, BadUserInput, InvalidId
 from resolvers.ids import GlobalId, article, from_global_id, parse_external
-from resolvers.search import DEFAULT_FIELDS, SearchField, SearchKind, search_rows
-from schema.common import Node, NodeKind, describe
+from resolvers.search import DEFAULT_FIELDS, NodeKind, SearchField, search_rows
+from schema.common import Node, describe
 from schema.context import Context, Info
 from schema.cost import cost, reads
 
@@ -168,20 +168,16 @@ class NodeQueries:
             raise BadUserInput(
                 "`text` must be at most 200 characters", argument="text", maximum=200
             )
-        wanted = (
-            list(dict.fromkeys(SearchKind(k.value) for k in kinds)) if kinds else list(SearchKind)
-        )
+        wanted = list(dict.fromkeys(kinds)) if kinds else list(NodeKind)
         wrap = {
-            SearchKind.AUTHOR: Author.of,
-            SearchKind.WORK: Work.of,
-            SearchKind.TOPIC: Topic.of,
-            SearchKind.INSTITUTION: Institution.of,
+            NodeKind.AUTHOR: Author.of,
+            NodeKind.WORK: Work.of,
+            NodeKind.TOPIC: Topic.of,
+            NodeKind.INSTITUTION: Institution.of,
         }
         fields = tuple(dict.fromkeys(in_)) if in_ else DEFAULT_FIELDS
         hits = await search_rows(text, wanted, first, fields)
         return [
-            SearchHit(
-                node=wrap[h.kind](h.row), kind=NodeKind(h.kind.value), label=h.label, score=h.score
-            )
+            SearchHit(node=wrap[h.kind](h.row), kind=h.kind, label=h.label, score=h.score)
             for h in hits
         ]

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import AsyncGenerator
-from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
@@ -22,10 +21,11 @@ from resolvers.slices import (
     slice_by_digest,
     watch,
 )
-from schema.common import Node, NodeKind
+from schema.common import Node, NodeKind, describe
 from schema.context import Context, Info
 from schema.cost import cost
 from schema.nodes import NODE_RESOLVERS, resolve_node
+from workers.slice_spec import EdgeKind, SliceStatus
 
 if TYPE_CHECKING:
     from schema.works import Work
@@ -45,59 +45,32 @@ SliceInput = Annotated[
 ]
 
 
-@strawberry.enum(
-    description="Edges a slice may follow. Without `edgeKinds` a slice follows the five "
-    "structural kinds; CO_CITED, COUPLED and RELATED must be asked for."
-)
-class EdgeKind(Enum):
-    _value_: str  # what mypy gives `.value`: the members hold strings at run time
-
-    AUTHORED = strawberry.enum_value(
-        "AUTHORED", description="Author to work (weight: the work's citations)."
-    )
-    COAUTHOR = strawberry.enum_value(
-        "COAUTHOR",
-        description="Author to author, one edge per pair from the lower id (weight: shared works).",
-    )
-    CITES = strawberry.enum_value(
-        "CITES", description="Citing work to cited work (weight: the cited work's citations)."
-    )
-    HAS_TOPIC = strawberry.enum_value(
-        "HAS_TOPIC",
-        description="Work to topic (weight: score) and author to topic (weight: share of the "
+describe(
+    EdgeKind,
+    {
+        "AUTHORED": "Author to work (weight: the work's citations).",
+        "COAUTHOR": "Author to author, one edge per pair from the lower id (weight: shared works).",
+        "CITES": "Citing work to cited work (weight: the cited work's citations).",
+        "HAS_TOPIC": "Work to topic (weight: score) and author to topic (weight: share of the "
         "author's works).",
-    )
-    AFFILIATED = strawberry.enum_value(
-        "AFFILIATED", description="Author to institution (weight: years spanned)."
-    )
-    CO_CITED = strawberry.enum_value(
-        "CO_CITED", description="Work to work: cited together by other works (weight: how many)."
-    )
-    COUPLED = strawberry.enum_value(
-        "COUPLED",
-        description="Work to work: shared references, imported or not (weight: how many).",
-    )
-    RELATED = strawberry.enum_value(
-        "RELATED", description="Work to work: OpenAlex related_works (weight 2 when mutual)."
-    )
-
-
-@strawberry.enum(description="Where a slice is in its life: computing, ready, or failed.")
-class SliceStatus(Enum):
-    _value_: str  # what mypy gives `.value`: the members hold strings at run time
-
-    PENDING = strawberry.enum_value(
-        "PENDING",
-        description="A worker is computing it: ask again after `retryAfterMs`, or subscribe.",
-    )
-    READY = strawberry.enum_value(
-        "READY", description="Computed and cached: `nodes` and `edges` hold the slice."
-    )
-    FAILED = strawberry.enum_value(
-        "FAILED",
-        description="Not computed (unknown center, errors or timeouts on every try); `error` "
+        "AFFILIATED": "Author to institution (weight: years spanned).",
+        "CO_CITED": "Work to work: cited together by other works (weight: how many).",
+        "COUPLED": "Work to work: shared references, imported or not (weight: how many).",
+        "RELATED": "Work to work: OpenAlex related_works (weight 2 when mutual).",
+    },
+    description="Edges a slice may follow. Without `edgeKinds` a slice follows the five "
+    "structural kinds; CO_CITED, COUPLED and RELATED must be asked for.",
+)
+describe(
+    SliceStatus,
+    {
+        "PENDING": "A worker is computing it: ask again after `retryAfterMs`, or subscribe.",
+        "READY": "Computed and cached: `nodes` and `edges` hold the slice.",
+        "FAILED": "Not computed (unknown center, errors or timeouts on every try); `error` "
         "says why. Asked again after PEERGRAPH_SLICE_FAILED_TTL_SECONDS (30), it is retried.",
-    )
+    },
+    description="Where a slice is in its life: computing, ready, or failed.",
+)
 
 
 @strawberry.input(

@@ -8,11 +8,11 @@ in `schema.social_mutations`.
 from __future__ import annotations
 
 import datetime
-from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
+from models.enums import ClaimStatus, InvitationStatus
 from models.social import User as UserModel
 from resolvers import claims as claim_data
 from resolvers import invitations as invitation_data
@@ -21,7 +21,7 @@ from resolvers.ids import GlobalId, to_global_id
 from resolvers.refusals import Code, Refused
 from resolvers.sql import Row
 from schema.args import After, First
-from schema.common import Node, describe
+from schema.common import Node, describe, enum_without
 from schema.connections import Connection
 from schema.context import Context, Info
 from schema.nodes import NODE_RESOLVERS
@@ -93,11 +93,10 @@ class User:
         )
 
 
-class ClaimRequestStatus(Enum):
-    PENDING = "PENDING"
-    CLAIMED = "CLAIMED"
-    VERIFIED = "VERIFIED"
-    REJECTED = "REJECTED"
+if TYPE_CHECKING:
+    ClaimRequestStatus = ClaimStatus
+else:  # the stored status but UNCLAIMED, which only an author's profile has
+    ClaimRequestStatus = enum_without(ClaimStatus, "ClaimRequestStatus", ClaimStatus.UNCLAIMED)
 
 
 describe(
@@ -153,12 +152,6 @@ class Claim(Node):
     @strawberry.field(description="When it was approved or rejected; null while PENDING.")
     def reviewed_at(self) -> datetime.datetime | None:
         return timestamp(self._row["reviewed_at"])
-
-
-class InvitationStatus(Enum):
-    PENDING = "PENDING"
-    ACCEPTED = "ACCEPTED"
-    DECLINED = "DECLINED"
 
 
 describe(

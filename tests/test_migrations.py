@@ -21,7 +21,7 @@ async def test_migrations_apply_to_tables_holding_data(db: str) -> None:
     from tortoise.migrations.api.migrate import migrate as tortoise_migrate
 
     import settings
-    from resolvers.search import SearchKind, search_rows
+    from resolvers.search import NodeKind, search_rows
     from resolvers.sql import fetch
     from tests.factories import make_author, make_work
 
@@ -42,7 +42,7 @@ async def test_migrations_apply_to_tables_holding_data(db: str) -> None:
     assert kept["n"] == (2 if db == "postgres" else 0)
     rows = await fetch("SELECT author_count FROM work WHERE id = ?", [work.id])
     assert rows == [{"author_count": kept["n"]}]
-    hits = await search_rows("populated", [SearchKind.WORK], 5)
+    hits = await search_rows("populated", [NodeKind.WORK], 5)
     assert [h.row["id"] for h in hits] == [work.id]
 
 

@@ -8,24 +8,48 @@ same slice (the same key, the same arq job)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from workers.slice_window import Window
 
-EDGE_KINDS = (
-    "AUTHORED",
-    "COAUTHOR",
-    "CITES",
-    "HAS_TOPIC",
-    "AFFILIATED",
-    "CO_CITED",
-    "COUPLED",
-    "RELATED",
-)
+
+class EdgeKind(StrEnum):
+    """The relations a slice can follow (the GraphQL enum EdgeKind is this one, described in
+    schema/slices.py)."""
+
+    AUTHORED = "AUTHORED"
+    COAUTHOR = "COAUTHOR"
+    CITES = "CITES"
+    HAS_TOPIC = "HAS_TOPIC"
+    AFFILIATED = "AFFILIATED"
+    CO_CITED = "CO_CITED"
+    COUPLED = "COUPLED"
+    RELATED = "RELATED"
+
+
+class SliceStatus(StrEnum):
+    """Where a slice is in its life (the GraphQL enum SliceStatus is this one)."""
+
+    PENDING = "PENDING"
+    READY = "READY"
+    FAILED = "FAILED"
+
+
+EDGE_KINDS = tuple(kind.value for kind in EdgeKind)
 #: What a slice follows when `edgeKinds` is not given: the structural edges. The similarity
 #: edges (CO_CITED, COUPLED, RELATED) are asked for: around a much-cited work they read every
 #: work citing it, so a slice pays for them only when its client wants them.
-DEFAULT_EDGE_KINDS = ("AUTHORED", "COAUTHOR", "CITES", "HAS_TOPIC", "AFFILIATED")
+DEFAULT_EDGE_KINDS = tuple(
+    kind.value
+    for kind in (
+        EdgeKind.AUTHORED,
+        EdgeKind.COAUTHOR,
+        EdgeKind.CITES,
+        EdgeKind.HAS_TOPIC,
+        EdgeKind.AFFILIATED,
+    )
+)
 NODE_KINDS = ("Author", "Work", "Topic", "Institution")
 MAX_RADIUS = 2
 MAX_NODES = 200

@@ -26,6 +26,7 @@ from workers.similarity_sql import (
     THRESHOLDED,
     pairs_at_least,
 )
+from workers.slice_spec import EdgeKind
 from workers.slice_window import Window
 from workers.slice_window import win as _win
 from workers.slice_window import windowed as _windowed
@@ -218,24 +219,24 @@ class Relation:
 
 
 RELATIONS: tuple[Relation, ...] = (
-    Relation("co", "COAUTHOR", "Author", "Author", True),
-    Relation("authored", "AUTHORED", "Author", "Work", True),
-    Relation("author_topics", "HAS_TOPIC", "Author", "Topic", True),
-    Relation("affiliations", "AFFILIATED", "Author", "Institution", True),
-    Relation("authors", "AUTHORED", "Work", "Author", False),
-    Relation("cites", "CITES", "Work", "Work", True),
-    Relation("cited_by", "CITES", "Work", "Work", False),
-    Relation("work_topics", "HAS_TOPIC", "Work", "Topic", True),
-    Relation("topic_works", "HAS_TOPIC", "Topic", "Work", False),
-    Relation("topic_authors", "HAS_TOPIC", "Topic", "Author", False),
-    Relation("members", "AFFILIATED", "Institution", "Author", False),
-    Relation("co_cited", "CO_CITED", "Work", "Work", True),
-    Relation("coupled", "COUPLED", "Work", "Work", True),
-    Relation("related", "RELATED", "Work", "Work", True),
+    Relation("co", EdgeKind.COAUTHOR, "Author", "Author", True),
+    Relation("authored", EdgeKind.AUTHORED, "Author", "Work", True),
+    Relation("author_topics", EdgeKind.HAS_TOPIC, "Author", "Topic", True),
+    Relation("affiliations", EdgeKind.AFFILIATED, "Author", "Institution", True),
+    Relation("authors", EdgeKind.AUTHORED, "Work", "Author", False),
+    Relation("cites", EdgeKind.CITES, "Work", "Work", True),
+    Relation("cited_by", EdgeKind.CITES, "Work", "Work", False),
+    Relation("work_topics", EdgeKind.HAS_TOPIC, "Work", "Topic", True),
+    Relation("topic_works", EdgeKind.HAS_TOPIC, "Topic", "Work", False),
+    Relation("topic_authors", EdgeKind.HAS_TOPIC, "Topic", "Author", False),
+    Relation("members", EdgeKind.AFFILIATED, "Institution", "Author", False),
+    Relation("co_cited", EdgeKind.CO_CITED, "Work", "Work", True),
+    Relation("coupled", EdgeKind.COUPLED, "Work", "Work", True),
+    Relation("related", EdgeKind.RELATED, "Work", "Work", True),
 )
 #: Edge kinds with one edge per pair (both directions are rows of one relation): the edge's
 #: source is the lower id.
-SYMMETRIC = frozenset({"COAUTHOR", "CO_CITED", "COUPLED", "RELATED"})
+SYMMETRIC = frozenset({EdgeKind.COAUTHOR, EdgeKind.CO_CITED, EdgeKind.COUPLED, EdgeKind.RELATED})
 
 
 async def strongest(

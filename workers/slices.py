@@ -43,6 +43,7 @@ from workers.slice_spec import (
     NodeKey,
     OutOfLimits,
     SliceSpec,
+    SliceStatus,
     check_limits,
 )
 from workers.slice_sql import (
@@ -64,6 +65,7 @@ __all__ = [
     "NODE_KINDS",
     "OutOfLimits",
     "SliceSpec",
+    "SliceStatus",
     "check_limits",
     "compute",
     "compute_slice",
@@ -319,7 +321,9 @@ async def record(redis: Any, key: str, body: dict[str, Any], ttl: int) -> None:
 
 
 async def record_failure(redis: Any, key: str, error: str) -> None:
-    await record(redis, key, {"status": "FAILED", "error": error}, keys.FAILED_TTL_SECONDS)
+    await record(
+        redis, key, {"status": SliceStatus.FAILED.value, "error": error}, keys.FAILED_TTL_SECONDS
+    )
 
 
 async def compute_slice(ctx: dict[str, Any], key: str, spec_raw: str) -> str:
@@ -364,7 +368,7 @@ async def compute_slice(ctx: dict[str, Any], key: str, spec_raw: str) -> str:
             redis, key, f"Computing the slice failed after {tries} tries; last error: {reason}"
         )
         return "failed"
-    body["status"] = "READY"
+    body["status"] = SliceStatus.READY.value
     body["tookMs"] = round((time.perf_counter() - started) * 1000, 2)
     await record(redis, key, body, keys.SLICE_TTL_SECONDS)
     await redis.incr(keys.COMPUTED_KEY)

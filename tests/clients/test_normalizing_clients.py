@@ -12,95 +12,16 @@ graphql-http audit. `npm ci` runs here when node_modules is missing.
 from __future__ import annotations
 
 import json
-import subprocess
 import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
-from tests.serving import (
-    Server,
-    command_env,
-    require_node,
-    require_npm_packages,
-    run_command,
-    serving,
-)
+from tests.clients.conftest import HERE, prepare_relay, run_node
+from tests.serving import Server, require_node
 
-HERE = Path(__file__).resolve().parent
-REPO = HERE.parent.parent
 WHAT = "the normalizing-client test (Apollo Client and relay-runtime)"
 SLICE = "query($input: GraphSliceInput!) { graphSlice(input: $input) { status nodes { hop } } }"
-
-
-def _run(argv: list[str], timeout: float) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        argv, cwd=HERE, capture_output=True, text=True, timeout=timeout, check=False
-    )
-
-
-def _prepare() -> None:
-    """`npm ci` when needed, then relay-compiler over src/ (with the trusted profile document)
-    against the committed schema."""
-    require_npm_packages(HERE, "node_modules/relay-compiler/package.json", WHAT)
-    profile = (REPO / "docs" / "queries" / "profile.graphql").read_text()
-    renamed = profile.replace("query Profile(", "query ExplorerProfileQuery(", 1)
-    assert renamed != profile, "docs/queries/profile.graphql no longer names its query Profile"
-    (HERE / "src" / "ExplorerProfile.js").write_text(
-        f"// written by test_normalizing_clients.py\nexport const profile = graphql`\n{renamed}`;\n"
-    )
-    (HERE / "__generated__").mkdir(exist_ok=True)
-    done = _run([str(HERE / "node_modules" / ".bin" / "relay-compiler")], 120)
-    assert done.returncode == 0, f"relay-compiler failed:\n{done.stdout}\n{done.stderr}"
-
-
-def _record(key: str, **fields: Any) -> str:
-    return json.dumps({"id": f"https://openalex.org/{key}", **fields})
-
-
-def _authorship(key: str, name: str) -> dict[str, Any]:
-    return {"author": {"id": f"https://openalex.org/{key}", "display_name": name}}
-
-
-def _records() -> str:
-    """Ada and Bob share two works, Bob and Cy one; one work cites another."""
-    names = {"A901": "Ada Lovelace", "A902": "Bob Babbage", "A903": "Cy Somerville"}
-    works = [
-        ("W901", ["A901", "A902"], 2019, []),
-        ("W902", ["A901", "A902"], 2021, ["W901"]),
-        ("W903", ["A902", "A903"], 2022, ["W902"]),
-    ]
-    lines = [
-        _record(
-            key,
-            title=f"Work {key}",
-            publication_year=year,
-            authorships=[_authorship(a, names[a]) for a in authors],
-            referenced_works=[f"https://openalex.org/{r}" for r in refs],
-            cited_by_count=3,
-        )
-        for key, authors, year, refs in works
-    ]
-    return "\n".join(lines) + "\n"
-
-
-@pytest.fixture
-def server(tmp_path: Path, redis_url: str) -> Iterator[Server]:
-    """`peergraph serve` with its in-process worker, on a SQLite file holding the records."""
-    env = command_env(
-        DATABASE_URL=f"sqlite://{tmp_path / 'clients.sqlite3'}",
-        REDIS_URL=redis_url,
-        PEERGRAPH_VAR_DIR=str(tmp_path / "var"),
-        PEERGRAPH_INPROCESS_WORKER="true",
-    )
-    run_command(tmp_path, env, "migrate")
-    (tmp_path / "works.jsonl").write_text(_records())
-    run_command(tmp_path, env, "import", "openalex", str(tmp_path / "works.jsonl"))
-    with serving(tmp_path, env) as server:
-        yield server
 
 
 def _post(url: str, query: str, variables: dict[str, Any]) -> dict[str, Any]:
@@ -126,7 +47,7 @@ def _ready(url: str, slice_input: dict[str, Any]) -> dict[str, Any]:
 def test_apollo_and_relay_caches_return_every_record_as_sent(server: Server) -> None:
     # given two READY slices centred on co-authors, so each shows the other at another hop
     node = require_node(WHAT)
-    _prepare()
+    prepare_relay(WHAT)
     ids = {
         key: _post(server.url, "query($id: ID!) { author(id: $id) { id } }", {"id": key})["author"][
             "id"
@@ -140,7 +61,7 @@ def test_apollo_and_relay_caches_return_every_record_as_sent(server: Server) -> 
     # when Apollo and Relay each read both slices and the profile, then read them from the cache
     args = {"url": server.url, "sliceA": slice_a, "sliceB": slice_b}
     argv = [node, str(HERE / "clients.mjs"), json.dumps({**args, "author": ids["openalex:A901"]})]
-    done = _run(argv, 120)
+    done = run_node(argv, 120)
     assert done.returncode == 0, f"clients.mjs failed:\n{done.stderr}\n{server.log_tail()}"
     report = json.loads(done.stdout.strip().splitlines()[-1])
     # then every answer, fresh or cached, is what the server sent, and Relay warned of nothing

@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 import uuid
+from enum import Enum
 from typing import Any
 
 from server.lru import LRU
@@ -87,16 +88,38 @@ def test_the_cache_helper_bounds_the_total_weight() -> None:
     assert (cache.get("a"), len(cache), cache.weight) == (None, 2, 6)
 
 
-def test_the_enums_the_api_shows_are_the_stored_ones() -> None:
-    # given the stored enums and the GraphQL enums over them
-    from models.enums import ClaimStatus as Stored
-    from schema.author_profile import ClaimStatus
-    from schema.slices import EdgeKind
-    from schema.social import ClaimRequestStatus
+def test_each_enum_the_api_shows_is_defined_once() -> None:
+    # given the GraphQL enums and the enums below the schema that hold the same concepts
+    from models import enums
+    from resolvers.ids import ExternalIdScheme
+    from resolvers.search import NodeKind
+    from schema import schema
+    from workers import slice_spec
     from workers.slices import EDGE_KINDS
 
-    # then an author's claim state is a stored status (a rejected claim leaves it unclaimed)
-    assert {s.value for s in ClaimStatus} == set(Stored) - {Stored.REJECTED}
-    # and a claim's own status too, and the edge kinds the API takes are the worker's
-    assert {s.value for s in ClaimRequestStatus} <= set(Stored)
-    assert {k.value for k in EdgeKind} == set(EDGE_KINDS)
+    def graphql(name: str) -> type[Enum]:
+        enum: type[Enum] = schema.get_type_by_name(name).wrapped_cls  # type: ignore[union-attr,assignment]
+        return enum
+
+    # then the schema shows those very enums, not copies
+    assert graphql("EdgeKind") is slice_spec.EdgeKind
+    assert graphql("SliceStatus") is slice_spec.SliceStatus
+    assert graphql("InvitationStatus") is enums.InvitationStatus
+    assert graphql("NodeKind") is NodeKind
+    assert graphql("ExternalIdScheme") is ExternalIdScheme
+    assert tuple(slice_spec.EdgeKind) == EDGE_KINDS
+    # and the two claim enums are the stored status, each without the value its field never has
+    stored = [s.value for s in enums.ClaimStatus]
+    claim_state = [s.value for s in graphql("ClaimStatus")]
+    claim_request = [s.value for s in graphql("ClaimRequestStatus")]
+    assert claim_state == [s for s in stored if s != "REJECTED"]
+    assert claim_request == [s for s in stored if s != "UNCLAIMED"]
+
+
+def test_enum_values_are_described_one_way() -> None:
+    # given the schema's modules
+    sources = {p.name: p.read_text() for p in (REPO / "schema").glob("*.py")}
+    # then no enum is declared with strawberry's own decorator or enum_value: every GraphQL enum is
+    # a plain Enum (defined where its values are used) described by schema.common.describe
+    assert [n for n, text in sources.items() if "strawberry.enum" in text] == ["common.py"]
+    assert [n for n, text in sources.items() if "enum_value" in text] == []

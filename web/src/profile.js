@@ -168,6 +168,23 @@ function editControl(author, bio) {
   h("button", { type: "submit" }, "Save profile"), message);
 }
 
+// The author's ORCID and OpenAlex ids: a real one links to its registry page; a generated one (the
+// demo's, from a range the registry never issues: isSynthetic) is shown as text, as it names nobody.
+function externalIds(ids) {
+  if (!ids.length) return null;
+  return h(
+    "p",
+    { class: "external-ids", "aria-label": "Identifiers" },
+    ids.flatMap((id, i) => [
+      i ? " · " : "",
+      id.isSynthetic
+        ? h("span", { class: "external-id synthetic", title: "A generated id of the demo data: it has no page at the registry" },
+          `${id.scheme} ${id.value} (demo id)`)
+        : h("a", { class: "external-id", href: id.url, rel: "noopener noreferrer" }, `${id.scheme} ${id.value}`),
+    ]),
+  );
+}
+
 function workItem(work) {
   const venue = work.venue?.displayName;
   return h(
@@ -209,6 +226,7 @@ export async function profilePage(root, id) {
       h("p", { class: "role" }, "Researcher"),
       h("p", { class: "affiliation", dataset: { status: author.affiliation.status } }, affiliation),
       h("p", { class: "open-to-collaborate" }, author.openToCollaborate ? "Open to collaborate" : "Not marked open to collaborate"),
+      externalIds(author.externalIds),
     ),
     h("div", { class: "summary" },
       h("div", {},
