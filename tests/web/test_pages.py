@@ -41,6 +41,9 @@ def test_profile_shows_the_reference_page_from_one_request(
     assert page.locator(".claim a", has_text="Log in to claim").count() == 1
     assert "claimed profile" in page.inner_text(".invite-refusal")
     assert page.locator(".topics li").count() == 6
+    # and every close collaborator the count names is listed (the list once stopped at 4 of 6)
+    close = int(page.inner_text(".count-collaborators").split()[0])
+    assert page.locator(".collaborators li").count() == close > 4
     # and the five works, each with its abstract, type, year and venue
     expected = sorted(words(json.loads(line)["abstract"]) for line in DEMO.read_text().splitlines())
     shown = sorted(words(t) for t in page.locator(".work .abstract").all_inner_texts())

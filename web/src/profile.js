@@ -240,7 +240,8 @@ export async function profilePage(root, id) {
           h("ul", { class: "topics" }, author.topics.map((t) => h("li", {}, `${t.topic.displayName} (${plural(t.workCount, "work")})`)))),
         h("section", { "aria-label": "Close collaborators" }, h("h2", {}, "Close collaborators"),
           h("ul", { class: "collaborators" }, author.collaborators.edges.map((e) =>
-            h("li", {}, link(`/authors/${encodeURIComponent(e.node.author.id)}`, e.node.author.displayName), ` (${plural(e.node.sharedWorks, "shared work")})`)))))),
+            h("li", {}, link(`/authors/${encodeURIComponent(e.node.author.id)}`, e.node.author.displayName), ` (${plural(e.node.sharedWorks, "shared work")})`))),
+          moreCollaborators(author)))),
     panel,
     h("p", {}, link(`/explore?seed=${encodeURIComponent(author.id)}`, "Open full explorer")),
     h("section", { "aria-label": "Published works" }, h("h2", {}, `Published works (${author.works.totalCount})`),
@@ -248,4 +249,13 @@ export async function profilePage(root, id) {
   ].filter(Boolean));
   mount(root, page);
   return panel;
+}
+
+// The list holds the strongest ten (as many as the trust score counts); say how many more there are
+// rather than let the list and the count disagree.
+function moreCollaborators(author) {
+  const hidden = author.collaborators.totalCount - author.collaborators.edges.length;
+  return hidden > 0
+    ? h("p", { class: "collaborators-more" }, link(`/explore?seed=${encodeURIComponent(author.id)}`, `and ${hidden} more`))
+    : null;
 }
