@@ -1,0 +1,142 @@
+"""The fields of an OpenAlex record beyond the graph itself, parsed in one place: record → rows.
+
+`work_fields` gives a work's open access, language, keywords, counts by year, reference count,
+retraction flag and biblio (columns of `work`) and its grants (rows of `work_grant`, with the
+funders they name); `funder_row` an `F…` record; `institution_links` an `I…` record's lineage and
+associated institutions. Writing them is the importer's business (importers/openalex.py,
+importers/record_links.py), so that a faster writer can take the same rows.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from importers.common import dicts, opt_dict, opt_float, opt_int, opt_list, opt_str
+from models.enums import InstitutionRelationship, OpenAccessStatus
+
+#: OpenAlex `oa_status` → the stored status (anything else is left null)
+OA_STATUSES = {s.value.lower(): s.value for s in OpenAccessStatus}
+#: OpenAlex `associated_institutions[].relationship` → the stored kind
+RELATIONSHIPS = {
+    "parent": InstitutionRelationship.PARENT.value,
+    "child": InstitutionRelationship.CHILD.value,
+    "related": InstitutionRelationship.RELATED.value,
+}
+_OPENALEX_ID = re.compile(r"^(?:https?://(?:api\.)?openalex\.org/(?:\w+/)?)?([A-Za-z])(\d{1,30})$")
+
+
+def _id(value: Any, letter: str) -> str | None:
+    match = _OPENALEX_ID.match(value.strip()) if isinstance(value, str) else None
+    if match is None or match.group(1).upper() != letter:
+        return None
+    return f"{letter}{match.group(2)}"
+
+
+def _clip(value: str | None, size: int) -> str | None:
+    return value[:size] if value else None
+
+
+@dataclass
+class WorkFields:
+    """What `work_fields` found: the work's new columns, and its grants."""
+
+    columns: dict[str, Any]
+    #: (funder OpenAlex id, award id or None), in the record's order
+    grants: list[tuple[str, str | None]] = field(default_factory=list)
+    #: funders named by the grants: OpenAlex id → funder row (as `funder_row` makes)
+    funders: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def funder_row(rec: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+    """An `F…` record, or a funder nested in a work (`funders[]`, `grants[]`, `awards[]`)."""
+    key = _id(rec.get("id") or rec.get("funder") or rec.get("funder_id"), "F")
+    name = opt_str(rec, "display_name") or opt_str(rec, "funder_display_name")
+    if key is None or name is None:
+        return None
+    ror = opt_str(rec, "ror") or opt_str(opt_dict(rec, "ids"), "ror")
+    return key, {
+        "display_name": name[:512],
+        "ror": _clip(ror.removeprefix("https://ror.org/").lower() if ror else None, 64),
+        "country_code": _clip(opt_str(rec, "country_code"), 8),
+    }
+
+
+def work_fields(rec: dict[str, Any]) -> WorkFields:
+    """A work record's open access, language, keywords, counts by year, reference count,
+    retraction flag, biblio and grants."""
+    oa = opt_dict(rec, "open_access")
+    status = OA_STATUSES.get((opt_str(oa, "oa_status") or "").lower())
+    keywords = [
+        [name, opt_float(k, "score")]
+        for k in dicts(opt_list(rec, "keywords"), "keyword")
+        if (name := opt_str(k, "display_name"))
+    ]
+    by_year: dict[str, int] = {}
+    for item in dicts(opt_list(rec, "counts_by_year"), "counts_by_year entry"):
+        year = opt_int(item, "year")
+        if year is not None:
+            by_year[str(year)] = opt_int(item, "cited_by_count") or 0
+    biblio = opt_dict(rec, "biblio")
+    references = len(opt_list(rec, "referenced_works"))
+    columns: dict[str, Any] = {
+        "is_oa": bool(oa["is_oa"]) if isinstance(oa.get("is_oa"), bool) else None,
+        "oa_status": status,
+        "oa_url": opt_str(oa, "oa_url"),
+        "language": _clip(opt_str(rec, "language"), 16),
+        "keywords": keywords or None,
+        "counts_by_year": dict(sorted(by_year.items())) or None,
+        "referenced_works_count": max(opt_int(rec, "referenced_works_count") or 0, references),
+        "is_retracted": rec.get("is_retracted") is True,
+    }
+    for part in ("volume", "issue", "first_page", "last_page"):
+        value = biblio.get(part)
+        text = str(value).strip() if isinstance(value, str | int) else ""
+        columns[f"biblio_{part}"] = text[:64] or None
+    out = WorkFields(columns)
+    _grants(rec, out)
+    return out
+
+
+def _grants(rec: dict[str, Any], out: WorkFields) -> None:
+    """`grants` (funder, award_id), `awards` (funder_id, funder_award_id) and `funders`: every
+    (funder, award) pair once, and each funder named with no award once, with a null award."""
+    seen: set[tuple[str, str | None]] = set()
+    awarded: set[str] = set()
+    items = [(g, "award_id") for g in dicts(opt_list(rec, "grants"), "grant")]
+    items += [(a, "funder_award_id") for a in dicts(opt_list(rec, "awards"), "award")]
+    items += [(f, "") for f in dicts(opt_list(rec, "funders"), "funder")]
+    for item, award_key in items:
+        funder = funder_row(item)
+        if funder is None:
+            continue
+        key = funder[0]
+        out.funders.setdefault(*funder)
+        award = _clip(opt_str(item, award_key), 255) if award_key else None
+        if award is None and key in awarded or (key, award) in seen:
+            continue
+        if award is not None:
+            awarded.add(key)
+            seen.discard((key, None))
+            out.grants = [g for g in out.grants if g != (key, None)]
+        seen.add((key, award))
+        out.grants.append((key, award))
+
+
+def institution_links(rec: dict[str, Any]) -> list[tuple[str, int, str]]:
+    """An `I…` record's lineage (itself and its ancestors, in order) and associated
+    institutions, as (kind, position, OpenAlex id)."""
+    links: list[tuple[str, int, str]] = []
+    seen: set[tuple[str, str]] = set()
+    lineage = [i for i in map(lambda v: _id(v, "I"), opt_list(rec, "lineage")) if i]
+    for position, key in enumerate(dict.fromkeys(lineage)):
+        links.append((InstitutionRelationship.LINEAGE.value, position, key))
+    for position, item in enumerate(dicts(opt_list(rec, "associated_institutions"), "institution")):
+        kind = RELATIONSHIPS.get((opt_str(item, "relationship") or "").lower())
+        key = _id(item.get("id"), "I")
+        if kind is None or key is None or (kind, key) in seen:
+            continue
+        seen.add((kind, key))
+        links.append((kind, position, key))
+    return links
