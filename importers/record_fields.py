@@ -140,3 +140,48 @@ def institution_links(rec: dict[str, Any]) -> list[tuple[str, int, str]]:
         seen.add((kind, key))
         links.append((kind, position, key))
     return links
+
+
+_YEAR_IN_PARENS = re.compile(r"\((?:[^()]*\D)?((?:19|20)\d\d)\)")
+_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
+_VENUE_END = re.compile(r"[\d(,;]")
+_CONFERENCE = re.compile(r"conf|symp|workshop|proc", re.IGNORECASE)
+_JOURNAL = re.compile(r"\bj\.|journal|\brev\b|rev\.|lett|phys", re.IGNORECASE)
+_VOLUME_WORD = re.compile(r"[\s,]+(?:vol|v|no|pp)\.?$", re.IGNORECASE)
+#: `DATE 2022`, `ASP-DAC 2022`: a name followed by its year is how proceedings are cited
+_NAME_YEAR = re.compile(r"^\s*(?:19|20)\d\d\b")
+
+
+@dataclass(frozen=True)
+class PublishedVenue:
+    """Where an arXiv paper was published, from its `journal-ref`."""
+
+    name: str
+    year: int | None
+    type: str
+
+
+def published_venue(journal_ref: str | None) -> PublishedVenue | None:
+    """`ISLPED 2020 (ACM/IEEE Int. Symp. …)` → ISLPED, 2020, CONFERENCE;
+    `Phys.Rev.D76:013009,2007` → Phys.Rev.D, 2007, JOURNAL. The venue is the text before the
+    first digit, parenthesis, comma or semicolon; the year is one in parentheses, else the last
+    one of the first reference (an erratum after `;` is not the publication)."""
+    if not journal_ref:
+        return None
+    text = " ".join(journal_ref.split())
+    first = text.split(";")[0]
+    end = _VENUE_END.search(first)
+    name = first[: end.start() if end else len(first)].strip(" .:-") or ""
+    name = name + "." if name and first[len(name) : len(name) + 1] == "." else name
+    name = _VOLUME_WORD.sub("", name)
+    if len(name) < 2 or not any(c.isalpha() for c in name):
+        return None
+    found = _YEAR_IN_PARENS.search(first)
+    years = _YEAR.findall(first)
+    year = int(found.group(1)) if found else (int(years[-1]) if years else None)
+    kind = "OTHER"
+    if _CONFERENCE.search(text) or _NAME_YEAR.match(first[len(name) :].lstrip(". ")):
+        kind = "CONFERENCE"
+    elif _JOURNAL.search(name):
+        kind = "JOURNAL"
+    return PublishedVenue(name[:512], year, kind)
