@@ -206,9 +206,7 @@ async def _both(
         "topic": "topics",
         "source": "sources",
         "funder": "funders",
-    }.get(
-        table.name, "authors"
-    )
+    }.get(table.name, "authors")
     if done.stale:  # older than the version stored
         summary.skipped[f"outdated {kind.removesuffix('s')}"] += len(done.stale)
     summary.created[kind] += done.created + filled.created

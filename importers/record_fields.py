@@ -114,7 +114,7 @@ def _grants(rec: dict[str, Any], out: WorkFields) -> None:
         key = funder[0]
         out.funders.setdefault(*funder)
         award = _clip(opt_str(item, award_key), 255) if award_key else None
-        if award is None and key in awarded or (key, award) in seen:
+        if (award is None and key in awarded) or (key, award) in seen:
             continue
         if award is not None:
             awarded.add(key)
@@ -129,16 +129,17 @@ def institution_links(rec: dict[str, Any]) -> list[tuple[str, int, str]]:
     institutions, as (kind, position, OpenAlex id)."""
     links: list[tuple[str, int, str]] = []
     seen: set[tuple[str, str]] = set()
-    lineage = [i for i in map(lambda v: _id(v, "I"), opt_list(rec, "lineage")) if i]
+    lineage = [i for v in opt_list(rec, "lineage") if (i := _id(v, "I"))]
     for position, key in enumerate(dict.fromkeys(lineage)):
         links.append((InstitutionRelationship.LINEAGE.value, position, key))
-    for position, item in enumerate(dicts(opt_list(rec, "associated_institutions"), "institution")):
+    associated = dicts(opt_list(rec, "associated_institutions"), "institution")
+    for position, item in enumerate(associated):
         kind = RELATIONSHIPS.get((opt_str(item, "relationship") or "").lower())
-        key = _id(item.get("id"), "I")
-        if kind is None or key is None or (kind, key) in seen:
+        other = _id(item.get("id"), "I")
+        if kind is None or other is None or (kind, other) in seen:
             continue
-        seen.add((kind, key))
-        links.append((kind, position, key))
+        seen.add((kind, other))
+        links.append((kind, position, other))
     return links
 
 

@@ -76,7 +76,7 @@ async def _node_key(ctx: Context, value: str, what: str) -> tuple[str, int] | No
         raise InvalidId(f"`{what}` must hold non-empty ids")
     external = parse_external(value)
     if external is not None:
-        hit = await ctx.loaders.external.load(external)
+        hit = await ctx.loaders.external.load((external, None))
         return None if hit is None else (hit[0], int(hit[1]))
     gid = from_global_id(value)
     if gid.type not in NODE_KINDS:

@@ -7,12 +7,14 @@ import strawberry
 from strawberry.schema.config import StrawberryConfig
 
 from schema.authors import Author, AuthorQueries
+from schema.funders import Funder, FunderQueries
 from schema.institutions import Institution, InstitutionQueries
 from schema.nodes import NodeQueries
 from schema.partners import PartnerQueries
 from schema.slices import GraphSlice, SliceQueries, SliceSubscription
 from schema.social import Claim, Invitation, ViewerQueries
 from schema.social_mutations import SocialMutations
+from schema.sources import Source, SourceQueries
 from schema.topics import Topic, TopicQueries
 from schema.works import Work, WorkQueries
 
@@ -27,6 +29,8 @@ class Query(
     WorkQueries,
     TopicQueries,
     InstitutionQueries,
+    SourceQueries,
+    FunderQueries,
     PartnerQueries,
     ViewerQueries,
     SliceQueries,
@@ -55,7 +59,7 @@ def build_schema() -> strawberry.Schema:
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
-        types=[Author, Work, Topic, Institution, Claim, Invitation, GraphSlice],
+        types=[Author, Work, Topic, Institution, Source, Funder, Claim, Invitation, GraphSlice],
         config=StrawberryConfig(auto_camel_case=True),
         # server/pipeline.py adds the error masking for the operations Strawberry runs itself
         extensions=[],

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from importers import run_import
 from importers.demo import DEMO_PROFILE
-from schema.author_profile import MAX_YEAR_SPAN
+from schema.args import MAX_YEAR_SPAN
 from tests.conftest import GraphQLClient
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -55,7 +55,9 @@ async def test_mimi_xie_profile_numbers_match_the_file(db: str, tmp_path: Path) 
     assert all(w.type is WorkType.PREPRINT and w.abstract for w in works)
     # the four published ones (journal-ref) carry their published venue and year, the fifth
     # stays on arXiv; each keeps its arXiv id and journal-ref
-    published = {w.arxiv_id: (w.source.display_name, w.publication_year) for w in works}
+    published = {
+        w.arxiv_id: (w.source and w.source.display_name, w.publication_year) for w in works
+    }
     assert published == {
         "2007.08563": ("ISLPED", 2020),
         "2110.08190": ("arXiv", 2021),
@@ -98,9 +100,7 @@ async def test_arxiv_snapshot_imports_cleanly_with_authors_from_the_string(
     assert str(first.publication_date) == "2007-04-02"  # v1, not update_date
     assert first.doi == "10.1103/physrevd.76.013009"
     # arXiv, and one venue per distinct name the journal-refs give
-    venues = {
-        name_key(v.name) for r in records if (v := published_venue(r.get("journal-ref")))
-    }
+    venues = {name_key(v.name) for r in records if (v := published_venue(r.get("journal-ref")))}
     assert len(venues) > 50
     assert await Source.all().count() == 1 + len(venues)
     categories = {c for rec in records for c in rec["categories"].split()}
