@@ -155,8 +155,8 @@ async def _fetch(sql: str, params: list[Any]) -> list[dict[str, Any]]:
 
 
 #: external id scheme (and OpenAlex's letter) → the type and the unique column it names, as
-#: resolvers/loaders.py looks them up (OpenAlex topic ids, ISSNs and funders' RORs, which are
-#: not unique or not alone in their scheme, are left to the executor)
+#: resolvers/loaders.py looks them up (ISSNs, which are not unique, and funders' RORs, which
+#: `node` does not resolve, are left to the executor)
 EXTERNAL_COLUMNS = {
     ("orcid", ""): ("Author", "orcid"),
     ("doi", ""): ("Work", "doi"),
@@ -165,6 +165,7 @@ EXTERNAL_COLUMNS = {
     ("openalex", "A"): ("Author", "openalex_id"),
     ("openalex", "W"): ("Work", "openalex_id"),
     ("openalex", "I"): ("Institution", "openalex_id"),
+    ("openalex", "T"): ("Topic", "external_id"),
     ("openalex", "S"): ("Source", "openalex_id"),
     ("openalex", "F"): ("Funder", "openalex_id"),
 }

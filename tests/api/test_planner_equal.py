@@ -277,7 +277,7 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     # what the records carry: open access, keywords, grants, related works, biblio, counts by
     # year; sources and funders as nodes with their works; institution lineage and associates
     (
-        """query($source: ID, $funder: ID, $topic: ID) {
+        """query($source: ID!, $funder: ID!, $topic: ID) {
           works(first: 5, filter: {openAccess: [GOLD, CLOSED], language: "en",
             isRetracted: false, funder: $funder, topic: $topic}) { totalCount
             nodes { title openAccess { isOa status url } language isRetracted
@@ -323,7 +323,8 @@ async def test_regression_cases_answer_alike(api_db: str, graph: Graph, case: in
     if "idx" in variables:
         variables["id"] = graph.ids[variables.pop("idx")]
     if variables.get("ids") == "all":
-        variables["ids"] = graph.ids[:-1]
+        # every id but the malformed one, and but ISSNs (not unique: the executor resolves them)
+        variables["ids"] = [i for i in graph.ids[:-1] if not i.startswith("issn:")]
     for name, value in list(variables.items()):
         if isinstance(value, str) and value.startswith("openalex:"):  # an external id
             kind = value.removeprefix("openalex:")
