@@ -6,6 +6,7 @@ journal-ref venues. Expected values are computed here from the raw files with pl
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -281,3 +282,28 @@ async def test_published_arxiv_preprints_keep_their_arxiv_record(
         assert {"scheme": "ARXIV", "value": w["arxivId"]} in w["externalIds"]
         assert w["journalRef"] == records[w["arxivId"]].get("journal-ref")
         assert w["doi"] == records[w["arxivId"]].get("doi")
+
+
+async def test_the_funder_example_of_the_api_guide_runs(
+    db: str, gql: GraphQLClient, tmp_path: Path
+) -> None:
+    # given the guide's funder example, and the snowball works, one of them funded by it
+    text = (Path(__file__).resolve().parents[2] / "docs" / "api.md").read_text()
+    example = re.search(r"```graphql\n\s*(\{ funder\(.*?)```", text, re.S)
+    assert example, "docs/api.md: the funder example moved"
+    records = await _import(shared_data("openalex", "snowball_altmetrics"), tmp_path)
+    funder = re.search(r'"openalex:(F\d+)"', example.group(1))
+    assert funder
+    funded = [
+        r
+        for r in records
+        if any(short(g["funder"]) == funder.group(1) for g in r.get("grants") or [])
+    ]
+    # when it is sent
+    body = await gql(example.group(1))
+    # then it lists the funded works with their awards
+    assert "errors" not in body, body
+    works = body["data"]["funder"]["works"]
+    assert works["totalCount"] == len(funded) > 0
+    awards = {g["awardId"] for w in works["nodes"] for g in w["grants"]}
+    assert {g["award_id"] for r in funded for g in r["grants"]} <= awards
