@@ -30,7 +30,7 @@ WORK_FIELDS = """
 
 
 def _openalex(node: dict[str, Any]) -> str:
-    return next(e["value"] for e in node["externalIds"] if e["scheme"] == "OPENALEX")
+    return str(next(e["value"] for e in node["externalIds"] if e["scheme"] == "OPENALEX"))
 
 
 def _grants(rec: dict[str, Any]) -> list[tuple[str, str | None]]:
