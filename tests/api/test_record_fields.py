@@ -307,3 +307,17 @@ async def test_the_funder_example_of_the_api_guide_runs(
     assert works["totalCount"] == len(funded) > 0
     awards = {g["awardId"] for w in works["nodes"] for g in w["grants"]}
     assert {g["award_id"] for r in funded for g in r["grants"]} <= awards
+
+
+async def test_a_slice_is_not_centred_on_a_source_or_a_funder(
+    db: str, gql: GraphQLClient, tmp_path: Path
+) -> None:
+    # given a funder and a venue, imported (they are nodes, but not slice entities)
+    await _import(shared_data("openalex", "ego_bangor"), tmp_path)
+    # when a slice is asked around them by their external ids
+    for center in ("openalex:F4320321597", "openalex:S4306400194"):
+        body = await gql(
+            "query($c: ID) { graphSlice(input: {center: $c}) { status } }", {"c": center}
+        )
+        # then the id is refused as the wrong kind, not a failed or a crashed slice
+        assert body["errors"][0]["extensions"]["code"] == "INVALID_ID", body
