@@ -1,7 +1,9 @@
 """The arXiv importer: the arXiv OAI metadata snapshot, one paper per line.
 
-Every paper is a PREPRINT whose venue is the Source "arXiv" (key `arxiv`); each category becomes
-a Topic of scheme ARXIV. arXiv has no author ids, so the identity rule is by name: within one
+Every paper is a PREPRINT whose venue is the Source "arXiv" (key `arxiv`), unless its
+`journal-ref` names where it was published: then that venue (a Source keyed by its name) and its
+year are the work's, and the arXiv id and `journal-ref` stay on it. Each category becomes a Topic
+of scheme ARXIV. arXiv has no author ids, so the identity rule is by name: within one
 import (and across imports), the same normalized name (`models.text.name_key`) is the same
 author, stored as `Author.arxiv_key = "arxiv:" + name_key`. Its limits are documented in
 docs/importers.md: two people with the same name merge, one person with name variants splits.
@@ -29,6 +31,7 @@ from importers.common import (
 )
 from importers.links import AuthorshipRow, replace_authorships, replace_work_topics
 from importers.openalex_records import pub_sort
+from importers.record_fields import PublishedVenue, published_venue
 from importers.sql import Sql
 from importers.upsert import ARXIV_AUTHOR, ARXIV_TOPIC, ARXIV_WORK, SOURCE, upsert
 from models.enums import SourceType, WorkType
@@ -42,6 +45,11 @@ _ARXIV_ID = re.compile(
 def author_key(name: str) -> str:
     """The identity of an author known only from arXiv: `arxiv:` + normalized name."""
     return f"arxiv:{name_key(name)}"
+
+
+def venue_key(name: str) -> str:
+    """The Source key of a venue known only by name (models/works.py Source.key)."""
+    return f"name:{name_key(name)}"[:600]
 
 
 def arxiv_id(value: str) -> str:
@@ -70,6 +78,8 @@ class Paper:
     row: dict[str, Any]
     authors: list[tuple[str, str]]  # (arxiv_key, display name)
     categories: list[str]
+    #: where it was published, from `journal-ref` (None: the venue is arXiv)
+    venue: PublishedVenue | None = None
 
 
 @dataclass
@@ -93,18 +103,26 @@ def parse_paper(record: dict[str, Any]) -> tuple[str, Paper]:
     first = next((v for v in versions if v.get("version") == "v1"), versions[0] if versions else {})
     day = version_date(first.get("created")) or version_date(record.get("update_date"))
     doi_text = opt_str(record, "doi")
+    journal_ref = opt_str(record, "journal-ref")
+    venue = published_venue(journal_ref)
+    year = day.year if day else None
+    if venue is not None and venue.year is not None and venue.year != year:
+        # published in a later year than posted: the publication's year, without a day
+        day, year = None, venue.year
     row: dict[str, Any] = {
         "title": title,
         "title_key": name_key(title),
         "abstract": " ".join(abstract.split()) if abstract else None,
         "type": WorkType.PREPRINT.value,
-        "publication_year": day.year if day else None,
+        "publication_year": year,
         "publication_date": day,
-        "pub_sort": pub_sort(None, day),
+        "pub_sort": pub_sort(year, day),
+        # the published DOI when the paper has one (arXiv's `doi` field names the publication)
         "doi": normalize_doi(doi_text.split()[0]) if doi_text else None,
         "author_count": len(authors),
+        "journal_ref": journal_ref,
     }
-    return key, Paper(row, authors, [c[:64] for c in categories])
+    return key, Paper(row, authors, [c[:64] for c in categories], venue)
 
 
 class ArxivImporter:
@@ -130,7 +148,12 @@ class ArxivImporter:
             del batch.papers[row["arxiv_id"]]
             summary.skipped["papers already imported from OpenAlex"] += 1
         arxiv = {"display_name": "arXiv", "type": SourceType.REPOSITORY.value}
-        source = await upsert(sql, SOURCE, {ARXIV_SOURCE_KEY: arxiv}, fill_only=True)
+        venues = {
+            venue_key(p.venue.name): {"display_name": p.venue.name, "type": p.venue.type}
+            for p in batch.papers.values()
+            if p.venue is not None
+        }
+        source = await upsert(sql, SOURCE, {ARXIV_SOURCE_KEY: arxiv, **venues}, fill_only=True)
         summary.created["sources"] += source.created
         topic_rows: dict[str, dict[str, Any]] = {}
         author_rows: dict[str, dict[str, Any]] = {}
@@ -148,9 +171,18 @@ class ArxivImporter:
                 )
         topics = await upsert(sql, ARXIV_TOPIC, topic_rows)
         authors = await upsert(sql, ARXIV_AUTHOR, author_rows, fill_only=True)
-        source_id = source.ids[ARXIV_SOURCE_KEY]
         works = await upsert(
-            sql, ARXIV_WORK, {k: {**p.row, "source_id": source_id} for k, p in batch.papers.items()}
+            sql,
+            ARXIV_WORK,
+            {
+                k: {
+                    **p.row,
+                    "source_id": source.ids[
+                        venue_key(p.venue.name) if p.venue else ARXIV_SOURCE_KEY
+                    ],
+                }
+                for k, p in batch.papers.items()
+            },
         )
         for kind, done in (("topics", topics), ("authors", authors), ("works", works)):
             summary.created[kind] += done.created

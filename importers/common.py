@@ -25,7 +25,7 @@ MAX_LINE_BYTES = 64 * 1024 * 1024
 INT32 = 2**31 - 1
 
 #: OpenAlex entity types peergraph does not model, by id letter.
-NOT_MODELLED = {"C": "concepts", "F": "funders", "P": "publishers", "K": "keywords"}
+NOT_MODELLED = {"C": "concepts", "P": "publishers", "K": "keywords"}
 
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 

@@ -46,6 +46,7 @@ from rich.console import Console
 from rich.progress import Progress
 
 from importers.synthetic import OA, Universe
+from importers.synthetic_fields import funder_count, funder_record, institution_links, parent_of
 from importers.synthetic_works import (
     STAMP,
     Planned,
@@ -270,17 +271,27 @@ def _write(
 def _write_small(
     uni: Universe, out_dir: Path, works: list[array[int]], cited: list[array[int]]
 ) -> None:
-    """Institutions, topics and sources, with the works and citations counted in pass 2."""
+    """Institutions (with their parents and children), topics, sources and funders, with the
+    works and citations counted in pass 2."""
 
     def counts(kind: int, k: int) -> dict[str, int]:
         return {"works_count": works[kind][k], "cited_by_count": cited[kind][k]}
 
+    children: dict[int, list[int]] = {}
+    for k in range(len(uni.institutions)):
+        if (parent := parent_of(k)) is not None:
+            children.setdefault(parent, []).append(k)
     records: list[Iterator[dict[str, Any]]] = [
-        (_institution(uni, k) | counts(0, k) for k in range(len(uni.institutions))),
+        (
+            _institution(uni, k) | institution_links(uni, k, children.get(k, [])) | counts(0, k)
+            for k in range(len(uni.institutions))
+        ),
         (_topic(uni, t) | counts(1, t) for t in range(len(uni.topics))),
         (_source(uni, k) | counts(2, k) for k in range(len(uni.sources))),
+        (funder_record(uni, k) for k in range(funder_count(uni.n_works))),
     ]
-    for name, recs in zip(("institutions", "topics", "sources"), records, strict=True):
+    names = ("institutions", "topics", "sources", "funders")
+    for name, recs in zip(names, records, strict=True):
         with (out_dir / f"{name}.jsonl").open("wb") as fh:
             for rec in recs:
                 fh.write(orjson.dumps(rec | STAMP) + b"\n")

@@ -1,7 +1,7 @@
 """The OpenAlex importer: JSONL of any entity type, mixed, one record per line (or a `.json` file).
 
 Each record's type comes from the letter of its id (W work, A author, I institution, T topic,
-S source). Concepts, funders and publishers (C, F, P) are not modelled: they are counted and
+S source, F funder). Concepts and publishers (C, P) are not modelled: they are counted and
 skipped. A batch is written in dependency order (institutions, topics, sources, authors, works,
 then the works' links) in one transaction, with one statement per table.
 """
@@ -25,15 +25,17 @@ from importers.openalex_records import (
     Nested,
     WorkRecord,
     author_row,
-    institution_row,
+    institution_record,
     openalex_id,
     source_row,
     topic_row,
     work_record,
 )
+from importers.record_fields import funder_row
+from importers.record_links import replace_grants, replace_institution_links
 from importers.related import replace_related
 from importers.sql import Sql, Table
-from importers.upsert import AUTHOR, INSTITUTION, OPENALEX_TOPIC, SOURCE, WORK, upsert
+from importers.upsert import AUTHOR, FUNDER, INSTITUTION, OPENALEX_TOPIC, SOURCE, WORK, upsert
 
 
 @dataclass
@@ -43,12 +45,15 @@ class OpenAlexBatch:
     topics: dict[str, dict[str, Any]] = field(default_factory=dict)
     sources: dict[str, dict[str, Any]] = field(default_factory=dict)
     authors: dict[str, dict[str, Any]] = field(default_factory=dict)
+    funders: dict[str, dict[str, Any]] = field(default_factory=dict)
     works: dict[str, WorkRecord] = field(default_factory=dict)
+    #: full institution records' lineage and associated institutions
+    institution_links: dict[str, list[tuple[str, int, str]]] = field(default_factory=dict)
     size: int = 0
 
 
 def _merge(into: Nested, new: Nested) -> None:
-    for name in ("institutions", "topics", "sources", "authors"):
+    for name in ("institutions", "topics", "sources", "authors", "funders"):
         target: dict[str, dict[str, Any]] = getattr(into, name)
         for key, row in getattr(new, name).items():
             target.setdefault(key, row)
@@ -76,12 +81,16 @@ class OpenAlexImporter:
             batch.works[key] = work_record(record, key, nested)
         elif letter == "A":
             batch.authors.__setitem__(*author_row(record, nested))
+        elif letter == "I":
+            _, batch.institutions[key], batch.institution_links[key] = institution_record(
+                record, nested
+            )
         else:
-            parse = {"I": institution_row, "T": topic_row, "S": source_row}[letter]
+            parse = {"T": topic_row, "S": source_row, "F": funder_row}[letter]
             parsed = parse(record)
             if parsed is None:
                 raise Reject("missing required field 'display_name'")
-            target = {"I": batch.institutions, "T": batch.topics, "S": batch.sources}[letter]
+            target = {"T": batch.topics, "S": batch.sources, "F": batch.funders}[letter]
             target[key] = parsed[1]
         _merge(batch.nested, nested)
         batch.size += 1
@@ -93,6 +102,13 @@ class OpenAlexImporter:
         inst_ids = await _both(sql, INSTITUTION, batch.institutions, nested.institutions, summary)
         topic_ids = await _both(sql, OPENALEX_TOPIC, batch.topics, nested.topics, summary)
         source_ids = await _both(sql, SOURCE, batch.sources, nested.sources, summary)
+        funder_ids = await _both(sql, FUNDER, batch.funders, nested.funders, summary)
+        await replace_institution_links(
+            sql,
+            {inst_ids[k]: links for k, links in batch.institution_links.items()},
+            inst_ids,
+            summary,
+        )
         author_changed: set[str] = set()
         author_ids = await _both(
             sql, AUTHOR, batch.authors, nested.authors, summary, author_changed
@@ -114,6 +130,7 @@ class OpenAlexImporter:
         topics: dict[int, dict[int, tuple[float, bool]]] = {}
         references: dict[int, set[str]] = {}
         related: dict[int, set[str]] = {}
+        grants: dict[int, list[tuple[int, str | None]]] = {}
         for key, w in batch.works.items():
             if key in works.stale:  # its links stay those of the newer version stored
                 continue
@@ -131,11 +148,13 @@ class OpenAlexImporter:
             topics[work_id] = {topic_ids[t]: v for t, v in w.topics.items()}
             references[work_id] = w.references
             related[work_id] = w.related
+            grants[work_id] = [(funder_ids[f], award) for f, award in w.grants]
         touched |= await replace_authorships(sql, authorships, summary)
         changed = {works.ids[k] for k in works.changed}
         changed |= await replace_work_topics(sql, topics, summary)
         changed |= await replace_citations(sql, references, summary)
         await replace_related(sql, related, {k: works.ids[k] for k in batch.works}, summary)
+        await replace_grants(sql, grants, summary)
         for work_id in changed & authorships.keys():
             touched.update(a.author_id for a in authorships[work_id] if a.author_id is not None)
         affiliations = {
@@ -182,9 +201,12 @@ async def _both(
     )
     if changed is not None:
         changed |= done.changed | filled.changed
-    kind = {"institution": "institutions", "topic": "topics", "source": "sources"}.get(
-        table.name, "authors"
-    )
+    kind = {
+        "institution": "institutions",
+        "topic": "topics",
+        "source": "sources",
+        "funder": "funders",
+    }.get(table.name, "authors")
     if done.stale:  # older than the version stored
         summary.skipped[f"outdated {kind.removesuffix('s')}"] += len(done.stale)
     summary.created[kind] += done.created + filled.created

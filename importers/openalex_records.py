@@ -26,9 +26,17 @@ from importers.common import (
     req_str,
     text_key,
 )
+from importers.record_fields import institution_links, work_fields
 from models.enums import SourceType, WorkType
 
-MODELLED = {"W": "works", "A": "authors", "I": "institutions", "T": "topics", "S": "sources"}
+MODELLED = {
+    "W": "works",
+    "A": "authors",
+    "I": "institutions",
+    "T": "topics",
+    "S": "sources",
+    "F": "funders",
+}
 UNMODELLED = NOT_MODELLED
 
 WORK_TYPES = {
@@ -128,6 +136,8 @@ class WorkRecord:
     references: set[str]
     #: OpenAlex `related_works` (W ids), kept for the explorer's RELATED edges
     related: set[str] = field(default_factory=set)
+    #: (funder OpenAlex id, award id or None), in the record's order
+    grants: list[tuple[str, str | None]] = field(default_factory=list)
 
 
 @dataclass
@@ -138,6 +148,7 @@ class Nested:
     topics: dict[str, dict[str, Any]] = field(default_factory=dict)
     sources: dict[str, dict[str, Any]] = field(default_factory=dict)
     authors: dict[str, dict[str, Any]] = field(default_factory=dict)
+    funders: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: author OpenAlex id → institution OpenAlex id → years
     affiliations: dict[str, dict[str, set[int]]] = field(default_factory=dict)
 
@@ -175,6 +186,20 @@ def _institution_row(rec: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
         "country_code": (opt_str(rec, "country_code") or "")[:8] or None,
         "type": (opt_str(rec, "type") or "")[:64] or None,
     }
+
+
+def institution_record(
+    rec: dict[str, Any], nested: Nested
+) -> tuple[str, dict[str, Any], list[tuple[str, int, str]]]:
+    """A full `I…` record: its row, and its lineage and associated institutions (those named
+    with their names become institutions themselves, like any nested entity)."""
+    parsed = institution_row(rec)
+    if parsed is None:
+        raise Reject("missing required field 'display_name'")
+    for item in dicts(opt_list(rec, "associated_institutions"), "associated institution"):
+        if other := institution_row(item):
+            nested.institutions.setdefault(*other)
+    return parsed[0], parsed[1], institution_links(rec)
 
 
 def topic_row(rec: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
@@ -319,4 +344,10 @@ def work_record(rec: dict[str, Any], key: str, nested: Nested) -> WorkRecord:
     related = {r for r in map(openalex_id, opt_list(rec, "related_works")) if r and r[0] == "W"}
     related.discard(key)
     row["author_count"] = len(authorships)
-    return WorkRecord(row, source[0] if source else None, authorships, topics, refs, related)
+    extra = work_fields(rec)
+    row.update(extra.columns)
+    for funder in extra.funders.items():
+        nested.funders.setdefault(*funder)
+    return WorkRecord(
+        row, source[0] if source else None, authorships, topics, refs, related, extra.grants
+    )

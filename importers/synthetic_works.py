@@ -28,6 +28,7 @@ from importers.synthetic import (
     mix,
     spread,
 )
+from importers.synthetic_fields import work_fields
 from resolvers.ids import SYNTHETIC_DOI_PREFIX
 
 STAMP = {"updated_date": "2025-06-01T00:00:00", "created_date": "2024-01-01"}
@@ -95,7 +96,6 @@ class WorkMaker:
         rec["publication_year"] = year
         rec["publication_date"] = f"{year}-{1 + int(rnd() * 12):02d}-{1 + int(rnd() * 28):02d}"
         rec["ids"] = {"openalex": wid, "doi": doi} if doi else {"openalex": wid}
-        rec["language"] = "en"
         rec["primary_location"] = {
             "is_oa": oa, "landing_page_url": doi or wid, "pdf_url": None,
             "source": None if src is None else self.sources[src],
@@ -103,7 +103,6 @@ class WorkMaker:
             "is_accepted": True, "is_published": kind != "preprint",
         }  # fmt: skip
         rec["type"] = kind
-        rec["open_access"] = {"is_oa": oa, "oa_status": "green" if oa else "closed"}
         rec["authorships"] = ships
         rec["countries_distinct_count"] = len({uni.institutions[k]["country_code"] for k in insts})
         rec["institutions_distinct_count"] = len(insts)
@@ -111,7 +110,7 @@ class WorkMaker:
             s["author"]["id"] for s in ships if s["is_corresponding"] and s["author"]["id"]
         ]
         rec["cited_by_count"] = c
-        rec["is_retracted"], rec["is_paratext"] = False, False
+        rec["is_paratext"] = False
         rec["primary_topic"] = self.topic(topics[0], 0.99)
         rec["topics"] = [rec["primary_topic"]]
         rec["topics"] += [self.topic(t, round(0.9 - 0.1 * k, 2)) for k, t in enumerate(topics[1:])]
@@ -119,6 +118,7 @@ class WorkMaker:
         rec["referenced_works"] = [f"{OA}W{uni.work_base + j}" for j in refs]
         rec["abstract_inverted_index"] = self.abstract(topics[0]) if rnd() < 0.85 else None
         rec["counts_by_year"] = [{"year": y, "cited_by_count": n} for y, n in spread(c, year)]
+        rec.update(work_fields(uni, rng, i, year, kind, oa))
         rec.update(STAMP)
         return rec
 

@@ -41,13 +41,23 @@ ARXIV_AUTHOR = replace(AUTHOR, key="arxiv_key", version_col=None)
 INSTITUTION = Table(
     "institution", key="openalex_id", unique_cols=("ror",), defaults={"works_count": 0}
 )
+FUNDER = Table("funder", key="openalex_id")
 SOURCE = Table("source", key="key", unique_cols=("openalex_id",), defaults={"type": "OTHER"})
 WORK = Table(
     "work",
     key="openalex_id",
     date_cols=frozenset({"publication_date"}),
+    json_cols=frozenset({"keywords", "counts_by_year"}),
+    bool_cols=frozenset({"is_oa", "is_retracted"}),
     unique_cols=("doi", "arxiv_id"),
-    defaults={"cited_by_count": 0, "pub_sort": 0, "type": "OTHER", "author_count": 0},
+    defaults={
+        "cited_by_count": 0,
+        "pub_sort": 0,
+        "type": "OTHER",
+        "author_count": 0,
+        "referenced_works_count": 0,
+        "is_retracted": False,
+    },
     updated_at=True,
     version_col="source_updated",
 )

@@ -32,6 +32,26 @@ class SourceType(StrEnum):
     OTHER = "OTHER"
 
 
+class OpenAccessStatus(StrEnum):
+    """OpenAlex `open_access.oa_status`, upper-cased."""
+
+    GOLD = "GOLD"
+    GREEN = "GREEN"
+    HYBRID = "HYBRID"
+    BRONZE = "BRONZE"
+    DIAMOND = "DIAMOND"
+    CLOSED = "CLOSED"
+
+
+class InstitutionRelationship(StrEnum):
+    """How an institution relates to another (OpenAlex `lineage`, `associated_institutions`)."""
+
+    LINEAGE = "LINEAGE"
+    PARENT = "PARENT"
+    CHILD = "CHILD"
+    RELATED = "RELATED"
+
+
 class ClaimStatus(StrEnum):
     UNCLAIMED = "UNCLAIMED"
     PENDING = "PENDING"

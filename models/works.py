@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from tortoise import fields
 from tortoise.models import Model
 
-from models.enums import SourceType, WorkType
+from models.enums import OpenAccessStatus, SourceType, WorkType
 
 if TYPE_CHECKING:
     from models.authors import Author
@@ -26,6 +26,19 @@ class Source(Model):
 
     class Meta:
         table = "source"
+
+
+class Funder(Model):
+    """An organisation that funds research (OpenAlex `F…` records, or a work's `grants`)."""
+
+    id = fields.IntField(primary_key=True)
+    openalex_id = fields.CharField(max_length=32, unique=True)
+    display_name = fields.CharField(max_length=512)
+    ror = fields.CharField(max_length=64, null=True, db_index=True)
+    country_code = fields.CharField(max_length=8, null=True)
+
+    class Meta:
+        table = "funder"
 
 
 class Work(Model):
@@ -52,6 +65,26 @@ class Work(Model):
     #: lower-cased title for search.
     title_key = fields.TextField()
     updated_at = fields.DatetimeField(auto_now=True)
+    # what the OpenAlex record carries beyond the graph (importers/record_fields.py parses it)
+    #: null when the record says nothing about open access (arXiv records)
+    is_oa = fields.BooleanField(null=True)
+    oa_status = fields.CharEnumField(OpenAccessStatus, max_length=16, null=True)
+    oa_url = fields.TextField(null=True)
+    #: ISO 639-1 code (`en`) as OpenAlex detects it
+    language = fields.CharField(max_length=16, null=True, db_index=True)
+    #: [[display name, score], …] in the record's order
+    keywords: fields.Field[list[list[object]] | None] = fields.JSONField(null=True)
+    #: {"2021": citations received in 2021}
+    counts_by_year: fields.Field[dict[str, int] | None] = fields.JSONField(null=True)
+    #: every reference the record lists, imported or not
+    referenced_works_count = fields.IntField(default=0, db_default=0)
+    is_retracted = fields.BooleanField(default=False, db_default=False)
+    biblio_volume = fields.CharField(max_length=64, null=True)
+    biblio_issue = fields.CharField(max_length=64, null=True)
+    biblio_first_page = fields.CharField(max_length=64, null=True)
+    biblio_last_page = fields.CharField(max_length=64, null=True)
+    #: arXiv `journal-ref`, as the record gives it (the venue and year are parsed from it)
+    journal_ref = fields.TextField(null=True)
 
     class Meta:
         table = "work"
@@ -126,3 +159,23 @@ class Citation(Model):
         table = "citation"
         unique_together = (("citing", "cited_key"),)
         indexes = (("cited_id", "citing_id"),)
+
+
+class WorkGrant(Model):
+    """A work's funding: a funder and, when the record gives it, the award's id."""
+
+    id = fields.IntField(primary_key=True)
+    work: fields.ForeignKeyRelation[Work] = fields.ForeignKeyField(
+        "models.Work", related_name="grant_links", on_delete=fields.CASCADE
+    )
+    funder: fields.ForeignKeyRelation[Funder] = fields.ForeignKeyField(
+        "models.Funder", related_name="grant_links", on_delete=fields.CASCADE
+    )
+    #: the record's order
+    position = fields.IntField()
+    award_id = fields.CharField(max_length=255, null=True)
+
+    class Meta:
+        table = "work_grant"
+        unique_together = (("work", "position"),)
+        indexes = (("funder_id", "work_id"),)

@@ -13,7 +13,7 @@ import orjson
 
 from models.text import name_key
 from resolvers.errors import BadUserInput
-from resolvers.ids import int_id_of
+from resolvers.ids import Ref, match_id, ref_of
 from resolvers.pagination import Page, PageArgs, build_page, page_args
 from resolvers.sql import Row, fetch, fetch_one, group_by, in_list
 
@@ -48,8 +48,8 @@ _ORDERS: dict[AuthorOrderKey, tuple[str, bool]] = {
 
 @dataclass(frozen=True, slots=True)
 class AuthorQuery:
-    institution_id: int | None = None
-    topic_id: int | None = None
+    institution_id: Ref | None = None
+    topic_id: Ref | None = None
     open_to_collaborate: bool | None = None
     claimed: bool | None = None
     name_prefix: str | None = None
@@ -60,17 +60,18 @@ class AuthorQuery:
         clauses: list[str] = []
         params: list[Any] = []
         if self.institution_id is not None:
+            cond, param = match_id(self.institution_id, f"{x}.institution_id")
             clauses.append(
                 f"EXISTS (SELECT 1 FROM author_affiliation {x}"
-                f" WHERE {x}.author_id = {a}.id AND {x}.institution_id = ?)"
+                f" WHERE {x}.author_id = {a}.id AND {cond})"
             )
-            params.append(self.institution_id)
+            params.append(param)
         if self.topic_id is not None:
+            cond, param = match_id(self.topic_id, f"{x}.topic_id")
             clauses.append(
-                f"EXISTS (SELECT 1 FROM author_topic {x} WHERE {x}.author_id = {a}.id"
-                f" AND {x}.topic_id = ?)"
+                f"EXISTS (SELECT 1 FROM author_topic {x} WHERE {x}.author_id = {a}.id AND {cond})"
             )
-            params.append(self.topic_id)
+            params.append(param)
         if self.open_to_collaborate is not None:
             clauses.append(f"{a}.open_to_collaborate = ?")
             params.append(self.open_to_collaborate)
@@ -106,8 +107,8 @@ def author_query_of(
     if name_prefix is not None and len(name_prefix) > 200:
         raise BadUserInput("`namePrefix` must be at most 200 characters", argument="filter")
     return AuthorQuery(
-        institution_id=int_id_of(institution, "Institution"),
-        topic_id=int_id_of(topic, "Topic"),
+        institution_id=ref_of(institution, "Institution", "institution"),
+        topic_id=ref_of(topic, "Topic", "topic"),
         open_to_collaborate=open_to_collaborate,
         claimed=claimed,
         name_prefix=name_key(name_prefix) if name_prefix else None,

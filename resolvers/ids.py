@@ -10,11 +10,22 @@ import binascii
 import re
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from resolvers.errors import InvalidId
 
 NODE_TYPES: frozenset[str] = frozenset(
-    {"Author", "Work", "Topic", "Institution", "GraphSlice", "Claim", "Invitation"}
+    {
+        "Author",
+        "Work",
+        "Topic",
+        "Institution",
+        "Source",
+        "Funder",
+        "GraphSlice",
+        "Claim",
+        "Invitation",
+    }
 )
 MAX_ROW_ID = 2**31 - 1
 
@@ -28,12 +39,33 @@ class ExternalIdScheme(StrEnum):
     DOI = "DOI"
     ARXIV = "ARXIV"
     ROR = "ROR"
+    ISSN = "ISSN"
 
 
 EXTERNAL_SCHEMES = tuple(scheme.lower() for scheme in ExternalIdScheme)
 
+#: the external ids each entity type has: (scheme, OpenAlex letter or "", table, unique column),
+#: in the order `node(id:)` tries them (a ROR names an institution before a funder)
+EXTERNAL_COLUMNS: tuple[tuple[str, str, str, str, str], ...] = (
+    ("orcid", "", "Author", "author", "orcid"),
+    ("openalex", "A", "Author", "author", "openalex_id"),
+    ("doi", "", "Work", "work", "doi"),
+    ("arxiv", "", "Work", "work", "arxiv_id"),
+    ("openalex", "W", "Work", "work", "openalex_id"),
+    ("ror", "", "Institution", "institution", "ror"),
+    ("openalex", "I", "Institution", "institution", "openalex_id"),
+    # OpenAlex topics keep their `T…` id as external_id (arXiv categories never start with T
+    # followed by digits only, so the two schemes cannot collide)
+    ("openalex", "T", "Topic", "topic", "external_id"),
+    ("openalex", "S", "Source", "source", "openalex_id"),
+    ("issn", "", "Source", "source", "issn_l"),
+    ("openalex", "F", "Funder", "funder", "openalex_id"),
+    ("ror", "", "Funder", "funder", "ror"),
+)
+
 _ORCID = re.compile(r"^\d{4}-\d{4}-\d{4}-\d{3}[\dX]$")
-_OPENALEX = re.compile(r"^[WAITS]\d+$")
+_OPENALEX = re.compile(r"^[WAITSF]\d+$")
+_ISSN = re.compile(r"^\d{4}-\d{3}[\dX]$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +120,8 @@ def row_id(gid: GlobalId) -> int:
 
 
 def parse_external(value: str) -> ExternalRef | None:
-    """`orcid:0000-…`, `doi:10.…`, `arxiv:2007.08563`, `openalex:A123`, `ror:…`; else None."""
+    """`orcid:0000-…`, `doi:10.…`, `arxiv:2007.08563`, `openalex:A123`, `ror:…`, `issn:…`;
+    else None."""
     scheme, sep, rest = value.partition(":")
     scheme = scheme.lower()
     if not sep or scheme not in EXTERNAL_SCHEMES:
@@ -113,6 +146,10 @@ def parse_external(value: str) -> ExternalRef | None:
         rest = rest.removeprefix("https://ror.org/").lower()
         if not rest:
             raise InvalidId(f"'{_clip(value)}' is not a valid ROR id")
+    elif scheme == "issn":
+        rest = rest.upper()
+        if not _ISSN.match(rest):
+            raise InvalidId(f"'{_clip(value)}' is not a valid ISSN (`1234-567X`)")
     elif not rest:
         raise InvalidId(f"'{_clip(value)}' is not a valid arXiv id")
     return ExternalRef(scheme, rest)
@@ -144,9 +181,63 @@ def _clip(value: str) -> str:
     return value if len(value) <= 80 else value[:77] + "..."
 
 
+def columns_for(ref: ExternalRef, type_name: str | None = None) -> list[tuple[str, str, str]]:
+    """(type, table, column) an external id of `type_name` may name. Without a type, those of
+    the scheme's first type: `node(id: "ror:…")` names an institution, and a funder's ROR is
+    for `funder(id:)` and filters."""
+    letter = ref.value[:1] if ref.scheme == "openalex" else ""
+    found = [
+        (t, table, column)
+        for scheme, prefix, t, table, column in EXTERNAL_COLUMNS
+        if scheme == ref.scheme and prefix == letter and type_name in (None, t)
+    ]
+    return [f for f in found if f[0] == found[0][0]] if type_name is None and found else found
+
+
+@dataclass(frozen=True, slots=True)
+class RowRef:
+    """A filter's id: a row id, or an external id resolved in the statement itself (so a
+    filter takes every id form `node` takes, without a round trip of its own)."""
+
+    table: str
+    column: str
+    value: Any
+
+    def match(self, expr: str) -> tuple[str, Any]:
+        """`expr` names this row: the condition and its one parameter."""
+        if self.column == "id":
+            return f"{expr} = ?", self.value
+        return f"{expr} IN (SELECT id FROM {self.table} WHERE {self.column} = ?)", self.value
+
+
+#: a row id (a list owned by a row) or a filter's id
+Ref = int | RowRef
+
+
+def match_id(ref: Ref, expr: str) -> tuple[str, Any]:
+    """The condition that `expr` is the row `ref` names, and its one parameter."""
+    return ref.match(expr) if isinstance(ref, RowRef) else (f"{expr} = ?", ref)
+
+
+def ref_of(value: str | None, type_name: str, table: str) -> RowRef | None:
+    """A filter's id of `type_name`: a global id or an external id (`openalex:T…`, `ror:…`);
+    InvalidId for a malformed id or one of another type. None stays None."""
+    if value is None:
+        return None
+    external = parse_external(str(value))
+    if external is None:
+        return RowRef(table, "id", int_id_of(value, type_name))
+    named = columns_for(external, type_name)
+    if not named:
+        others = sorted({t for t, _, _ in columns_for(external)})
+        got = f"the id of {article(others[0])}" if others else "an id of no type"
+        raise InvalidId(f"Expected the id of {article(type_name)}, got {got}")
+    return RowRef(table, named[0][2], external.value)
+
+
 def int_id_of(value: str | None, type_name: str) -> int | None:
     """The row id a global id of `type_name` names (None stays None); InvalidId for a malformed
-    id or one of another type (filters take only global ids)."""
+    id or one of another type."""
     if value is None:
         return None
     gid = from_global_id(str(value))

@@ -17,12 +17,14 @@ from strawberry.dataloader import DataLoader
 from resolvers import authors as author_sql
 from resolvers import works as work_sql
 from resolvers.authors import AUTHOR_COLUMNS
-from resolvers.ids import ExternalRef
+from resolvers.ids import ExternalRef, columns_for
 from resolvers.pagination import PageArgs
 from resolvers.sql import Row, fetch, group_by, in_list
 from resolvers.works import (
     AUTHORSHIP_INSTITUTION_ORDER,
     AUTHORSHIP_ORDER,
+    GRANT_ORDER,
+    INSTITUTION_LINK_ORDER,
     WORK_COLUMNS,
     WORK_TOPIC_ORDER,
     WorkOrderKey,
@@ -71,41 +73,33 @@ def _grouped(
     return load
 
 
-async def _external(refs: list[ExternalRef]) -> list[tuple[str, int] | None]:
-    columns = {
-        "orcid": [("Author", "author", "orcid")],
-        "openalex": [
-            ("Author", "author", "openalex_id"),
-            ("Work", "work", "openalex_id"),
-            ("Institution", "institution", "openalex_id"),
-            # OpenAlex topics keep their `T…` id as external_id (arXiv categories never start
-            # with T followed by digits only, so the two schemes cannot collide)
-            ("Topic", "topic", "external_id"),
-        ],
-        "doi": [("Work", "work", "doi")],
-        "arxiv": [("Work", "work", "arxiv_id")],
-        "ror": [("Institution", "institution", "ror")],
-    }
-    found: dict[ExternalRef, tuple[str, int]] = {}
-    by_scheme: dict[str, list[str]] = defaultdict(list)
-    for ref in refs:
-        by_scheme[ref.scheme].append(ref.value)
-    for scheme, values in by_scheme.items():
-        for type_name, table, column in columns[scheme]:
-            if scheme == "openalex":
-                prefix = {"Author": "A", "Work": "W", "Institution": "I", "Topic": "T"}[type_name]
-                values_here = [v for v in values if v.startswith(prefix)]
-            else:
-                values_here = values
-            if not values_here:
-                continue
-            rows = await fetch(
-                f"SELECT id, {column} AS v FROM {table} WHERE {column} IN {in_list(values_here)}",
-                values_here,
-            )
-            for row in rows:
-                found[ExternalRef(scheme, row["v"])] = (type_name, row["id"])
-    return [found.get(r) for r in refs]
+ExternalKey = tuple[ExternalRef, str | None]
+
+
+async def _external(keys: list[ExternalKey]) -> list[tuple[str, int] | None]:
+    """The first object (in `EXTERNAL_COLUMNS` order) each external id names, of the type the
+    key asks for (None: any type)."""
+    wanted: dict[tuple[str, str, str], set[str]] = defaultdict(set)
+    for ref, type_name in keys:
+        for target in columns_for(ref, type_name):
+            wanted[target].add(ref.value)
+    hits: dict[tuple[str, str, str, str], int] = {}
+    for (type_name, table, column), value_set in wanted.items():
+        values = sorted(value_set)
+        rows = await fetch(
+            f"SELECT id, {column} AS v FROM {table} WHERE {column} IN {in_list(values)}", values
+        )
+        for row in rows:
+            hits.setdefault((type_name, table, column, row["v"]), row["id"])
+    out: list[tuple[str, int] | None] = []
+    for ref, type_name in keys:
+        found = (
+            (t, hits[(t, table, column, ref.value)])
+            for t, table, column in columns_for(ref, type_name)
+            if (t, table, column, ref.value) in hits
+        )
+        out.append(next(found, None))
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,7 +173,7 @@ class Loaders:
         default_factory=lambda: _loader(_by_id("institution"))
     )
     source: DataLoader[int, Row | None] = field(default_factory=lambda: _loader(_by_id("source")))
-    external: DataLoader[ExternalRef, tuple[str, int] | None] = field(
+    external: DataLoader[ExternalKey, tuple[str, int] | None] = field(
         default_factory=lambda: _loader(_external)
     )
     affiliations: DataLoader[int, list[Row]] = field(
@@ -205,6 +199,13 @@ class Loaders:
     )
     authorship_institutions: DataLoader[int, list[Row]] = field(
         default_factory=lambda: _loader(_many(_institutions_by_authorships))
+    )
+    funder: DataLoader[int, Row | None] = field(default_factory=lambda: _loader(_by_id("funder")))
+    grants: DataLoader[int, list[Row]] = field(
+        default_factory=lambda: _loader(_many(_grants_by_works))
+    )
+    institution_links: DataLoader[int, list[Row]] = field(
+        default_factory=lambda: _loader(_many(_links_by_institutions))
     )
 
     def prime_authors(self, rows: Sequence[Row]) -> None:
@@ -252,6 +253,27 @@ async def _institutions_by_authorships(ids: list[int]) -> dict[int, list[Row]]:
         "SELECT x.authorship_id AS _owner, i.* FROM authorship_institution x"
         f" JOIN institution i ON i.id = x.institution_id WHERE x.authorship_id IN {in_list(ids)}"
         f" ORDER BY x.authorship_id, {AUTHORSHIP_INSTITUTION_ORDER}",
+        ids,
+    )
+    return group_by(rows, ids)
+
+
+async def _grants_by_works(ids: list[int]) -> dict[int, list[Row]]:
+    rows = await fetch(
+        "SELECT x.work_id AS _owner, x.award_id, f.* FROM work_grant x"
+        f" JOIN funder f ON f.id = x.funder_id WHERE x.work_id IN {in_list(ids)}"
+        f" ORDER BY x.work_id, {GRANT_ORDER}",
+        ids,
+    )
+    return group_by(rows, ids)
+
+
+async def _links_by_institutions(ids: list[int]) -> dict[int, list[Row]]:
+    """Every linked institution (lineage and associated), each row with its `kind`."""
+    rows = await fetch(
+        "SELECT x.institution_id AS _owner, x.kind, i.* FROM institution_link x"
+        f" JOIN institution i ON i.id = x.other_id WHERE x.institution_id IN {in_list(ids)}"
+        f" ORDER BY x.institution_id, {INSTITUTION_LINK_ORDER}",
         ids,
     )
     return group_by(rows, ids)

@@ -108,7 +108,7 @@ async def author_id_of(ctx: Context, value: str, field: str = "authorId") -> int
         author_id = local_id(value, "Author", field)
         row = await ctx.loaders.author.load(author_id)
     else:
-        hit = await ctx.loaders.external.load(ref)
+        hit = await ctx.loaders.external.load((ref, None))
         if hit is not None and hit[0] != "Author":
             raise Refused(Code.INVALID_INPUT, f"`{field}` must name an author", field)
         row = await ctx.loaders.author.load(hit[1]) if hit else None

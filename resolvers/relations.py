@@ -99,6 +99,11 @@ _WORK_FILTER = {
     "institution": "institution",
     "author": "author",
     "hasAbstract": "has_abstract",
+    "openAccess": "open_access",
+    "source": "source",
+    "funder": "funder",
+    "language": "language",
+    "isRetracted": "is_retracted",
 }
 _AUTHOR_FILTER = {
     "institution": "institution",
@@ -343,8 +348,62 @@ INSTITUTION_AUTHORS = Relation(
     _author_page,
     always=_AUTHOR_ITEM,
 )
+WORK_RELATED = Relation(
+    "page",
+    _WORK,
+    "EXISTS (SELECT 1 FROM related_work {x} WHERE {x}.related_id = {t}.id"
+    " AND {x}.work_id = {p}.id)",
+    _work_page("count"),
+    always=_WORK_ITEM,
+)
+WORK_GRANTS = Relation(
+    "list",
+    "work_grant {x} JOIN funder {t} ON {t}.id = {x}.funder_id",
+    "{x}.work_id = {p}.id",
+    _fixed(realias(work_sql.GRANT_ORDER, {"x": "{x}"})),
+    extras=(("award_id", "{x}.award_id"),),
+)
+SOURCE_WORKS = Relation(
+    "page", _WORK, "{t}.source_id = {p}.id", _work_page("count"), always=_WORK_ITEM
+)
+FUNDER_WORKS = Relation(
+    "page",
+    _WORK,
+    "EXISTS (SELECT 1 FROM work_grant {x} WHERE {x}.work_id = {t}.id AND {x}.funder_id = {p}.id)",
+    _work_page("count"),
+    always=_WORK_ITEM,
+)
+_INSTITUTION_LINK = "institution_link {x} JOIN institution {t} ON {t}.id = {x}.other_id"
+_LINK_ORDER = realias(work_sql.INSTITUTION_LINK_ORDER, {"x": "{x}"})
+INSTITUTION_LINEAGE = Relation(
+    "list",
+    _INSTITUTION_LINK,
+    "{x}.institution_id = {p}.id AND {x}.kind = 'LINEAGE'",
+    _fixed(_LINK_ORDER),
+)
+#: the first PARENT of the associated institutions (a list of one, as AUTHOR_AFFILIATION)
+INSTITUTION_PARENT = Relation(
+    "list",
+    _INSTITUTION_LINK,
+    "{x}.institution_id = {p}.id AND {x}.kind = 'PARENT'",
+    _fixed(_LINK_ORDER, 1),
+)
+INSTITUTION_ASSOCIATED = Relation(
+    "list",
+    _INSTITUTION_LINK,
+    "{x}.institution_id = {p}.id AND {x}.kind <> 'LINEAGE'",
+    _fixed(_LINK_ORDER),
+    extras=(("kind", "{x}.kind"),),
+)
 ROOT_WORKS = Relation("page", _WORK, "", _work_page("count"), always=_WORK_ITEM)
 ROOT_AUTHORS = Relation("page", "author {t}", "", _author_page, always=_AUTHOR_ITEM)
 
 #: the table behind each node type, for node(id), nodes(ids) and author(id) …
-NODE_TABLES = {"Author": "author", "Work": "work", "Topic": "topic", "Institution": "institution"}
+NODE_TABLES = {
+    "Author": "author",
+    "Work": "work",
+    "Topic": "topic",
+    "Institution": "institution",
+    "Source": "source",
+    "Funder": "funder",
+}

@@ -77,7 +77,9 @@ async def _node_key(ctx: Context, value: str, what: str) -> tuple[str, int] | No
         raise InvalidId(f"`{what}` must hold non-empty ids")
     external = parse_external(value)
     if external is not None:
-        hit = await ctx.loaders.external.load(external)
+        hit = await ctx.loaders.external.load((external, None))
+        if hit is not None and hit[0] not in NODE_KINDS:  # a source or a funder
+            raise InvalidId(f"`{what}` takes ids of authors, works, topics or institutions")
         return None if hit is None else (hit[0], int(hit[1]))
     gid = from_global_id(value)
     if gid.type not in NODE_KINDS:

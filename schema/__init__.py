@@ -8,12 +8,14 @@ from strawberry.schema.config import StrawberryConfig
 
 from schema.author_queries import AuthorQueries
 from schema.authors import Author
+from schema.funders import Funder, FunderQueries
 from schema.institutions import Institution, InstitutionQueries
 from schema.nodes import NodeQueries
 from schema.partners import PartnerQueries
 from schema.slices import GraphSlice, SliceQueries, SliceSubscription
 from schema.social import Claim, Invitation, ViewerQueries
 from schema.social_mutations import SocialMutations
+from schema.sources import Source, SourceQueries
 from schema.topics import Topic, TopicQueries
 from schema.works import Work, WorkQueries
 
@@ -28,6 +30,8 @@ class Query(
     WorkQueries,
     TopicQueries,
     InstitutionQueries,
+    SourceQueries,
+    FunderQueries,
     PartnerQueries,
     ViewerQueries,
     SliceQueries,
@@ -56,7 +60,7 @@ def build_schema() -> strawberry.Schema:
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
-        types=[Author, Work, Topic, Institution, Claim, Invitation, GraphSlice],
+        types=[Author, Work, Topic, Institution, Source, Funder, Claim, Invitation, GraphSlice],
         config=StrawberryConfig(auto_camel_case=True),
         # server/pipeline.py adds the error masking for the operations Strawberry runs itself
         extensions=[],

@@ -7,6 +7,11 @@ from typing import Annotated, Any
 
 import strawberry
 
+from resolvers.errors import BadUserInput
+
+#: the most years a `countsByYear(from, to)` answers (Author.metrics, Work)
+MAX_YEAR_SPAN = 100
+
 First = Annotated[
     int | None,
     strawberry.argument(
@@ -28,3 +33,23 @@ def id_argument(forms: str) -> Any:
         description=f"{forms}. Malformed, or the id of another type: INVALID_ID; naming "
         "nothing: null."
     )
+
+
+YearFrom = Annotated[int, strawberry.argument(name="from", description="The first year, included.")]
+YearTo = Annotated[
+    int,
+    strawberry.argument(
+        description=f"The last year, included; at most {MAX_YEAR_SPAN - 1} after `from`."
+    ),
+]
+
+
+def year_span(from_: int, to: int) -> range:
+    """The years of a `countsByYear(from, to)`; BAD_USER_INPUT past the bound."""
+    if to < from_ or to - from_ >= MAX_YEAR_SPAN:
+        raise BadUserInput(
+            f"`from` must be ≤ `to`, spanning at most {MAX_YEAR_SPAN} years",
+            argument="to",
+            maximum=MAX_YEAR_SPAN,
+        )
+    return range(from_, to + 1)

@@ -10,14 +10,13 @@ import strawberry
 
 from models import enums
 from resolvers import authors as data
-from resolvers.errors import BadUserInput
 from resolvers.sql import Row
 from resolvers.viewer_state import InviteBlock, ViewerClaimState
+from schema.args import MAX_YEAR_SPAN, YearFrom, YearTo, year_span
 from schema.common import describe, enum_without
 from schema.cost import reads
 
 #: Longest `countsByYear` range; declared as the field's list size, so the cost analysis counts it.
-MAX_YEAR_SPAN = 100
 
 if TYPE_CHECKING:
     from schema.institutions import Institution
@@ -177,26 +176,9 @@ class AuthorMetrics:
         f" (at most {MAX_YEAR_SPAN} years).",
         metadata=reads(list_size=MAX_YEAR_SPAN),
     )
-    def counts_by_year(
-        self,
-        from_: Annotated[
-            int, strawberry.argument(name="from", description="The first year, included.")
-        ],
-        to: Annotated[
-            int,
-            strawberry.argument(
-                description=f"The last year, included; at most {MAX_YEAR_SPAN - 1} after `from`."
-            ),
-        ],
-    ) -> list[YearCount]:
-        if to < from_ or to - from_ >= MAX_YEAR_SPAN:
-            raise BadUserInput(
-                f"`from` must be ≤ `to`, spanning at most {MAX_YEAR_SPAN} years",
-                argument="to",
-                maximum=MAX_YEAR_SPAN,
-            )
+    def counts_by_year(self, from_: YearFrom, to: YearTo) -> list[YearCount]:
         out = []
-        for year in range(from_, to + 1):
+        for year in year_span(from_, to):
             works, citations = (self._by_year.get(str(year)) or [0, 0])[:2]
             out.append(YearCount(year=year, works=works, citations=citations))
         return out

@@ -7,7 +7,7 @@ from typing import Any, TypeVar, cast
 
 import strawberry
 
-from models.enums import SourceType, TopicScheme, WorkType
+from models.enums import OpenAccessStatus, SourceType, TopicScheme, WorkType
 from resolvers.ids import ExternalIdScheme as ExternalIdScheme
 from resolvers.ids import is_synthetic
 from resolvers.search import NodeKind as NodeKind
@@ -57,7 +57,8 @@ describe(
         "OPENALEX": "An OpenAlex id, such as A5023888391.",
         "DOI": "A DOI, such as 10.1038/nphys1170.",
         "ARXIV": "An arXiv id, such as 2101.00001.",
-        "ROR": "A ROR id of an institution, such as 03vek6s52.",
+        "ROR": "A ROR id of an institution or a funder, such as 03vek6s52.",
+        "ISSN": "The linking ISSN (ISSN-L) of a journal or series, such as 2167-8359.",
     },
     description="The registry an external id belongs to.",
 )
@@ -69,6 +70,7 @@ _URLS = {
     ExternalIdScheme.DOI: "https://doi.org/{}",
     ExternalIdScheme.ARXIV: "https://arxiv.org/abs/{}",
     ExternalIdScheme.ROR: "https://ror.org/{}",
+    ExternalIdScheme.ISSN: "https://portal.issn.org/resource/ISSN/{}",
 }
 
 
@@ -166,4 +168,19 @@ describe(
         "ARXIV": "An arXiv category, such as cs.LG.",
     },
     description="The classification a topic comes from.",
+)
+
+
+describe(
+    OpenAccessStatus,
+    {
+        "GOLD": "Published open access in a fully open-access venue.",
+        "GREEN": "Free to read in a repository (a preprint or an accepted manuscript).",
+        "HYBRID": "Open access under an open licence in a subscription venue.",
+        "BRONZE": "Free to read on the publisher's site, without an open licence.",
+        "DIAMOND": "Gold, in a venue that charges authors nothing.",
+        "CLOSED": "Not free to read anywhere OpenAlex knows of.",
+    },
+    name="OpenAccessStatus",
+    description="How a work can be read for free, as OpenAlex classifies it.",
 )

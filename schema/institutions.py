@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
@@ -12,7 +13,7 @@ from resolvers.ids import to_global_id
 from resolvers.sql import Row
 from resolvers.works import WorkOrderKey, WorkQuery, list_works
 from schema.args import After, First, id_argument
-from schema.common import ExternalId, ExternalIdScheme, Node
+from schema.common import ExternalId, ExternalIdScheme, Node, describe
 from schema.context import Info
 from schema.cost import reads
 
@@ -31,6 +32,52 @@ def _author_page(*args: Any) -> Any:
     from schema.authors import author_page
 
     return author_page(*args)
+
+
+class Relationship(Enum):
+    PARENT = "PARENT"
+    CHILD = "CHILD"
+    RELATED = "RELATED"
+
+
+describe(
+    Relationship,
+    {
+        "PARENT": "The other institution is part of whose structure this one belongs to.",
+        "CHILD": "The other institution is part of this one.",
+        "RELATED": "The two are related otherwise (a university and its hospital).",
+    },
+    name="InstitutionRelationship",
+    description="How an associated institution relates to this one, as OpenAlex records it.",
+)
+
+
+@strawberry.type(description="An institution associated with another, and how.")
+class AssociatedInstitution:
+    institution: Institution = strawberry.field(description="The associated institution.")
+    relationship: Relationship = strawberry.field(
+        description="What it is to the institution that lists it."
+    )
+
+
+def _lineage(parent: Row, rows: list[Row], bound: object = None) -> list[Institution]:
+    return [Institution.of(r) for r in rows]
+
+
+def _parent(parent: Row, rows: list[Row], bound: object = None) -> Institution | None:
+    return Institution.of(rows[0]) if rows else None
+
+
+def _associated(parent: Row, rows: list[Row], bound: object = None) -> list[AssociatedInstitution]:
+    return [
+        AssociatedInstitution(institution=Institution.of(r), relationship=Relationship(r["kind"]))
+        for r in rows
+    ]
+
+
+async def _links(info: Info, row: Row, *kinds: str) -> list[Row]:
+    rows = await info.context.loaders.institution_links.load(row["id"])
+    return [r for r in rows if r["kind"] in kinds]
 
 
 @strawberry.type(
@@ -92,6 +139,33 @@ class Institution(Node):
         if self._row["openalex_id"]:
             out.append(ExternalId.of(ExternalIdScheme.OPENALEX, self._row["openalex_id"]))
         return out
+
+    # the longest lineage in ../shared/data/openalex is 3; OpenAlex's hierarchies are shallow
+    @strawberry.field(
+        description="This institution and the ones it is part of, from itself up to the top "
+        "(OpenAlex `lineage`); institutions not in the graph are left out.",
+        metadata=reads(relation=relations.INSTITUTION_LINEAGE, build=_lineage, list_size=10),
+    )
+    async def lineage(self, info: Info) -> list[Institution]:
+        return _lineage(self._row, await _links(info, self._row, "LINEAGE"))
+
+    @strawberry.field(
+        description="The institution this one is part of; null when it is not part of one in "
+        "the graph.",
+        metadata=reads(relation=relations.INSTITUTION_PARENT, build=_parent),
+    )
+    async def parent(self, info: Info) -> Institution | None:
+        return _parent(self._row, await _links(info, self._row, "PARENT"))
+
+    # a large university lists dozens (centres, hospitals); 100 leaves room
+    @strawberry.field(
+        description="Institutions OpenAlex associates with this one (parents, children, "
+        "related), in the record's order.",
+        metadata=reads(relation=relations.INSTITUTION_ASSOCIATED, build=_associated, list_size=100),
+    )
+    async def associated(self, info: Info) -> list[AssociatedInstitution]:
+        rows = await _links(info, self._row, "PARENT", "CHILD", "RELATED")
+        return _associated(self._row, rows)
 
     @strawberry.field(
         description="Works with an author affiliated here, newest first.",

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import strawberry
 
 from resolvers.errors import ApiError, BadUserInput, InvalidId
-from resolvers.ids import GlobalId, article, from_global_id, parse_external
+from resolvers.ids import GlobalId, article, columns_for, from_global_id, parse_external
 from resolvers.search import DEFAULT_FIELDS, NodeKind, SearchField, search_rows
 from schema.common import Node, describe
 from schema.context import Context, Info
@@ -23,7 +23,9 @@ NodeResolver = Callable[[Context, GlobalId], Awaitable[Any]]
 
 async def _entity(ctx: Context, gid: GlobalId) -> Any:
     from schema.authors import Author
+    from schema.funders import Funder
     from schema.institutions import Institution
+    from schema.sources import Source
     from schema.topics import Topic
     from schema.works import Work
 
@@ -33,6 +35,8 @@ async def _entity(ctx: Context, gid: GlobalId) -> Any:
         "Work": (loaders.work, Work.of),
         "Topic": (loaders.topic, Topic.of),
         "Institution": (loaders.institution, Institution.of),
+        "Source": (loaders.source, Source.of),
+        "Funder": (loaders.funder, Funder.of),
     }[gid.type]
     row = await loader.load(gid.int_id)
     return wrap(row) if row is not None else None
@@ -43,6 +47,8 @@ NODE_RESOLVERS: dict[str, NodeResolver] = {
     "Work": _entity,
     "Topic": _entity,
     "Institution": _entity,
+    "Source": _entity,
+    "Funder": _entity,
 }
 
 
@@ -52,7 +58,10 @@ async def resolve_node(ctx: Context, value: str, expect: str | None = None) -> A
         raise InvalidId("An id must be a non-empty string")
     external = parse_external(value)
     if external is not None:
-        hit = await ctx.loaders.external.load(external)
+        # a type that this scheme can name is looked up as that type (`funder(id: "ror:…")`
+        # finds the funder even where an institution has the same ROR)
+        typed = expect if expect is not None and columns_for(external, expect) else None
+        hit = await ctx.loaders.external.load((external, typed))
         if hit is None:
             return None
         gid = GlobalId(hit[0], str(hit[1]))

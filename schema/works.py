@@ -13,67 +13,35 @@ from resolvers import relations
 from resolvers.ids import to_global_id
 from resolvers.pagination import build_page
 from resolvers.sql import Row
-from resolvers.works import WorkOrderKey, WorkQuery, list_works, work_key, work_query_of
-from schema.args import After, First, id_argument
+from resolvers.works import VENUE_COLUMNS, WorkOrderKey, WorkQuery, list_works, work_key
+from schema.args import MAX_YEAR_SPAN, After, First, YearFrom, YearTo, id_argument
 from schema.common import ExternalId, ExternalIdScheme, Node
 from schema.connections import Connection
 from schema.context import Info
 from schema.cost import reads
+from schema.work_fields import (
+    Biblio,
+    CitationYearCount,
+    Grant,
+    Keyword,
+    OpenAccess,
+    biblio,
+    counts_by_year,
+    grants,
+    keywords,
+    open_access,
+)
+from schema.work_filter import WorkFilter, work_query
+
+__all__ = ["Work", "WorkConnection", "WorkFilter", "WorkQueries", "work_page", "work_query"]
 
 if TYPE_CHECKING:
     from schema.authors import Author
     from schema.institutions import Institution
+    from schema.sources import Source
     from schema.topics import Topic
 
 # registered in schema.common, before any type uses it (see the note there)
-
-
-@strawberry.input(
-    description="Conditions every listed work meets; a null field does not filter. An id that "
-    "is malformed or of the wrong type fails with INVALID_ID."
-)
-class WorkFilter:
-    year_from: int | None = strawberry.field(
-        default=None,
-        description="Only works published in this year or later (works with no year are left out).",
-    )
-    year_to: int | None = strawberry.field(
-        default=None,
-        description="Only works published in this year or earlier (works with no year are left "
-        "out).",
-    )
-    types: list[WorkType] | None = strawberry.field(
-        default=None, description="Only works of these types; null or empty means any type."
-    )
-    topic: strawberry.ID | None = strawberry.field(
-        default=None, description="Only works with this topic (a Topic's global id)."
-    )
-    institution: strawberry.ID | None = strawberry.field(
-        default=None,
-        description="Only works with an author affiliated, on that work, with this institution "
-        "(an Institution's global id).",
-    )
-    author: strawberry.ID | None = strawberry.field(
-        default=None, description="Only works by this author (an Author's global id)."
-    )
-    has_abstract: bool | None = strawberry.field(
-        default=None,
-        description="True: only works with an abstract; false: only works without one.",
-    )
-
-
-def work_query(f: WorkFilter | None) -> WorkQuery:
-    if f is None:
-        return WorkQuery()
-    return work_query_of(
-        year_from=f.year_from,
-        year_to=f.year_to,
-        types=f.types,
-        topic=f.topic,
-        institution=f.institution,
-        author=f.author,
-        has_abstract=f.has_abstract,
-    )
 
 
 @strawberry.type(description="Where a work appeared: arXiv, a journal, a conference or a series.")
@@ -86,15 +54,21 @@ class Venue:
         description="The linking ISSN (ISSN-L) of a journal or series, `1234-567X`; null when "
         "the record gives none."
     )
+    source: Annotated[Source, strawberry.lazy("schema.sources")] = strawberry.field(
+        description="The venue as an entity: its id, external ids and works."
+    )
 
 
 def _venue(work: Row, source: Row | None, bound: object = None) -> Venue | None:
+    from schema.sources import Source
+
     if source is None:
         return None
     return Venue(
         display_name=source["display_name"],
         type=SourceType(source["type"]),
         issn_l=source["issn_l"],
+        source=Source.of(source),
     )
 
 
@@ -247,11 +221,8 @@ class Work(Node):
     )
     async def venue(self, info: Info) -> Venue | None:
         if self._row.get("_venue_name") is not None:
-            return Venue(
-                display_name=self._row["_venue_name"],
-                type=SourceType(self._row["_venue_type"]),
-                issn_l=self._row["_venue_issn"],
-            )
+            venue = {k: self._row[f"_venue_{k}"] for k in VENUE_COLUMNS}
+            return _venue(self._row, {**venue, "id": self._row["source_id"]})
         if self._row["source_id"] is None:
             return None
         return _venue(self._row, await info.context.loaders.source.load(self._row["source_id"]))
@@ -319,6 +290,91 @@ class Work(Node):
     async def topics(self, info: Info) -> list[WorkTopic]:
         rows = await info.context.loaders.work_topics.load(self._row["id"])
         return _topics(self._row, rows)
+
+    @strawberry.field(
+        description="Whether and where it can be read for free; null when the record does not "
+        "say (arXiv records).",
+        metadata=reads("is_oa", "oa_status", "oa_url"),
+    )
+    def open_access(self) -> OpenAccess | None:
+        return open_access(self._row)
+
+    @strawberry.field(
+        description="Its language, an ISO 639-1 code as OpenAlex detects it (`en`); null when "
+        "unknown.",
+        metadata=reads("language"),
+    )
+    def language(self) -> str | None:
+        return self._row["language"]  # type: ignore[no-any-return]
+
+    # 5 at most in ../shared/data/openalex; OpenAlex keeps a handful per work
+    @strawberry.field(
+        description="OpenAlex's keywords for it, best first as the record lists them.",
+        metadata=reads("keywords", list_size=10),
+    )
+    def keywords(self) -> list[Keyword]:
+        return keywords(self._row)
+
+    # 4 at most in ../shared/data/openalex
+    @strawberry.field(
+        description="The funding it acknowledges, in the record's order: each funder with its "
+        "award id, or with a null award when the record names the funder alone.",
+        metadata=reads(relation=relations.WORK_GRANTS, build=grants, list_size=20),
+    )
+    async def grants(self, info: Info) -> list[Grant]:
+        return grants(self._row, await info.context.loaders.grants.load(self._row["id"]))
+
+    @strawberry.field(
+        description="Citations received per year, as its record counts them, with zeros for "
+        f"missing years (at most {MAX_YEAR_SPAN} years).",
+        metadata=reads("counts_by_year", list_size=MAX_YEAR_SPAN),
+    )
+    def counts_by_year(self, from_: YearFrom, to: YearTo) -> list[CitationYearCount]:
+        return counts_by_year(self._row, from_, to)
+
+    @strawberry.field(
+        description="How many works it cites, as its record counts them, in the graph or not "
+        "(see `references` for those that are).",
+        metadata=reads("referenced_works_count"),
+    )
+    def referenced_works_count(self) -> int:
+        return int(self._row["referenced_works_count"])
+
+    @strawberry.field(
+        description="Whether it has been retracted.",
+        metadata=reads("is_retracted"),
+    )
+    def is_retracted(self) -> bool:
+        return bool(self._row["is_retracted"])
+
+    @strawberry.field(
+        description="Volume, issue and pages in its venue; null when the record gives none.",
+        metadata=reads("biblio_volume", "biblio_issue", "biblio_first_page", "biblio_last_page"),
+    )
+    def biblio(self) -> Biblio | None:
+        return biblio(self._row)
+
+    @strawberry.field(
+        description="The arXiv `journal-ref` of a preprint published since, as arXiv gives it "
+        "(`venue` and `publicationYear` are read from it); null otherwise.",
+        metadata=reads("journal_ref"),
+    )
+    def journal_ref(self) -> str | None:
+        return self._row["journal_ref"]  # type: ignore[no-any-return]
+
+    @strawberry.field(
+        description="Works in the graph OpenAlex lists as related to this one, newest first.",
+        metadata=reads(relation=relations.WORK_RELATED, build=work_page),
+    )
+    async def related_works(self, first: First = None, after: After = None) -> WorkConnection:
+        page = await list_works(
+            WorkQuery(related_of=self._row["id"]),
+            WorkOrderKey.PUBLICATION_DATE_DESC,
+            first,
+            after,
+            Work.of,
+        )
+        return WorkConnection.of(page)  # type: ignore[no-any-return]
 
     @strawberry.field(
         description="Works this work cites that are in the graph, newest first.",

@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import json
 import re
+import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -62,7 +63,8 @@ DIRECTIVES = {
 JSON_DIRECTIVES = {"variables", "headers", "expect", "until"}
 ELLIPSIS = "…"
 
-_FENCE = re.compile(r"^```(\w*)[^\n]*\n(.*?)^```[ \t]*$", re.M | re.S)
+#: a fenced block, at the margin or indented (inside a list item) by the same amount as its end
+_FENCE = re.compile(r"^([ \t]*)```(\w*)[^\n]*\n(.*?)^\1```[ \t]*$", re.M | re.S)
 _COMMENT = re.compile(r"<!--((?:(?!<!--).)*?)-->\s*\Z", re.S)
 
 
@@ -127,7 +129,7 @@ def extract(paths: list[Path] = DOC_FILES) -> Extracted:
         text = path.read_text()
         doc = str(path.relative_to(ROOT))
         for block in _FENCE.finditer(text):
-            language, body = block.group(1), block.group(2)
+            language, body = block.group(2), textwrap.dedent(block.group(3))
             if not _is_example(language, body):
                 continue
             where = f"{doc}:{text.count(chr(10), 0, block.start()) + 1}"

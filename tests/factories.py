@@ -27,7 +27,7 @@ from typing import Any
 
 from models.authors import Author, AuthorAffiliation
 from models.enums import SourceType, TopicScheme, WorkType
-from models.institutions import Institution
+from models.institutions import Institution, InstitutionLink
 from models.related import RelatedWork
 from models.text import name_key
 from models.topics import Topic
@@ -35,8 +35,10 @@ from models.works import (
     Authorship,
     AuthorshipInstitution,
     Citation,
+    Funder,
     Source,
     Work,
+    WorkGrant,
     WorkTopic,
 )
 
@@ -105,6 +107,7 @@ async def make_work(
     year: int | None = 2020,
     references: Sequence[Work | str] = (),
     related: Sequence[Work | str] = (),
+    grants: Sequence[tuple[Funder, str | None]] = (),
     **overrides: Any,
 ) -> Work:
     """A work with ordered authorships (an `Author`, or a bare name for an author without id).
@@ -112,7 +115,8 @@ async def make_work(
     `topics`: the first is primary; a bare Topic gets score 1.0. `institutions`: a list given to
     every authorship, or {position: [institutions]}. Authors with institutions also get an
     AuthorAffiliation for the work's year, as the importers do. `references`: cited works, or bare
-    OpenAlex ids of works that are not imported. `related`: OpenAlex related works, likewise."""
+    OpenAlex ids of works that are not imported. `related`: OpenAlex related works, likewise.
+    `grants`: (funder, award id or None), in order."""
     n = _next()
     title = overrides.pop("title", f"A study of test number {n}")
     day = overrides.pop("publication_date", date(year, 1 + n % 12, 1) if year else None)
@@ -157,7 +161,36 @@ async def make_work(
         key = other if isinstance(other, str) else other.openalex_id or ""
         linked = None if isinstance(other, str) else other
         await RelatedWork.create(work=work, related=linked, related_key=key)
+    for position, (funder, award) in enumerate(grants):
+        await WorkGrant.create(work=work, funder=funder, position=position, award_id=award)
     return work
+
+
+async def make_funder(**overrides: Any) -> Funder:
+    n = _next()
+    fields: dict[str, Any] = {
+        "display_name": f"Test Foundation {n}",
+        "openalex_id": f"F9{n:09d}",
+        "ror": f"0f{n:07d}",
+        "country_code": "US",
+    }
+    return await Funder.create(**(fields | overrides))
+
+
+async def link_institutions(
+    institution: Institution, kind: str, others: Sequence[Institution | str]
+) -> None:
+    """`institution`'s lineage (kind LINEAGE) or associated institutions (PARENT, CHILD,
+    RELATED), in order; a bare OpenAlex id for one that is not imported."""
+    for position, other in enumerate(others):
+        key = other if isinstance(other, str) else other.openalex_id or ""
+        await InstitutionLink.create(
+            institution=institution,
+            kind=kind,
+            position=position,
+            other_key=key,
+            other=None if isinstance(other, str) else other,
+        )
 
 
 async def _affiliate(author: Author, institution: Institution, year: int | None) -> None:

@@ -20,7 +20,7 @@ import httpx
 import pytest
 from websockets.sync.client import connect
 
-from schema.author_profile import MAX_YEAR_SPAN
+from schema.args import MAX_YEAR_SPAN
 from tests.conftest import SHARED_DATA, shared_data
 from tests.doc_examples import PLACEHOLDERS, Example, extract, fill, mismatches
 from tests.serving import Server, command_env, run_command, serving

@@ -50,3 +50,45 @@ def _url() -> str:
     from tests.serving import current_db_url
 
     return current_db_url()
+
+
+async def test_record_fields_migrate_back_and_forth_on_populated_tables(db: str) -> None:
+    # given a work with grants, record fields and two references, and an institution with a
+    # parent, at the current schema
+    from tortoise import Tortoise
+    from tortoise.migrations.api.migrate import migrate as tortoise_migrate
+
+    import settings
+    from resolvers.sql import fetch
+    from tests.factories import link_institutions, make_funder, make_institution, make_work
+
+    funder = await make_funder()
+    cited = await make_work()
+    work = await make_work(
+        references=[cited, "W404"],
+        grants=[(funder, "AW-1")],
+        oa_status="GOLD",
+        is_oa=True,
+        keywords=[["Graphs", 0.5]],
+    )
+    child, parent = await make_institution(), await make_institution()
+    await link_institutions(child, "PARENT", [parent])
+    url = _url()
+    config = settings.tortoise_config(url)
+    await Tortoise.close_connections()
+    # when the database goes back to the schema before the record fields, then forward again
+    await tortoise_migrate(config=config, target="models.0007_import_scale")
+    await Tortoise.close_connections()
+    await database.migrate(url)
+    await Tortoise.close_connections()
+    await database.open_db(url, run_migrations=False)
+    # then the tables are back, empty, and the works still there count their stored references
+    # (on SQLite the rollback's rebuild of `work` cascades to its citations, as above)
+    for table in ("funder", "work_grant", "institution_link"):
+        assert (await fetch(f"SELECT COUNT(*) AS n FROM {table}"))[0]["n"] == 0
+    kept = (await fetch("SELECT COUNT(*) AS n FROM citation WHERE citing_id = ?", [work.id]))[0]
+    assert kept["n"] == (2 if db == "postgres" else 0)
+    rows = await fetch(
+        "SELECT referenced_works_count, oa_status, keywords FROM work WHERE id = ?", [work.id]
+    )
+    assert rows == [{"referenced_works_count": kept["n"], "oa_status": None, "keywords": None}]

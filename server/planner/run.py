@@ -155,7 +155,8 @@ async def _fetch(sql: str, params: list[Any]) -> list[dict[str, Any]]:
 
 
 #: external id scheme (and OpenAlex's letter) → the type and the unique column it names, as
-#: resolvers/loaders.py looks them up (OpenAlex topic and source ids are left to the executor)
+#: resolvers/loaders.py looks them up (ISSNs, which are not unique, and funders' RORs, which
+#: `node` does not resolve, are left to the executor)
 EXTERNAL_COLUMNS = {
     ("orcid", ""): ("Author", "orcid"),
     ("doi", ""): ("Work", "doi"),
@@ -164,6 +165,9 @@ EXTERNAL_COLUMNS = {
     ("openalex", "A"): ("Author", "openalex_id"),
     ("openalex", "W"): ("Work", "openalex_id"),
     ("openalex", "I"): ("Institution", "openalex_id"),
+    ("openalex", "T"): ("Topic", "external_id"),
+    ("openalex", "S"): ("Source", "openalex_id"),
+    ("openalex", "F"): ("Funder", "openalex_id"),
 }
 
 _PLANNERS: dict[int, Planner] = {}

@@ -41,15 +41,39 @@ from graphql import (
 from graphql.language import Visitor
 
 SDL = Path(__file__).resolve().parents[2] / "schema.graphql"
-ROOTS = ("node", "nodes", "author", "authors", "work", "works", "topic", "institution")
+ROOTS = (
+    "node",
+    "nodes",
+    "author",
+    "authors",
+    "work",
+    "works",
+    "topic",
+    "institution",
+    "source",
+    "funder",
+)
 #: fields the planner hands to the executor on purpose (a slice is computed by a worker)
 LEFT_OUT = {("Author", "graphSlice")}
 LEFT_OUT_ARGS: set[str] = set()
-NODE_TYPES = {"Author", "Work", "Topic", "Institution"}
+NODE_TYPES = {"Author", "Work", "Topic", "Institution", "Source", "Funder"}
 #: the type a filter's id field names
-FILTER_IDS = {"topic": "Topic", "institution": "Institution", "author": "Author"}
+FILTER_IDS = {
+    "topic": "Topic",
+    "institution": "Institution",
+    "author": "Author",
+    "source": "Source",
+    "funder": "Funder",
+}
 #: the type a root field's `id` names
-KINDS = {"author": "Author", "work": "Work", "topic": "Topic", "institution": "Institution"}
+KINDS = {
+    "author": "Author",
+    "work": "Work",
+    "topic": "Topic",
+    "institution": "Institution",
+    "source": "Source",
+    "funder": "Funder",
+}
 
 
 def _named(node: Any) -> str:

@@ -25,6 +25,9 @@ TABLES = (
     "related_work",
     "collaboration",
     "author_topic",
+    "funder",
+    "work_grant",
+    "institution_link",
 )
 
 

@@ -12,6 +12,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from importers import run_import
+from importers.record_fields import published_venue
 from models.authors import Author, AuthorTopic, Collaboration
 from models.enums import TopicScheme, WorkType
 from models.text import name_key
@@ -52,7 +53,21 @@ async def test_mimi_xie_profile_numbers_match_the_file(db: str, tmp_path: Path) 
     works = await Work.all().prefetch_related("source")
     assert {w.arxiv_id for w in works} == {r["id"] for r in records}
     assert all(w.type is WorkType.PREPRINT and w.abstract for w in works)
-    assert {w.source.display_name for w in works if w.source} == {"arXiv"}
+    # the four published ones (journal-ref) carry their published venue and year, the fifth
+    # stays on arXiv; each keeps its arXiv id and journal-ref
+    published = {
+        w.arxiv_id: (w.source and w.source.display_name, w.publication_year) for w in works
+    }
+    assert published == {
+        "2007.08563": ("ISLPED", 2020),
+        "2110.08190": ("arXiv", 2021),
+        "2206.10461": ("ISQED", 2022),
+        "2111.14051": ("DATE", 2022),
+        "2203.11313": ("ASP-DAC", 2022),
+    }
+    assert {w.arxiv_id: w.journal_ref for w in works} == {
+        r["id"]: r["journal-ref"] for r in records
+    }
     ftrans = next(w for w in works if w.arxiv_id == "2007.08563")
     assert ftrans.doi == "10.1145/3370748.3406567"
     assert str(ftrans.publication_date) == "2020-07-16"
@@ -84,7 +99,10 @@ async def test_arxiv_snapshot_imports_cleanly_with_authors_from_the_string(
     first = await Work.get(arxiv_id="0704.0001")
     assert str(first.publication_date) == "2007-04-02"  # v1, not update_date
     assert first.doi == "10.1103/physrevd.76.013009"
-    assert await Source.all().count() == 1
+    # arXiv, and one venue per distinct name the journal-refs give
+    venues = {name_key(v.name) for r in records if (v := published_venue(r.get("journal-ref")))}
+    assert len(venues) > 50
+    assert await Source.all().count() == 1 + len(venues)
     categories = {c for rec in records for c in rec["categories"].split()}
     assert await Topic.filter(scheme=TopicScheme.ARXIV).count() == len(categories)
 

@@ -24,7 +24,7 @@ from tests.conftest import SHARED_DATA
 from tests.importers.helpers import raw_records, short, table_counts
 from tests.importers.test_openalex_data import expected_from
 
-FILES = ("institutions", "topics", "sources", "authors", "works")
+FILES = ("institutions", "topics", "sources", "authors", "works", "funders")
 ORCID = re.compile(r"^https://orcid\.org/\d{4}-\d{4}-\d{4}-\d{3}[\dX]$")
 ROR = re.compile(r"^https://ror\.org/0[0-9a-hjkmnp-tv-z]{6}\d{2}$")
 
@@ -146,7 +146,10 @@ def test_records_have_the_fields_and_formats_of_real_openalex_records(shape: Sha
     real: dict[str, set[str]] = {}
     for path in real_dir.glob("*.json"):
         real.setdefault(path.stem[0], set()).update(json.loads(path.read_text()))
-    for name, letter in zip(FILES, "ITSAW", strict=True):
+    for path in real_dir.parent.glob("*/works.jsonl"):  # newer records: `funders`, `awards`
+        with path.open() as fh:
+            real.setdefault("W", set()).update(json.loads(fh.readline()))
+    for name, letter in zip(FILES, "ITSAWF", strict=True):
         for rec in shape.records[name][:50]:
             # then ids are OpenAlex URLs of the right letter
             assert re.match(rf"^https://openalex\.org/{letter}\d+$", rec["id"]), rec["id"]
@@ -171,6 +174,43 @@ def test_records_have_the_fields_and_formats_of_real_openalex_records(shape: Sha
     orcids = [a["orcid"] for a in shape.records["authors"] if a["orcid"]]
     assert orcids and all(ORCID.match(o) and _check_orcid(o) for o in orcids)
     assert all(ROR.match(i["ror"]) for i in shape.records["institutions"])
+
+
+def test_works_carry_the_record_fields_at_the_shared_records_rates(shape: Shape) -> None:
+    # given the generated works, funders and institutions
+    works, n = shape.works, len(shape.works)
+    # then about 1 work in 8 is funded (32 of the 256 shared works), nearly all name related
+    # works, about a third are open in OpenAlex's mix of statuses, and a few are retracted
+    funded = [w for w in works if w["funders"]]
+    assert 0.08 < len(funded) / n < 0.18
+    assert any(w["grants"] for w in funded) and any(not w["grants"] for w in funded)
+    funders = {f["id"] for f in shape.records["funders"]}
+    assert {f["id"] for w in funded for f in w["funders"]} <= funders
+    assert sum(1 for w in works if w["related_works"]) / n > 0.6
+    statuses = Counter(w["open_access"]["oa_status"] for w in works)
+    assert set(statuses) == {"closed", "green", "gold", "bronze", "diamond", "hybrid"}
+    assert all(
+        w["open_access"]["oa_url"] for w in works if w["open_access"]["oa_status"] != "closed"
+    )
+    assert sum(1 for w in works if w["keywords"]) / n > 0.7
+    assert 0 < sum(1 for w in works if w["is_retracted"]) / n < 0.01
+    assert 0.85 < sum(1 for w in works if w["language"] == "en") / n < 1
+    assert any(w["biblio"]["volume"] for w in works)
+    # and some institutions are part of others, both sides saying so
+    parents = {
+        i["id"]: a["id"]
+        for i in shape.records["institutions"]
+        for a in i["associated_institutions"]
+        if a["relationship"] == "parent"
+    }
+    assert parents
+    by_id = {i["id"]: i for i in shape.records["institutions"]}
+    for child, parent in parents.items():
+        assert by_id[child]["lineage"][:2] == [child, parent]
+        kids = by_id[parent]["associated_institutions"]
+        assert {"id": child, "relationship": "child"}.items() <= {
+            k: v for a in kids if a["id"] == child for k, v in a.items()
+        }.items()
 
 
 def test_author_records_agree_with_their_works(shape: Shape) -> None:

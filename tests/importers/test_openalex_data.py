@@ -32,6 +32,7 @@ class Expected:
     institutions: set[str] = field(default_factory=set)
     topics: set[str] = field(default_factory=set)
     sources: set[str] = field(default_factory=set)
+    funders: set[str] = field(default_factory=set)
     skipped: Counter[str] = field(default_factory=Counter)
     authorships: int = 0
     anonymous_authorships: int = 0
@@ -62,10 +63,14 @@ def expected_from(folder: Path) -> Expected:
         for rec in raw_records(path):
             oid = short(rec["id"]) or ""
             letter = oid[0]
-            if letter in "CFP":
-                exp.skipped[{"C": "concepts", "F": "funders", "P": "publishers"}[letter]] += 1
+            if letter in "CP":
+                exp.skipped[{"C": "concepts", "P": "publishers"}[letter]] += 1
+            elif letter == "F":
+                exp.funders.add(oid)
             elif letter == "I":
                 exp.institutions.add(oid)
+                for other in rec.get("associated_institutions") or []:
+                    exp.institutions.add(short(other["id"]) or "")
             elif letter == "T":
                 exp.topics.add(oid)
             elif letter == "S":
@@ -90,6 +95,8 @@ def _work(exp: Expected, oid: str, rec: dict[str, Any]) -> None:
         exp.sources.add(short(source["id"]) or "")
     for topic in rec.get("topics") or []:
         exp.topics.add(short(topic["id"]) or "")
+    for item in (rec.get("grants") or []) + (rec.get("funders") or []):
+        exp.funders.add(short(item.get("funder") or item.get("id")) or "")
     for authorship in rec["authorships"]:
         exp.authorships += 1
         author_id = short((authorship.get("author") or {}).get("id"))
@@ -123,6 +130,7 @@ async def test_every_openalex_folder_imports_cleanly_and_matches_the_raw_files(
     assert counts["institution"] == len(exp.institutions)
     assert counts["topic"] == len(exp.topics)
     assert counts["source"] == len(exp.sources)
+    assert counts["funder"] == len(exp.funders)
     assert counts["authorship"] == exp.authorships
     assert await Authorship.filter(author_id=None).count() == exp.anonymous_authorships
     assert counts["citation"] == sum(len(r) for r in exp.references.values())
