@@ -10,7 +10,8 @@ excluded nodes, and each chosen node's neighbour count, so that `hiddenNeighbors
 neither shown nor excluded) and `truncated` (a node closer than `radius` has a hidden neighbour)
 are exact. Each node says which seeds it connects to (`seeds`) through the slice's own edges, and
 carries its timeline facts; a slice with a work among its centers also ranks its prior and
-derivative works (workers/slice_nodes.py).
+derivative works (workers/slice_nodes.py). Of the similarity edges, each node shows its
+strongest few and those towards its seeds (workers/slice_cap.py).
 
 Outcome: READY JSON with the slice TTL, or FAILED with a clear error for a short TTL; either way
 one message on the slice's pub/sub channel. Errors are retried (with a growing delay) until
