@@ -137,6 +137,11 @@ SLICE_MAX_TRIES: int = config("PEERGRAPH_SLICE_MAX_TRIES", cast=int, default=3)
 SLICE_RETRY_DELAY_MS: int = config("PEERGRAPH_SLICE_RETRY_DELAY_MS", cast=int, default=500)
 #: What a PENDING answer tells clients to wait before polling again.
 SLICE_RETRY_AFTER_MS: int = config("PEERGRAPH_SLICE_RETRY_AFTER_MS", cast=int, default=300)
+#: Each node of a slice keeps its N strongest edges of each similarity kind (CO_CITED, COUPLED,
+#: RELATED), plus those that join it to its seeds (workers/slice_cap.py); 0 keeps them all.
+SLICE_SIMILAR_EDGES_PER_NODE: int = config(
+    "PEERGRAPH_SLICE_SIMILAR_EDGES_PER_NODE", cast=int, default=5
+)
 #: How many of the most requested slices the cron job keeps warm.
 SLICE_WARM_TOP: int = config("PEERGRAPH_SLICE_WARM_TOP", cast=int, default=50)
 #: arq timeout of the aggregate-refresh cron job. arq keeps a job "in progress" for the longest

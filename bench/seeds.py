@@ -27,7 +27,7 @@ from typing import Any
 
 import orjson
 
-from bench.slices import TRUSTED, Phases, _ms
+from bench.slices import TRUSTED, Phases, _ms, timed_reads, warm
 
 OUT = Path("/tmp/seeds-bench")
 
@@ -67,7 +67,6 @@ def _check(body: dict[str, Any], centers: set[str]) -> None:
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
-    import httpx
     from redis.asyncio import Redis
 
     import settings
@@ -76,8 +75,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     from resolvers.ids import to_global_id
     from resolvers.sql import fetch
     from workers import keys
-    from workers.slices import EDGE_KINDS, SliceSpec, compute, compute_slice
+    from workers.slices import EDGE_KINDS, SliceSpec, compute
 
+    if args.similar_edges_per_node is not None:
+        keys.SIMILAR_EDGES_PER_NODE = args.similar_edges_per_node
     fresh = bool(args.generate)
     if fresh and args.db.startswith("sqlite://"):
         Path(args.db.removeprefix("sqlite://")).unlink(missing_ok=True)
@@ -98,7 +99,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         for t in triples
     ]
     report: dict[str, Any] = {"works": count, "db": args.db}
-    times, sizes, phases = [], [], Phases()
+    times, sizes, stored, phases = [], [], [], Phases()
     edge_counts: list[list[Any]] = []
     phases.install()
     for spec in specs:
@@ -108,12 +109,15 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         phases.end_slice()
         _check(body, {to_global_id("Work", i) for _k, i in spec.centers})
         sizes.append(len(body["nodes"]))
+        stored.append(len(orjson.dumps(body)))
         edge_counts.append(body["edges"])
     report["cold_3seeds_r2"], report["phases"] = times, phases.report()
+    report["bytes"] = stored
     edges = statistics.median(len(b) for b in edge_counts)
     print(
         f"cold 3-seed radius 2, all edge kinds, maxNodes 200, minSimilarity"
-        f" {args.min_similarity}: {_ms(times)}  edges median {edges}",
+        f" {args.min_similarity}, similar edges per node {keys.SIMILAR_EDGES_PER_NODE}:"
+        f" {_ms(times)}  edges median {edges}, JSON median {statistics.median(stored):,.0f} B",
         flush=True,
     )
     print(f"  nodes median {statistics.median(sizes)}; median ms per phase: ", end="")
@@ -128,35 +132,21 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     settings.BUDGET_ANONYMOUS = 10**9  # measure reads, not the hourly budget
     app = create_app(manage_db=False, redis_url=redis_url, run_worker=False)
     async with app.router.lifespan_context(app):
-        warm = specs[:20]
-        for spec in warm:
-            key = keys.slice_key(keys.spec_digest(spec.to_dict()), await keys.data_version(client))
-            await client.delete(key)
-            job = {"redis": client, "job_try": 1}
-            await compute_slice(job, key, keys.spec_json(spec.to_dict()).decode())
-        transport = httpx.ASGITransport(app=app)
-        cached = []
-        async with httpx.AsyncClient(transport=transport, base_url="http://bench") as http:
-            for i in range(args.reads):
-                spec = warm[i % len(warm)]
-                centers = [to_global_id("Work", w) for _k, w in reversed(spec.centers)]
-                variables = {
-                    "input": {
-                        "centers": centers,
-                        "radius": 2,
-                        "maxNodes": 200,
-                        "edgeKinds": list(EDGE_KINDS),
-                        "minSimilarity": args.min_similarity,
-                    }
-                }
-                started = time.perf_counter()
-                response = await http.post(
-                    "/graphql", json={"query": TRUSTED, "variables": variables}
-                )
-                cached.append((time.perf_counter() - started) * 1000)
-                assert response.json()["data"]["graphSlice"]["status"] == "READY", response.text
-        report["cached_3seeds_r2_trusted"] = cached[10:]
-        print(f"cached read at the API, trusted document: {_ms(cached[10:])}", flush=True)
+        warmed = specs[:20]
+        await warm(client, warmed)
+        inputs = [
+            {
+                "centers": [to_global_id("Work", w) for _k, w in reversed(spec.centers)],
+                "radius": 2,
+                "maxNodes": 200,
+                "edgeKinds": list(EDGE_KINDS),
+                "minSimilarity": args.min_similarity,
+            }
+            for spec in warmed
+        ]
+        cached = await timed_reads(app, TRUSTED, inputs, args.reads)
+        report["cached_3seeds_r2_trusted"] = cached
+        print(f"cached read at the API, trusted document: {_ms(cached)}", flush=True)
     await client.aclose()
     await database.close_db()
     return report
@@ -171,6 +161,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reads", type=int, default=300, help="cached reads")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--min-similarity", type=int, default=1, help="the slices' minSimilarity")
+    parser.add_argument(
+        "--similar-edges-per-node",
+        type=int,
+        help="the cap on similarity edges (default: PEERGRAPH_SLICE_SIMILAR_EDGES_PER_NODE;"
+        " 0: none)",
+    )
     parser.add_argument("--out", type=Path, help="write the raw samples as JSON here")
     args = parser.parse_args(argv)
     OUT.mkdir(parents=True, exist_ok=True)

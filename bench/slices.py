@@ -215,12 +215,42 @@ class Phases:
         return {label: statistics.median(v) for label, v in sorted(self.ms.items())}
 
 
+async def warm(client: Any, specs: list[Any]) -> None:
+    """Compute these slices into Redis (the arq job's own code), replacing what is cached."""
+    from workers import keys
+    from workers.slices import compute_slice
+
+    for spec in specs:
+        key = keys.slice_key(keys.spec_digest(spec.to_dict()), await keys.data_version(client))
+        await client.delete(key)
+        job = {"redis": client, "job_try": 1}
+        await compute_slice(job, key, keys.spec_json(spec.to_dict()).decode())
+
+
+async def timed_reads(
+    app: Any, query: str, inputs: list[dict[str, Any]], reads: int
+) -> list[float]:
+    """Milliseconds per GraphQL POST of `query` through the ASGI app (in-process httpx), cycling
+    through `inputs` (slices already READY); the first 10 reads (warm-up) are dropped."""
+    import httpx
+
+    times = []
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://bench") as http:
+        for i in range(reads):
+            variables = {"input": inputs[i % len(inputs)]}
+            started = time.perf_counter()
+            response = await http.post("/graphql", json={"query": query, "variables": variables})
+            times.append((time.perf_counter() - started) * 1000)
+            assert response.json()["data"]["graphSlice"]["status"] == "READY", response.text
+    return times[10:]
+
+
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     from models import database
     from resolvers.ids import to_global_id
     from resolvers.sql import fetch
-    from workers import keys
-    from workers.slices import SliceSpec, compute, compute_slice
+    from workers.slices import SliceSpec, compute
 
     await database.open_db(args.db, run_migrations=args.hep_th)
     if args.hep_th:
@@ -276,7 +306,6 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             f"networkx ego_graph radius {radius} (in memory, no budget): {_ms(times)}", flush=True
         )
 
-    import httpx
     from redis.asyncio import Redis
 
     from app import create_app
@@ -293,37 +322,17 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     app = create_app(manage_db=False, redis_url=redis_url, run_worker=False)
     async with app.router.lifespan_context(app):
         for radius, batch in specs.items():
-            for spec in batch[:20]:
-                key = keys.slice_key(
-                    keys.spec_digest(spec.to_dict()), await keys.data_version(client)
-                )
-                await client.delete(key)
-                await compute_slice(
-                    {"redis": client, "job_try": 1}, key, keys.spec_json(spec.to_dict()).decode()
-                )
-            transport = httpx.ASGITransport(app=app)
+            await warm(client, batch[:20])
+            inputs = [
+                {"center": to_global_id("Author", spec.centers[0][1]), "radius": radius}
+                | {"maxNodes": 200}
+                for spec in batch[:20]
+            ]
             for label, query in (("general executor", QUERY), ("trusted document", TRUSTED)):
-                times = []
-                async with httpx.AsyncClient(transport=transport, base_url="http://bench") as http:
-                    for i in range(args.reads):
-                        spec = batch[i % min(20, len(batch))]
-                        variables = {
-                            "input": {
-                                "center": to_global_id("Author", spec.centers[0][1]),
-                                "radius": radius,
-                                "maxNodes": 200,
-                            }
-                        }
-                        started = time.perf_counter()
-                        response = await http.post(
-                            "/graphql", json={"query": query, "variables": variables}
-                        )
-                        times.append((time.perf_counter() - started) * 1000)
-                        status = response.json()["data"]["graphSlice"]["status"]
-                        assert status == "READY", response.text
+                times = await timed_reads(app, query, inputs, args.reads)
                 suffix = "" if query is QUERY else "_trusted"
-                report[f"cached_r{radius}{suffix}"] = times[10:]
-                print(f"cached read at the API radius {radius}, {label}: {_ms(times[10:])}")
+                report[f"cached_r{radius}{suffix}"] = times
+                print(f"cached read at the API radius {radius}, {label}: {_ms(times)}")
     await client.aclose()
     await database.close_db()
     return report

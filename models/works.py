@@ -158,7 +158,12 @@ class Citation(Model):
     class Meta:
         table = "citation"
         unique_together = (("citing", "cited_key"),)
-        indexes = (("cited_id", "citing_id"),)
+        #: the last two cover the similarity edges' joins (migration 0009)
+        indexes = (
+            ("cited_id", "citing_id"),
+            ("citing_id", "cited_id"),
+            ("cited_key", "citing_id", "cited_id"),
+        )
 
 
 class WorkGrant(Model):

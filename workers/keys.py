@@ -55,6 +55,7 @@ MAX_TRIES: int = settings.SLICE_MAX_TRIES
 RETRY_DELAY_MS: int = settings.SLICE_RETRY_DELAY_MS
 RETRY_AFTER_MS: int = settings.SLICE_RETRY_AFTER_MS
 WARM_TOP_N: int = settings.SLICE_WARM_TOP
+SIMILAR_EDGES_PER_NODE: int = settings.SLICE_SIMILAR_EDGES_PER_NODE
 REFRESH_TIMEOUT_SECONDS: int = settings.REFRESH_TIMEOUT_SECONDS
 #: How many request counters the popularity set keeps.
 POPULAR_KEEP = 1000

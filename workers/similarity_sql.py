@@ -37,6 +37,17 @@ def _at_least(n: int) -> tuple[str, list[Any]]:
     return (" HAVING COUNT(*) >= ?", [n]) if n > 1 else ("", [])
 
 
+def _ranked(pairs: str, params: list[Any], window: Window) -> tuple[str, list[Any]]:
+    """The counted pairs `(a, b, w)` with the relation's columns; `b`'s citations (and its year,
+    with a window) are read once per pair, after the count, not once per counted row."""
+    win_k, pk = win("k", window)
+    return (
+        "SELECT p.a AS a, p.b AS b, p.w AS w, p.w AS r1, k.cited_by_count AS r2"
+        f" FROM ({pairs}) p JOIN work k ON k.id = p.b WHERE 1 = 1{win_k}",
+        params + pk,
+    )
+
+
 def co_cited(
     ids: str,
     idp: list[Any],
@@ -47,21 +58,20 @@ def co_cited(
     having, ph = _at_least(min_weight)
     only, po = _targets("c2.cited_id", targets)
     win_t, pt = win("t", window)
-    win_k, pk = win("k", window)
     win_s, ps = win("s", window)
-    n = "COUNT(*)"  # one row per citing work: (citing, cited_key) is unique
+    # one row per citing work: (citing, cited_key) is unique; `c2.cited_id <> c1.cited_id`
+    # leaves out references that are not imported
     window_joins = (
         " JOIN work t ON t.id = c1.cited_id JOIN work s ON s.id = c1.citing_id" if pt or ps else ""
     )
-    return (
-        f"SELECT c1.cited_id AS a, c2.cited_id AS b, {n} AS w, {n} AS r1,"
-        " MAX(k.cited_by_count) AS r2"
-        " FROM citation c1 JOIN citation c2 ON c2.citing_id = c1.citing_id"
-        f" JOIN work k ON k.id = c2.cited_id{window_joins}"
+    return _ranked(
+        "SELECT c1.cited_id AS a, c2.cited_id AS b, COUNT(*) AS w"
+        f" FROM citation c1 JOIN citation c2 ON c2.citing_id = c1.citing_id{window_joins}"
         f" WHERE c1.cited_id IN {ids}{only} AND c2.cited_id <> c1.cited_id"
-        f" AND c1.citing_id <> c1.cited_id AND c2.citing_id <> c2.cited_id{win_k}{win_t}{win_s}"
+        f" AND c1.citing_id <> c1.cited_id AND c2.citing_id <> c2.cited_id{win_t}{win_s}"
         f" GROUP BY c1.cited_id, c2.cited_id{having}",
-        idp + po + pk + pt + ps + ph,
+        idp + po + pt + ps + ph,
+        window,
     )
 
 
@@ -75,19 +85,17 @@ def coupled(
     having, ph = _at_least(min_weight)
     only, po = _targets("r2.citing_id", targets)
     win_t, pt = win("t", window)
-    win_k, pk = win("k", window)
-    n = "COUNT(*)"  # one row per shared reference: (citing, cited_key) is unique
+    # one row per shared reference: (citing, cited_key) is unique
     window_join = " JOIN work t ON t.id = r1.citing_id" if pt else ""
-    return (
-        f"SELECT r1.citing_id AS a, r2.citing_id AS b, {n} AS w, {n} AS r1,"
-        " MAX(k.cited_by_count) AS r2"
-        " FROM citation r1 JOIN citation r2 ON r2.cited_key = r1.cited_key"
-        f" JOIN work k ON k.id = r2.citing_id{window_join}"
+    return _ranked(
+        "SELECT r1.citing_id AS a, r2.citing_id AS b, COUNT(*) AS w"
+        f" FROM citation r1 JOIN citation r2 ON r2.cited_key = r1.cited_key{window_join}"
         f" WHERE r1.citing_id IN {ids}{only} AND r2.citing_id <> r1.citing_id"
         f" AND r1.cited_key <> '' AND {_NOT_SELF.replace('r.', 'r1.')}"
-        f" AND {_NOT_SELF.replace('r.', 'r2.')}{win_k}{win_t} GROUP BY r1.citing_id, r2.citing_id"
+        f" AND {_NOT_SELF.replace('r.', 'r2.')}{win_t} GROUP BY r1.citing_id, r2.citing_id"
         f"{having}",
-        idp + po + pk + pt + ph,
+        idp + po + pt + ph,
+        window,
     )
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from resolvers.sql import fetch, in_list
+from workers.slice_spec import NODE_KINDS, NodeKey
 from workers.slice_window import Window, win
 
 _FACTS = {
@@ -100,3 +101,21 @@ async def ranked_works(
         [(int(r["id"]), int(r["score"])) for r in prior],
         [(int(r["id"]), int(r["score"])) for r in derivative],
     )
+
+
+Ranked = list[tuple[int, int]]
+
+
+async def details(
+    shown: Sequence[NodeKey], centers: Sequence[NodeKey], window: Window, keep: int
+) -> tuple[dict[NodeKey, Facts], Ranked, Ranked]:
+    """The shown nodes' facts, and the prior and derivative works of a slice around works."""
+    known: dict[NodeKey, Facts] = {}
+    for kind in NODE_KINDS:
+        ids = sorted(i for k, i in shown if k == kind)
+        known.update({(kind, i): f for i, f in (await facts(kind, ids)).items()})
+    if not any(kind == "Work" for kind, _ in centers):
+        return known, [], []
+    works = sorted({i for k, i in [*shown, *centers] if k == "Work"})
+    prior, derivative = await ranked_works(works, window, keep)
+    return known, prior, derivative

@@ -261,12 +261,13 @@ async def shared(
     that is nobody's strongest but everybody's."""
     inner, params = rel.sql(sources, window)
     not_in = f" AND s.b NOT IN {in_list(blocked)}" if blocked else ""
+    # the relation's rows once (a CTE read twice is computed once), not once per reference
     sql = (
-        f"SELECT q.a, q.b, q.w, q.r1, q.r2 FROM ({inner}) q WHERE q.b IN (SELECT s.b FROM"
-        f" ({inner}) s WHERE 1 = 1{not_in} GROUP BY s.b HAVING COUNT(DISTINCT s.a) > 1"
+        f"WITH q AS ({inner}) SELECT q.a, q.b, q.w, q.r1, q.r2 FROM q WHERE q.b IN (SELECT s.b"
+        f" FROM q s WHERE 1 = 1{not_in} GROUP BY s.b HAVING COUNT(DISTINCT s.a) > 1"
         " ORDER BY COUNT(DISTINCT s.a) DESC, MAX(s.r1) DESC, s.b LIMIT ?)"
     )
-    return await fetch(sql, [*params, *params, *blocked, k])
+    return await fetch(sql, [*params, *blocked, k])
 
 
 async def pairs_within(

@@ -10,7 +10,8 @@ excluded nodes, and each chosen node's neighbour count, so that `hiddenNeighbors
 neither shown nor excluded) and `truncated` (a node closer than `radius` has a hidden neighbour)
 are exact. Each node says which seeds it connects to (`seeds`) through the slice's own edges, and
 carries its timeline facts; a slice with a work among its centers also ranks its prior and
-derivative works (workers/slice_nodes.py).
+derivative works (workers/slice_nodes.py). Of the similarity edges, each node shows its
+strongest few and those towards its seeds (workers/slice_cap.py).
 
 Outcome: READY JSON with the slice TTL, or FAILED with a clear error for a short TTL; either way
 one message on the slice's pub/sub channel. Errors are retried (with a growing delay) until
@@ -34,7 +35,8 @@ from arq.worker import Retry
 
 from resolvers.ids import to_global_id
 from workers import keys
-from workers.slice_nodes import Facts, facts, labels, ranked_works
+from workers.slice_cap import cap_similarity
+from workers.slice_nodes import Facts, details, labels
 from workers.slice_spec import (
     DEFAULT_EDGE_KINDS,
     EDGE_KINDS,
@@ -261,28 +263,26 @@ async def compute(spec: SliceSpec) -> dict[str, Any]:
             break
         frontier = await walk.expand(frontier, hop, budget)
         budget -= len(frontier)
-    edges = await walk.edges()
-    degree = await walk.degree()
+    shown = [n for n in walk.chosen if n not in walk.excluded]  # only centers can be both
+    visible = set(shown)
+    # independent passes, each on its own connection: the neighbour counts read the most rows
+    # (every co-cited and coupled work of each chosen work), the others run meanwhile
+    edges, degree, (known, prior, derivative) = await asyncio.gather(
+        walk.edges(), walk.degree(), details(shown, spec.centers, spec.window, RANKED_KEEP)
+    )
     neighbours: dict[NodeKey, set[NodeKey]] = defaultdict(set)
     for a, b, _kind, _w in edges:
         neighbours[a].add(b)
         neighbours[b].add(a)
-    shown = [n for n in walk.chosen if n not in walk.excluded]  # only centers can be both
-    visible = set(shown)
     edges = [e for e in edges if e[0] in visible or e[1] in visible]
     hidden = {n: degree.get(n, 0) - len(neighbours[n]) for n in walk.chosen}
     if any(h < 0 for h in hidden.values()):
         log.error("slice %s: negative hidden counts %s", spec.to_dict(), hidden)
     truncated = any(h > 0 for n, h in hidden.items() if walk.chosen[n][0] < spec.radius)
     seeds = walk.seeds(neighbours)
-    known: dict[NodeKey, Facts] = {}
-    for k in NODE_KINDS:
-        known.update({(k, i): f for i, f in (await facts(k, walk.ids(k, shown))).items()})
-    prior: list[tuple[int, int]] = []
-    derivative: list[tuple[int, int]] = []
-    if any(kind == "Work" for kind, _ in spec.centers):
-        works = walk.ids("Work", visible | set(spec.centers))
-        prior, derivative = await ranked_works(works, spec.window, RANKED_KEEP)
+    if keys.SIMILAR_EDGES_PER_NODE > 0:
+        hops = {n: hop for n, (hop, _w) in walk.chosen.items()}
+        edges = cap_similarity(edges, hops, seeds, keys.SIMILAR_EDGES_PER_NODE)
     return {
         "centers": [_gid(c) for c in spec.centers],
         "nodes": [_node(n, walk.chosen[n], hidden[n], seeds[n], known.get(n)) for n in shown],

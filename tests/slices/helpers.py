@@ -208,7 +208,43 @@ def check_slice(
         if a in visible and b in visible and (a in shown or b in shown)
     }
     got = {(frozenset((key_of(e["source"]), key_of(e["target"]))), e["kind"]) for e in sl["edges"]}
-    assert got == expected
+    structural = {(p, k) for p, k in expected if k not in SIMILAR_KINDS}
+    assert {(p, k) for p, k in got if k not in SIMILAR_KINDS} == structural
+    weights = {(k, p): 1.0 for p, k in expected if k in SIMILAR_KINDS}
+    for a, b, d in g.edges(data=True):
+        if (d["kind"], frozenset((a, b))) in weights:
+            weights[(d["kind"], frozenset((a, b)))] = float(d.get("weight", 1.0))
+    shown_similar = {(k, p): weights.get((k, p), -1.0) for p, k in got if k in SIMILAR_KINDS}
+    check_capped(weights, shown_similar)
+
+
+#: The edge kinds a slice caps per node (workers/slice_cap.py).
+SIMILAR_KINDS = frozenset({"CO_CITED", "COUPLED", "RELATED"})
+
+
+def check_capped(
+    want: dict[tuple[str, frozenset[Key]], float], got: dict[tuple[str, frozenset[Key]], float]
+) -> None:
+    """The similarity edges shown (`got`, (kind, pair) → weight) are edges of the graph (`want`)
+    with their weights, and each one left out is outranked at both its ends by at least the
+    cap's number of shown edges of its kind (stronger, or as strong to a lower id)."""
+    from workers import keys
+
+    cap = keys.SIMILAR_EDGES_PER_NODE
+    assert got.items() <= want.items(), set(got.items()) - set(want.items())
+    if cap == 0:
+        assert got == want
+    for (kind, pair), w in want.items():
+        if (kind, pair) in got:
+            continue
+        for end in pair:
+            (other,) = pair - {end}
+            stronger = [
+                1
+                for (k, p), v in got.items()
+                if k == kind and end in p and (-v, min(p - {end})) < (-w, other)
+            ]
+            assert len(stronger) >= cap, (kind, sorted(pair), w, end, len(stronger))
 
 
 async def until_done(gql: Any, variables: dict[str, Any], wait_s: float = 15) -> dict[str, Any]:
