@@ -105,7 +105,7 @@ _EDGES = (
         "Work",
     ),
     (
-        "SELECT author_id AS a, coauthor_id AS b FROM collaboration WHERE author_id < coauthor_id",
+        "SELECT low_id AS a, high_id AS b FROM collaboration_pair",
         "Author",
         "Author",
     ),

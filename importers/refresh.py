@@ -1,7 +1,8 @@
 """Recompute the aggregates derived from authorships, set-based in SQL (SQLite and PostgreSQL).
 
-- `collaboration`: one row per ordered co-author pair, with the number of distinct shared works
-  and the first and last year they share;
+- `collaboration_pair`: one row per co-author pair (`low_id < high_id`, stored once; readers use
+  the `collaboration` view, both ways), with the number of distinct shared works and the first
+  and last year they share;
 - `author_topic`: works per author and topic;
 - the counters on `author` (works, citations, h-index, i10, topics, close collaborators,
   persistent work, counts by year), `topic.works_count` and `institution.works_count`;
@@ -42,19 +43,20 @@ WHERE cited_id IS NULL AND EXISTS (SELECT 1 FROM work w WHERE w.openalex_id = ci
 
 #: Both sides come from tmp_aw, distinct (author, work) pairs: a pair with an author in tmp_rs
 #: has both authors in tmp_rs2 (co-authors included), so COUNT(*) counts distinct shared works
-#: and the aggregate hashes instead of sorting for a COUNT(DISTINCT). Only authorships within
-#: the first `COLLABORATION_MAX_AUTHORS` of their work (`paired`) form pairs, so a work with
-#: 3,000 authors adds at most 100 x 99 rows, not 9 M. `{where}` keeps the pairs
-#: with an author in tmp_rs, through tmp_aw's `in_rs` flag: an `IN (SELECT …)` inside an OR
-#: cannot become a join, and PostgreSQL rescans the subquery per row once its hash table
-#: outgrows work_mem (at 10^6 works a plan of cost 10^12 that never ended).
+#: and the aggregate hashes instead of sorting for a COUNT(DISTINCT). Each pair once, the lower
+#: author id first (`y.author_id > x.author_id`): half the rows a both-ways join would hash.
+#: Only authorships within the first `COLLABORATION_MAX_AUTHORS` of their work (`paired`) form
+#: pairs, so a work with 3,000 authors adds at most 100 x 99 / 2 rows, not 4.5 M. `{where}`
+#: keeps the pairs with an author in tmp_rs, through tmp_aw's `in_rs` flag: an `IN (SELECT …)`
+#: inside an OR cannot become a join, and PostgreSQL rescans the subquery per row once its hash
+#: table outgrows work_mem (at 10^6 works a plan of cost 10^12 that never ended).
 _COLLABORATIONS = """
 CREATE TEMP TABLE tmp_collab AS
-SELECT x.author_id AS author_id, y.author_id AS coauthor_id,
+SELECT x.author_id AS low_id, y.author_id AS high_id,
        COUNT(*) AS shared_works,
        MIN(w.publication_year) AS first_year, MAX(w.publication_year) AS last_year
 FROM tmp_aw x
-JOIN tmp_aw y ON y.work_id = x.work_id AND y.author_id <> x.author_id AND y.paired
+JOIN tmp_aw y ON y.work_id = x.work_id AND y.author_id > x.author_id AND y.paired
 JOIN work w ON w.id = x.work_id
 WHERE x.paired {where}
 GROUP BY x.author_id, y.author_id
@@ -238,8 +240,8 @@ class _Refresh:
                 " SELECT b.author_id FROM authorship a JOIN authorship b ON b.work_id = a.work_id"
                 " WHERE a.author_id IN (SELECT id FROM tmp_rs) AND b.author_id IS NOT NULL"
                 f" AND a.position < {self.bound} AND b.position < {self.bound}"
-                # former co-authors too: a pair that is gone changes both sides' counters, and
-                # the collaboration scope below reaches rows through tmp_rs2's index
+                # former co-authors too: a pair that is gone changes both sides' counters
+                # (the `collaboration` view shows each stored pair from both sides)
                 " UNION SELECT coauthor_id FROM collaboration"
                 " WHERE author_id IN (SELECT id FROM tmp_rs)"
             )
@@ -255,20 +257,20 @@ class _Refresh:
         await self._analyze("tmp_rs", "tmp_rs2", "tmp_aw")
 
         await sql.execute(_COLLABORATIONS.format(where="" if full else "AND (x.in_rs OR y.in_rs)"))
-        await self._index("tmp_collab", "author_id, coauthor_id")
+        await self._index("tmp_collab", "low_id, high_id")
         await self._analyze("tmp_collab")
         await self._sync(
-            "collaboration",
+            "collaboration_pair",
             "tmp_collab",
-            ("author_id", "coauthor_id"),
+            ("low_id", "high_id"),
             ("shared_works", "first_year", "last_year"),
             "1 = 1"
             if full
-            # the pairs of tmp_rs's authors, both ways (a pair is stored both ways, so the
-            # other side is in tmp_rs2): reached by the author_id index, not a scan
-            else "collaboration.author_id IN (SELECT id FROM tmp_rs2)"
-            " AND (collaboration.author_id IN (SELECT id FROM tmp_rs)"
-            " OR collaboration.coauthor_id IN (SELECT id FROM tmp_rs))",
+            # the pairs of tmp_rs's authors, on either side, each side reached by its index
+            # (an OR of two `IN (SELECT …)` would scan the table: it cannot become a join)
+            else "collaboration_pair.id IN (SELECT id FROM collaboration_pair"
+            " WHERE low_id IN (SELECT id FROM tmp_rs) UNION ALL SELECT id FROM collaboration_pair"
+            " WHERE high_id IN (SELECT id FROM tmp_rs))",
         )
         await sql.execute(_AUTHOR_TOPICS)
         await self._index("tmp_at", "author_id, topic_id")

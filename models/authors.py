@@ -1,6 +1,6 @@
 """Authors, their affiliations, and the aggregates derived from authorships.
 
-`Collaboration` and `AuthorTopic` are aggregate tables refreshed after every import
+`CollaborationPair` and `AuthorTopic` are aggregate tables refreshed after every import
 (`importers.refresh`), so that reading collaborators or topics never scans authorships.
 """
 
@@ -73,24 +73,32 @@ class AuthorAffiliation(Model):
         indexes = (("institution_id", "author_id"),)
 
 
-class Collaboration(Model):
-    """One row per ordered pair: (a, b) and (b, a) are both stored, so reads need one index."""
+class CollaborationPair(Model):
+    """One row per co-author pair, stored once: `low_id < high_id`.
+
+    Readers use the `collaboration` view (models/migrations/0010_collaboration_pairs.py), which
+    shows each pair both ways as `(author_id, coauthor_id, shared_works, first_year, last_year)`;
+    a filter on `author_id` there becomes an index lookup on each side of this table.
+    """
 
     id = fields.IntField(primary_key=True)
-    author: fields.ForeignKeyRelation[Author] = fields.ForeignKeyField(
-        "models.Author", related_name="collaborations", on_delete=fields.CASCADE
+    low: fields.ForeignKeyRelation[Author] = fields.ForeignKeyField(
+        "models.Author", related_name="pairs_low", on_delete=fields.CASCADE
     )
-    coauthor: fields.ForeignKeyRelation[Author] = fields.ForeignKeyField(
-        "models.Author", related_name="collaborations_in", on_delete=fields.CASCADE
+    high: fields.ForeignKeyRelation[Author] = fields.ForeignKeyField(
+        "models.Author", related_name="pairs_high", on_delete=fields.CASCADE
     )
     shared_works = fields.IntField()
     first_year = fields.IntField(null=True)
     last_year = fields.IntField(null=True)
 
     class Meta:
-        table = "collaboration"
-        unique_together = (("author", "coauthor"),)
-        indexes = (("author_id", "shared_works", "last_year"),)
+        table = "collaboration_pair"
+        unique_together = (("low", "high"),)
+        indexes = (
+            ("low_id", "shared_works", "last_year"),
+            ("high_id", "shared_works", "last_year"),
+        )
 
 
 class AuthorTopic(Model):

@@ -9,11 +9,12 @@ from one counter, so factories can be called any number of times in one database
         await make_work(authors=[ada, bob], topics=[topic], year=2020)
         await make_work(authors=[ada, bob], year=2022, cited_by_count=12)
         await refresh_aggregates()          # from importers: the derived tables and counters
-        # now Collaboration(ada, bob).shared_works == 2, first_year 2020, last_year 2022,
-        # ada.works_count == 2, ada.close_collaborators_count == 1, AuthorTopic rows exist …
+        # now the `collaboration` view has (ada, bob) with shared_works == 2, first_year 2020,
+        # last_year 2022; ada.works_count == 2, ada.close_collaborators_count == 1, AuthorTopic
+        # rows exist …
 
 Factories write only the base rows (authors, works, authorships, topics, citations, …). The
-aggregates (Collaboration, AuthorTopic, the counters on Author/Topic/Institution) are derived:
+aggregates (CollaborationPair, AuthorTopic, the counters on Author/Topic/Institution) are derived:
 call `await refresh_aggregates()` (everything) or `await refresh_aggregates([author.id, …])`
 after creating the data a test reads through them.
 """

@@ -16,16 +16,19 @@ async def test_migrated_database_is_empty_and_usable(db: str) -> None:
 
 
 async def test_migrations_apply_to_tables_holding_data(db: str) -> None:
-    # given a database holding a work by two authors, taken back to the 0.1.0 schema (0004)
+    # given a database holding a work by two authors (so a co-author pair), taken back to the
+    # 0.1.0 schema (0004)
     from tortoise import Tortoise
     from tortoise.migrations.api.migrate import migrate as tortoise_migrate
 
     import settings
+    from importers import refresh_aggregates
     from resolvers.search import NodeKind, search_rows
     from resolvers.sql import fetch
     from tests.factories import make_author, make_work
 
     work = await make_work([await make_author(), await make_author()], title="Populated tables")
+    await refresh_aggregates()
     url = _url()
     config = settings.tortoise_config(url)
     await Tortoise.close_connections()
@@ -42,6 +45,14 @@ async def test_migrations_apply_to_tables_holding_data(db: str) -> None:
     assert kept["n"] == (2 if db == "postgres" else 0)
     rows = await fetch("SELECT author_count FROM work WHERE id = ?", [work.id])
     assert rows == [{"author_count": kept["n"]}]
+    # and the co-author pair, stored both ways at 0004, is stored once and read both ways
+    # (where the rollback kept the authors' rows: SQLite's rebuild cascades there too)
+    pairs = await fetch("SELECT low_id, high_id FROM collaboration_pair")
+    both = await fetch("SELECT author_id, coauthor_id FROM collaboration ORDER BY author_id")
+    assert len(pairs) == kept["n"] // 2
+    assert [(r["author_id"], r["coauthor_id"]) for r in both] == [
+        pair for p in pairs for pair in ((p["low_id"], p["high_id"]), (p["high_id"], p["low_id"]))
+    ]
     hits = await search_rows("populated", [NodeKind.WORK], 5)
     assert [h.row["id"] for h in hits] == [work.id]
 

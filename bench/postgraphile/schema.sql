@@ -10,7 +10,13 @@ LANGUAGE sql STABLE AS $$
   ORDER BY w.pub_sort DESC, w.id DESC
 $$;
 
--- Close collaborators (sharedWorks >= 2) from the aggregate table, strongest first.
+-- `collaboration` is a view (each pair, stored once in collaboration_pair, from both sides):
+-- PostGraphile learns its links to `author` from these smart comments, as it would from a table's
+-- foreign keys.
+COMMENT ON VIEW collaboration IS
+  E'@foreignKey (author_id) references author (id)\n@foreignKey (coauthor_id) references author (id)';
+
+-- Close collaborators (sharedWorks >= 2) from the aggregate, strongest first.
 CREATE OR REPLACE FUNCTION author_close_collaborators(a author) RETURNS SETOF collaboration
 LANGUAGE sql STABLE AS $$
   SELECT c.* FROM collaboration c

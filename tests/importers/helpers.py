@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from tortoise import connections
 
@@ -23,7 +23,7 @@ TABLES = (
     "work_topic",
     "citation",
     "related_work",
-    "collaboration",
+    "collaboration_pair",
     "author_topic",
     "funder",
     "work_grant",
@@ -68,3 +68,25 @@ async def digest() -> str:
 
 def ph(dialect: str, n: int) -> str:
     return f"${n}" if dialect == "postgres" else "?"
+
+
+class Pair(NamedTuple):
+    """A row of the `collaboration` view: a stored pair seen from `author_id`'s side."""
+
+    author_id: int
+    coauthor_id: int
+    shared_works: int
+    first_year: int | None
+    last_year: int | None
+
+
+async def collaborations(author_ids: Iterable[int] | None = None) -> list[Pair]:
+    """The `collaboration` view's rows (each stored pair both ways), of these authors or all."""
+    sql = "SELECT author_id, coauthor_id, shared_works, first_year, last_year FROM collaboration"
+    ids = list(author_ids) if author_ids is not None else None
+    if ids is not None:
+        if not ids:
+            return []
+        sql += f" WHERE author_id IN ({', '.join(str(int(i)) for i in ids)})"
+    rows = await connections.get("default").execute_query_dict(sql + " ORDER BY 1, 2")
+    return [Pair(**row) for row in rows]

@@ -13,13 +13,13 @@ from pathlib import Path
 
 from importers import run_import
 from importers.record_fields import published_venue
-from models.authors import Author, AuthorTopic, Collaboration
+from models.authors import Author, AuthorTopic
 from models.enums import TopicScheme, WorkType
 from models.text import name_key
 from models.topics import Topic
 from models.works import Authorship, Source, Work
 from tests.conftest import shared_data
-from tests.importers.helpers import digest, raw_records, table_counts
+from tests.importers.helpers import collaborations, digest, raw_records, table_counts
 
 
 async def test_mimi_xie_profile_numbers_match_the_file(db: str, tmp_path: Path) -> None:
@@ -44,8 +44,8 @@ async def test_mimi_xie_profile_numbers_match_the_file(db: str, tmp_path: Path) 
     assert mimi.topics_count == len(categories) == 6
     assert await AuthorTopic.filter(author_id=mimi.id).count() == 6
     assert mimi.close_collaborators_count == len(close)
-    rows = await Collaboration.filter(author_id=mimi.id, shared_works__gte=2)
-    names = {(await Author.get(id=r.coauthor_id)).name_key for r in rows}  # type: ignore[attr-defined]
+    rows = [p for p in await collaborations([mimi.id]) if p.shared_works >= 2]
+    names = {(await Author.get(id=r.coauthor_id)).name_key for r in rows}
     assert names == close
     assert mimi.has_persistent_work and mimi.openalex_id is None and mimi.orcid is None
     assert await Author.all().count() == len(papers_of) == 29

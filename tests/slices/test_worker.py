@@ -11,7 +11,7 @@ import orjson
 import pytest
 
 from importers.refresh import refresh_aggregates
-from models.authors import Collaboration
+from models.authors import CollaborationPair
 from resolvers.ids import from_global_id
 from tests.factories import make_author, make_work
 from tests.slices.helpers import (
@@ -154,12 +154,13 @@ async def test_cron_warms_popular_slices_and_refreshes_aggregates_idempotently(
         await asyncio.sleep(0.05)
     assert (await gql(SLICE_QUERY, variables))["data"]["graphSlice"]["status"] == "READY"
     # and the aggregate refresh can run any number of times with the same result
-    await Collaboration.all().delete()
+    await CollaborationPair.all().delete()
     await refresh_collaborations(ctx)
-    rows = await Collaboration.all().values_list("author_id", "coauthor_id", "shared_works")
+    rows = await CollaborationPair.all().values_list("low_id", "high_id", "shared_works")
     await refresh_collaborations(ctx)
-    again = await Collaboration.all().values_list("author_id", "coauthor_id", "shared_works")
-    assert sorted(rows) == sorted(again) == sorted([(ada.id, bob.id, 1), (bob.id, ada.id, 1)])
+    again = await CollaborationPair.all().values_list("low_id", "high_id", "shared_works")
+    low, high = sorted([ada.id, bob.id])
+    assert rows == again == [(low, high, 1)]
 
 
 async def test_a_job_with_input_outside_the_limits_fails_without_computing(
@@ -234,17 +235,17 @@ async def test_the_cron_jobs_run_through_arqs_scheduler_and_warm_only_the_most_r
     scores = [await redis.zscore(keys.POPULAR_KEY, _digest(a.id)) for a in authors]
     assert scores == [4, 3, 2]
     version = await keys.bump_data_version(redis)
-    expected = await Collaboration.all().count()
-    await Collaboration.all().delete()
+    expected = await CollaborationPair.all().count()
+    await CollaborationPair.all().delete()
     # when a worker starts with WorkerSettings' own cron jobs, scheduled by arq to run now
     crons = [dataclasses.replace(c, run_at_startup=True) for c in WorkerSettings.cron_jobs]
     wanted = [keys.slice_key(_digest(a.id), version) for a in authors]
     async with running_worker(redis_url, cron_jobs=crons, poll_delay=0.05):
         for _ in range(200):
-            if await redis.exists(*wanted[:2]) == 2 and await Collaboration.all().count():
+            if await redis.exists(*wanted[:2]) == 2 and await CollaborationPair.all().count():
                 break
             await asyncio.sleep(0.05)
     # then the two most requested slices are READY at the new version, the third is not
     # warmed, and the collaboration aggregate is back
     assert [await redis.exists(k) for k in wanted] == [1, 1, 0]
-    assert await Collaboration.all().count() == expected == 6
+    assert await CollaborationPair.all().count() == expected == 3  # one pair per work
