@@ -53,6 +53,11 @@ RATE_LIMITED = Counter(
     "Operations refused with RATE_LIMITED because the caller's budget could not cover them.",
     ["caller"],
 )
+OVERLOADED = Counter(
+    "peergraph_overloaded",
+    "GraphQL HTTP requests refused with OVERLOADED: the process had PEERGRAPH_MAX_IN_FLIGHT"
+    " requests executing.",
+)
 SLICE_LOOKUPS = Counter(
     "peergraph_slice_lookups",
     "Graph slice requests: `hit` (answered from Redis) or `miss` (a computation is queued).",
