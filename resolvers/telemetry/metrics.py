@@ -107,9 +107,9 @@ def multiprocess_dir() -> str:
 def reset_multiprocess_dir(path: str) -> None:
     """Empty the metric files of an earlier run (their counters would add to this one's)."""
     folder = Path(path)
-    if folder.is_dir():
-        shutil.rmtree(folder)
-    folder.mkdir(parents=True)
+    # a file another process removes meanwhile is no reason to fail the start
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True, exist_ok=True)
 
 
 def render() -> tuple[bytes, str]:
