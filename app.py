@@ -32,6 +32,7 @@ from server.http import CORS_ALLOW_HEADERS, CORS_EXPOSE_HEADERS, PRIVATE, handle
 from server.limits import BodyLimitMiddleware
 from server.observe import ObserveMiddleware, metrics_endpoint
 from server.pipeline import build_executor
+from server.runtime import tune_gc
 from web.routes import graphiql_page
 from web.routes import routes as web_routes
 from workers.runtime import ensure_redis
@@ -203,6 +204,7 @@ def create_app(
             services.worker_task = await start_inprocess_worker(url)
         for hook in on_startup or []:
             await hook(services)
+        tune_gc()
         try:
             yield
         finally:

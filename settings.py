@@ -92,6 +92,16 @@ KEEP_ALIVE_SECONDS: int = config("PEERGRAPH_KEEP_ALIVE_SECONDS", cast=int, defau
 MAX_CONNECTIONS_PER_ADDRESS: int = config(
     "PEERGRAPH_MAX_CONNECTIONS_PER_ADDRESS", cast=int, default=64
 )
+#: GraphQL HTTP requests one server process executes at once; one more is refused at once with
+#: 503 and code OVERLOADED (and `Retry-After`), instead of queueing behind the database pool
+#: until the execution timeout (server/runtime.py, docs/operations.md). 0 = no limit.
+MAX_IN_FLIGHT: int = config("PEERGRAPH_MAX_IN_FLIGHT", cast=int, default=64)
+#: After start-up, move every object allocated so far (modules, the schema, plans) out of the
+#: garbage collector's reach (`gc.freeze()`), and collect the youngest generation every
+#: `GC_GEN0_THRESHOLD` allocations instead of Python's 700: a request allocates tens of
+#: thousands of short-lived objects, and each collection would walk them all.
+GC_FREEZE: bool = config("PEERGRAPH_GC_FREEZE", cast=bool, default=True)
+GC_GEN0_THRESHOLD: int = config("PEERGRAPH_GC_GEN0_THRESHOLD", cast=int, default=700)
 #: Seconds an operation may run before it is stopped with code TIMEOUT (0 = no limit).
 EXECUTION_TIMEOUT: float = config("PEERGRAPH_EXECUTION_TIMEOUT", cast=float, default=10.0)
 #: Anonymous callers may run only the documents in docs/queries/*.graphql.

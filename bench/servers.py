@@ -122,6 +122,8 @@ def peergraph(
         {
             "DATABASE_URL": db_url,
             "REDIS_URL": redis_url,
+            # its own metric files: servers sharing a var directory would reset each other's
+            "PEERGRAPH_VAR_DIR": f"/tmp/bench-var-{name}",
             "PEERGRAPH_LOG_LEVEL": "warning",
             "PEERGRAPH_ENV": "production",
             # the cost and rate-limit hooks run (one Redis script per request) but never refuse

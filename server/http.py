@@ -16,8 +16,10 @@ from starlette.responses import Response
 
 import settings
 from resolvers.errors import ApiError
+from resolvers.telemetry.metrics import OVERLOADED as overloaded
 from schema.context import Context
 from server.execution import BAD_REQUEST, Executor, Operation, RequestError, coded, format_error
+from server.runtime import IN_FLIGHT
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
@@ -167,6 +169,31 @@ async def handle(request: Request, executor: Executor, ctx: Context) -> Response
     except ValueError as error:
         return _bad_request(str(error), media)
 
+    if not IN_FLIGHT.enter():
+        return _overloaded(media)
+    try:
+        return await _run(request, executor, ctx, operations, batch, media)
+    finally:
+        IN_FLIGHT.leave()
+
+
+def _overloaded(media: str) -> Response:
+    error = coded(
+        "This server process is at its limit of requests in flight; retry in a second",
+        "OVERLOADED",
+    )
+    overloaded.inc()
+    return _response({"errors": [format_error(error)]}, 503, media, {"Retry-After": "1"})
+
+
+async def _run(
+    request: Request,
+    executor: Executor,
+    ctx: Context,
+    operations: list[Operation],
+    batch: bool,
+    media: str,
+) -> Response:
     results: list[dict[str, Any]] = []
     status = 200
     for op in operations:

@@ -27,4 +27,7 @@ os.environ["DATABASE_URL"] = ""
 os.environ["REDIS_URL"] = ""
 # `peergraph worker` processes of parallel test runs would compete for the metrics port
 os.environ["PEERGRAPH_WORKER_METRICS_PORT"] = "0"
+# the test process starts hundreds of apps: freezing at each start would keep every test's garbage
+# for good (server/runtime.py; tests/test_runtime.py turns it on where it is the subject)
+os.environ["PEERGRAPH_GC_FREEZE"] = "false"
 atexit.register(shutil.rmtree, VAR_DIR, ignore_errors=True)

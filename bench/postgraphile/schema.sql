@@ -40,3 +40,11 @@ LANGUAGE sql STABLE AS $$
   ORDER BY COALESCE(x.last_year, 0) DESC, x.institution_id
   LIMIT 1
 $$;
+
+-- A work's references, newest first, as peergraph's Work.references (bench/partners.py).
+CREATE OR REPLACE FUNCTION work_newest_references(w work) RETURNS SETOF work
+LANGUAGE sql STABLE AS $$
+  SELECT r.* FROM citation c JOIN work r ON r.id = c.cited_id
+  WHERE c.citing_id = w.id
+  ORDER BY r.pub_sort DESC, r.id DESC
+$$;

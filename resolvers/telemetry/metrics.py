@@ -53,6 +53,11 @@ RATE_LIMITED = Counter(
     "Operations refused with RATE_LIMITED because the caller's budget could not cover them.",
     ["caller"],
 )
+OVERLOADED = Counter(
+    "peergraph_overloaded",
+    "GraphQL HTTP requests refused with OVERLOADED: the process had PEERGRAPH_MAX_IN_FLIGHT"
+    " requests executing.",
+)
 SLICE_LOOKUPS = Counter(
     "peergraph_slice_lookups",
     "Graph slice requests: `hit` (answered from Redis) or `miss` (a computation is queued).",
@@ -102,9 +107,9 @@ def multiprocess_dir() -> str:
 def reset_multiprocess_dir(path: str) -> None:
     """Empty the metric files of an earlier run (their counters would add to this one's)."""
     folder = Path(path)
-    if folder.is_dir():
-        shutil.rmtree(folder)
-    folder.mkdir(parents=True)
+    # a file another process removes meanwhile is no reason to fail the start
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True, exist_ok=True)
 
 
 def render() -> tuple[bytes, str]:
