@@ -137,6 +137,11 @@ SLICE_MAX_TRIES: int = config("PEERGRAPH_SLICE_MAX_TRIES", cast=int, default=3)
 SLICE_RETRY_DELAY_MS: int = config("PEERGRAPH_SLICE_RETRY_DELAY_MS", cast=int, default=500)
 #: What a PENDING answer tells clients to wait before polling again.
 SLICE_RETRY_AFTER_MS: int = config("PEERGRAPH_SLICE_RETRY_AFTER_MS", cast=int, default=300)
+#: A write that names more changed entities than this (a bulk import) makes every cached slice
+#: stale at once (one data-version bump) instead of marking each entity (docs/slices.md).
+SLICE_FINE_MAX_ENTITIES: int = config(
+    "PEERGRAPH_SLICE_FINE_MAX_ENTITIES", cast=int, default=100_000
+)
 #: How many of the most requested slices the cron job keeps warm.
 SLICE_WARM_TOP: int = config("PEERGRAPH_SLICE_WARM_TOP", cast=int, default=50)
 #: arq timeout of the aggregate-refresh cron job. arq keeps a job "in progress" for the longest

@@ -136,6 +136,7 @@ class OpenAlexImporter:
         changed |= await replace_work_topics(sql, topics, summary)
         changed |= await replace_citations(sql, references, summary)
         await replace_related(sql, related, {k: works.ids[k] for k in batch.works}, summary)
+        summary.changed_works |= changed
         for work_id in changed & authorships.keys():
             touched.update(a.author_id for a in authorships[work_id] if a.author_id is not None)
         affiliations = {
