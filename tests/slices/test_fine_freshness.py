@@ -5,6 +5,7 @@ SQLite, real Redis, a real arq worker, real imports and claims."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -173,3 +174,29 @@ async def test_a_change_naming_more_entities_than_the_bound_makes_every_slice_st
     assert {key_of(n["entityId"]) for n in after["nodes"]} == {
         key_of(n["entityId"]) for n in before["nodes"]
     }
+
+
+async def test_the_warm_up_cron_recomputes_a_popular_slice_that_went_stale(
+    gql: GraphQLClient, worker: Any, redis: Any
+) -> None:
+    from workers.settings import warm_popular_slices
+
+    # given a popular slice, READY, and another author's popular slice, READY too
+    ada, cy = await make_author(), await make_author()
+    await make_work(authors=[ada])
+    await make_work(authors=[cy])
+    before = await until_done(gql, _input(author_gid(ada)))
+    cy_before = await until_done(gql, _input(author_gid(cy)))
+    ctx = {"redis": worker.pool}
+    assert await warm_popular_slices(ctx) == 0  # both cached and current: nothing to do
+    # when Ada changes (a claim, an import) and the warm-up cron runs
+    await freshness.mark_changed(redis, [("Author", ada.id)])
+    # then it enqueued her slice alone, which is READY again before any client asks
+    assert await warm_popular_slices(ctx) == 1
+    for _ in range(200):
+        after = await _status(gql, author_gid(ada))
+        if after["status"] == "READY":
+            break
+        await asyncio.sleep(0.05)
+    assert after["status"] == "READY" and after["computedAt"] != before["computedAt"]
+    assert (await _status(gql, author_gid(cy)))["computedAt"] == cy_before["computedAt"]
