@@ -194,7 +194,7 @@ _READ_LUA = (
     freshness.STALE_FUNCTION
     + """
 local raw = redis.call('GET', KEYS[1])
-if raw and stale(KEYS[5], ARGV[4]) then
+if raw and stale(KEYS[5], ARGV[4], KEYS[6]) then
   redis.call('DEL', KEYS[1], KEYS[5])
   raw = false
 end
@@ -210,7 +210,14 @@ return {queued, raw}
 
 async def _read(redis: Any, key: str, digest: str, spec_raw: bytes | None) -> tuple[Any, bool]:
     """(the stored slice or None, whether its job is queued); counts it when `spec_raw`."""
-    names = (key, job_key_prefix + key, keys.POPULAR_KEY, keys.spec_key(digest), keys.deps_key(key))
+    names = (
+        key,
+        job_key_prefix + key,
+        keys.POPULAR_KEY,
+        keys.spec_key(digest),
+        keys.deps_key(key),
+        keys.CHANGE_SEQ_KEY,
+    )
     args = (spec_raw or b"", digest, keys.SPEC_TTL_SECONDS, keys.CHANGED_PREFIX)
     result = await freshness.run_script(redis, _READ_LUA, names, args)
     # a nil (or false) at the end of a Lua table is dropped: no second item, no stored slice

@@ -107,6 +107,11 @@ async def test_a_claim_makes_stale_only_the_slices_that_show_the_claimed_author(
     ada_before = await until_done(gql, _input(author_gid(ada)))
     cy_before = await until_done(gql, _input(author_gid(cy)))
     assert ada_before["status"] == cy_before["status"] == "READY"
+    # and a change elsewhere since, which both slices were read after (and stay current)
+    await freshness.mark_changed(redis, [("Work", 10**6)])
+    for author, sl in ((ada, ada_before), (cy, cy_before)):
+        again = await _status(gql, author_gid(author))
+        assert (again["status"], again["computedAt"]) == ("READY", sl["computedAt"])
     # when Ada's record is claimed (verified by her ORCID)
     _, headers = await signed_in(orcid=ORCID, orcid_verified=True)
     result = await gql(CLAIM, {"id": author_gid(ada)}, headers=headers)
