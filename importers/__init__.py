@@ -7,8 +7,9 @@ Tortoise must already be open (`models.database.open_db`). Records are written i
 `settings.IMPORT_BATCH_SIZE`, one transaction each; a line that cannot be imported is reported as
 `file:line: reason` and written to `<rejects_dir>/<file stem>.rejects.jsonl`, and the rest goes
 on. After the files, `refresh_aggregates` recomputes collaborations and counters for the authors
-the import touched, and an import that changed anything bumps the graph slices' data version
-(`workers.runtime.announce_data_change`). Importing the same files again changes nothing.
+the import touched, and an import that changed anything makes stale the cached graph slices that
+show an entity it changed (importers/changes.py, `workers.runtime.announce_data_change`).
+Importing the same files again changes nothing.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from tortoise.transactions import in_transaction
 
 import settings
 from importers.arxiv import ArxivImporter
+from importers.changes import changed_entities
 from importers.common import (
     ImportSummary,
     Line,
@@ -164,6 +166,7 @@ class _Run:
                 continue
             self.summary.created.update(trial.created)
             self.summary.updated.update(trial.updated)
+            self.summary.changed_works |= trial.changed_works
 
 
 def _chunks(paths: Sequence[Path], size: int) -> Iterator[tuple[list[_Item], int, bool]]:
@@ -290,7 +293,10 @@ async def run_import(
     if summary.changed or interrupted:
         from workers.runtime import announce_data_change
 
-        await announce_data_change()  # cached graph slices of the old data become stale
+        # the cached graph slices that show what changed become stale; all of them after a
+        # killed run (what it changed is not known) or a change too large to name
+        nodes = None if interrupted else await changed_entities(run.touched, summary.changed_works)
+        await announce_data_change(nodes)
     await finish_run(run_id, interrupted)
     summary.repaired = len(interrupted)
     summary.seconds = time.perf_counter() - started

@@ -200,5 +200,6 @@ class ArxivImporter:
             }
         touched = {authors.ids[k] for p in batch.papers.values() for k, _ in p.authors}
         touched |= await replace_authorships(sql, authorships, summary)
-        await replace_work_topics(sql, work_topics, summary)
+        summary.changed_works |= {works.ids[k] for k in works.changed}
+        summary.changed_works |= await replace_work_topics(sql, work_topics, summary)
         return touched

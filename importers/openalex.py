@@ -155,6 +155,7 @@ class OpenAlexImporter:
         changed |= await replace_citations(sql, references, summary)
         await replace_related(sql, related, {k: works.ids[k] for k in batch.works}, summary)
         await replace_grants(sql, grants, summary)
+        summary.changed_works |= changed
         for work_id in changed & authorships.keys():
             touched.update(a.author_id for a in authorships[work_id] if a.author_id is not None)
         affiliations = {

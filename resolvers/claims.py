@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
@@ -66,7 +66,7 @@ async def claim_author(ctx: Context, author_value: str, orcid: str | None) -> Ro
         claim_orcid = user.orcid if user.orcid_verified else None
     now = datetime.datetime.now(datetime.UTC)
     try:
-        async with in_transaction():
+        async with in_transaction("default"):
             await fetch_one(f"SELECT id FROM app_user WHERE id = ?{_lock()}", [user.id])
             author = await _locked_author(author_id)
             if author["claim_status"] in APPROVED:
@@ -106,7 +106,7 @@ async def claim_author(ctx: Context, author_value: str, orcid: str | None) -> Ro
         raise Refused(
             Code.ALREADY_CLAIMED, "A concurrent claim won: the author or you are claimed"
         ) from None
-    await _after_claim_change(ctx, author_id)
+    await after_author_change(ctx, author_id)
     return await _claim_row(claim.id)
 
 
@@ -137,7 +137,7 @@ async def review_claim(
         raise Refused(Code.NOT_FOUND, "No claim has this id", "claimId")
     author_id = int(claim["author_id"])
     try:
-        async with in_transaction():
+        async with in_transaction("default"):
             author = await _locked_author(author_id)
             current = await _claim_row(claim_id)
             upgrade = current["status"] == "CLAIMED" and approve and verify
@@ -161,7 +161,7 @@ async def review_claim(
                 )
     except IntegrityError:
         raise Refused(Code.ALREADY_CLAIMED, "This author already has a claimant") from None
-    await _after_claim_change(ctx, author_id)
+    await after_author_change(ctx, author_id)
     return await _claim_row(claim_id)
 
 
@@ -193,7 +193,7 @@ async def set_open_to_collaborate(ctx: Context, author_value: str, is_open: bool
         "UPDATE author SET open_to_collaborate = ? WHERE id = ? RETURNING id",
         [is_open, author_id],
     )
-    forget_author(ctx, author_id)
+    await after_author_change(ctx, author_id)
     return author_id
 
 
@@ -218,23 +218,19 @@ async def claim_for_viewer(ctx: Context, claim_id: int) -> Row | None:
     return row
 
 
-async def _after_claim_change(ctx: Context, author_id: int) -> None:
+async def after_author_change(ctx: Context, author_id: int) -> None:
+    """After a claim or a profile edit committed: this request's loaders forget the author, and
+    the cached graph slices that show the author go stale (workers/freshness.py); a missing or
+    unreachable Redis is tolerated (the change stands, slices expire by their TTL)."""
     forget_author(ctx, author_id)
-    await bump_data_version(ctx.redis)
-
-
-async def bump_data_version(redis: Any) -> None:
-    """Stale graph slices stop being served; a missing or unreachable Redis is tolerated."""
-    if redis is None:
+    if ctx.redis is None:
         return
+    from workers.freshness import mark_changed
+
     try:
-        from workers.keys import bump_data_version as bump
-    except ImportError:
-        return
-    try:
-        await bump(redis)
-    except Exception as error:  # Redis down: the claim stands, slices expire by TTL
-        log.warning("could not bump the slice data version: %s", error)
+        await mark_changed(ctx.redis, [("Author", author_id)])
+    except Exception as error:  # Redis down: the change stands, slices expire by TTL
+        log.warning("could not mark author %d changed for graph slices: %s", author_id, error)
 
 
 async def claims_to_review(ctx: Context) -> list[Row]:

@@ -64,7 +64,7 @@ async def send_invitation(ctx: Context, author_value: str, message: str) -> Row:
         raise Refused(Code.INVALID_INPUT, "You cannot invite yourself", "authorId")
     limit = settings.INVITATIONS_PER_DAY
     lock = " FOR NO KEY UPDATE" if is_postgres() else ""
-    async with in_transaction():
+    async with in_transaction("default"):
         await fetch_one(f"SELECT id FROM app_user WHERE id = ?{lock}", [user.id])
         since = datetime.datetime.now(datetime.UTC) - WINDOW
         recent = await fetch(

@@ -10,9 +10,8 @@ from __future__ import annotations
 import unicodedata
 from typing import TYPE_CHECKING, Any
 
-from resolvers.claims import is_claimant
+from resolvers.claims import after_author_change, is_claimant
 from resolvers.refusals import Code, Refused, author_id_of, require_user
-from resolvers.social import forget_author
 from resolvers.sql import fetch
 
 if TYPE_CHECKING:
@@ -70,5 +69,5 @@ async def update_author_profile(
     await fetch(
         f"UPDATE author SET {', '.join(columns)} WHERE id = ? RETURNING id", [*values, author_id]
     )
-    forget_author(ctx, author_id)
+    await after_author_change(ctx, author_id)
     return author_id

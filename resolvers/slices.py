@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -21,13 +20,13 @@ from typing import TYPE_CHECKING, Any
 import orjson
 from arq.constants import job_key_prefix
 from arq.jobs import deserialize_job
-from redis.exceptions import NoScriptError, RedisError
+from redis.exceptions import RedisError
 
 from resolvers.errors import BadUserInput, InvalidId, ServiceUnavailable
 from resolvers.ids import from_global_id, parse_external, row_id
 from resolvers.telemetry.context import request_id
 from resolvers.telemetry.metrics import slice_lookup
-from workers import keys
+from workers import freshness, keys
 from workers.slices import (
     DEFAULT_EDGE_KINDS,
     NODE_KINDS,
@@ -192,11 +191,18 @@ async def _lookup(
     return SliceState(digest, SliceStatus.PENDING, center, keys.RETRY_AFTER_MS, None, key)
 
 
-#: GET the slice, see whether its job is queued, and count the request towards the slice's
-#: popularity (the warm-up cron's "most requested") unless it only polls a slice being computed:
-#: a slow slice would otherwise gain a point per poll. One round trip, as a pipeline was.
-_READ_LUA = """
+#: GET the slice (dropped when an entity it shows changed since it began: workers/freshness.py),
+#: see whether its job is queued, and count the request towards the slice's popularity (the
+#: warm-up cron's "most requested") unless it only polls a slice being computed: a slow slice
+#: would otherwise gain a point per poll. One round trip, as a pipeline was.
+_READ_LUA = (
+    freshness.STALE_FUNCTION
+    + """
 local raw = redis.call('GET', KEYS[1])
+if raw and stale(KEYS[5], ARGV[4], KEYS[6]) then
+  redis.call('DEL', KEYS[1], KEYS[5])
+  raw = false
+end
 local queued = redis.call('EXISTS', KEYS[2])
 if ARGV[1] ~= '' and (raw or queued == 0) then
   redis.call('ZINCRBY', KEYS[3], 1, ARGV[2])
@@ -204,18 +210,22 @@ if ARGV[1] ~= '' and (raw or queued == 0) then
 end
 return {queued, raw}
 """
-_READ_SHA = hashlib.sha1(_READ_LUA.encode()).hexdigest()
+)
 
 
 async def _read(redis: Any, key: str, digest: str, spec_raw: bytes | None) -> tuple[Any, bool]:
     """(the stored slice or None, whether its job is queued); counts it when `spec_raw`."""
-    names = (key, job_key_prefix + key, keys.POPULAR_KEY, keys.spec_key(digest))
-    args = (spec_raw or b"", digest, keys.SPEC_TTL_SECONDS)
-    try:
-        result = await redis.evalsha(_READ_SHA, len(names), *names, *args)
-    except NoScriptError:
-        result = await redis.eval(_READ_LUA, len(names), *names, *args)
-    # a nil at the end of a Lua table is dropped: no second item means no stored slice
+    names = (
+        key,
+        job_key_prefix + key,
+        keys.POPULAR_KEY,
+        keys.spec_key(digest),
+        keys.deps_key(key),
+        keys.CHANGE_SEQ_KEY,
+    )
+    args = (spec_raw or b"", digest, keys.SPEC_TTL_SECONDS, keys.CHANGED_PREFIX)
+    result = await freshness.run_script(redis, _READ_LUA, names, args)
+    # a nil (or false) at the end of a Lua table is dropped: no second item, no stored slice
     return (result[1] if len(result) > 1 else None), bool(result[0])
 
 

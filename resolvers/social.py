@@ -70,7 +70,7 @@ async def follow(ctx: Context, author_value: str) -> Row:
     user = require_user(ctx)
     author_id = await author_id_of(ctx, author_value)
     now = datetime.datetime.now(datetime.UTC)
-    async with in_transaction():
+    async with in_transaction("default"):
         inserted = await fetch(
             "INSERT INTO follow (user_id, author_id, created_at) VALUES (?, ?, ?)"
             " ON CONFLICT (user_id, author_id) DO NOTHING RETURNING id",
@@ -87,7 +87,7 @@ async def follow(ctx: Context, author_value: str) -> Row:
 async def unfollow(ctx: Context, author_value: str) -> Row:
     user = require_user(ctx)
     author_id = await author_id_of(ctx, author_value)
-    async with in_transaction():
+    async with in_transaction("default"):
         deleted = await fetch(
             "DELETE FROM follow WHERE user_id = ? AND author_id = ? RETURNING id",
             [user.id, author_id],

@@ -3,16 +3,28 @@
 Statements are written with `?` placeholders; for PostgreSQL they become `$1, $2, …`. The models
 stay the source of the schema; this module only runs the few set-based statements the hot paths
 need (window functions and row-value comparisons work on both backends).
+
+Reads and replicas: `fetch` sends a SELECT to a PostgreSQL read replica (DATABASE_REPLICA_URLS)
+only inside an operation the server marked with `route_reads(True)` (a query that does not ask
+for `viewer`). Everything else reads the primary: mutations, `viewer`, workers, importers, the
+CLI, and the rest of a request once it wrote anything (read your writes). A statement a replica
+fails (down, restarting, a recovery conflict) runs again on the primary, and that replica is left
+out for `DATABASE_REPLICA_RETRY_SECONDS`: a replica outage costs latency, never an error.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
+from contextvars import ContextVar, Token
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 from tortoise import connections
+
+from models.database import REPLICAS
 
 Row = dict[str, Any]
 
@@ -34,9 +46,71 @@ def prepare(sql: str) -> str:
     return _to_dollar(sql) if is_postgres() else sql
 
 
+log = logging.getLogger("peergraph.sql")
+
+
+@dataclass
+class _Route:
+    """Where this operation's reads may go; shared by every task the operation starts."""
+
+    replica: bool
+
+
+_ROUTE: ContextVar[_Route | None] = ContextVar("peergraph_sql_route", default=None)
+_READ = re.compile(r"\s*(SELECT|WITH)\b(?!.*\b(INSERT|UPDATE|DELETE)\b)", re.I | re.S)
+
+
+def begin_operation() -> Token[_Route | None]:
+    """An operation starts: it reads the primary until `route_reads(True)`; pass the token to
+    `end_operation` when it is over."""
+    return _ROUTE.set(_Route(False))
+
+
+def route_reads(replica: bool) -> None:
+    """Whether the running operation's reads may go to a replica."""
+    route = _ROUTE.get()
+    if route is not None:
+        route.replica = replica
+
+
+def end_operation(token: Token[_Route | None]) -> None:
+    _ROUTE.reset(token)
+
+
+def use_primary() -> None:
+    """The rest of this operation reads the primary (it wrote, or it must see its own writes)."""
+    route = _ROUTE.get()
+    if route is not None:
+        route.replica = False
+
+
+@lru_cache(maxsize=4096)
+def _is_read(sql: str) -> bool:
+    return _READ.match(sql) is not None
+
+
+def _replica_for(sql: str) -> str | None:
+    route = _ROUTE.get()
+    if route is None or not route.replica or not REPLICAS.names:
+        return None
+    if not _is_read(sql):
+        route.replica = False  # a write (UPDATE … RETURNING): read-your-writes from here on
+        return None
+    return REPLICAS.pick()
+
+
 async def fetch(sql: str, params: Sequence[Any] = ()) -> list[Row]:
+    rows: list[Row]
+    replica = _replica_for(sql)
+    if replica is not None:
+        try:
+            rows = await connections.get(replica).execute_query_dict(_to_dollar(sql), list(params))
+            return rows
+        except Exception as error:  # down, restarting, a recovery conflict: the primary answers
+            REPLICAS.failed(replica)
+            log.warning("replica %s failed a read, the primary answers: %r", replica, error)
     conn = connections.get("default")
-    rows: list[Row] = await conn.execute_query_dict(prepare(sql), list(params))
+    rows = await conn.execute_query_dict(prepare(sql), list(params))
     return rows
 
 
@@ -46,6 +120,7 @@ async def fetch_one(sql: str, params: Sequence[Any] = ()) -> Row | None:
 
 
 async def execute(sql: str, params: Sequence[Any] = ()) -> int:
+    use_primary()
     conn = connections.get("default")
     affected, _rows = await conn.execute_query(prepare(sql), list(params))
     return int(affected)

@@ -33,11 +33,13 @@ from strawberry.utils.await_maybe import AwaitableOrValue
 
 import settings
 from resolvers.errors import ApiError
+from resolvers.sql import begin_operation, end_operation
 from resolvers.telemetry.context import note_error_id
 from schema.context import Context
 from server.compiled import run_compiled
 from server.lru import LRU
 from server.planner import run_planned
+from server.routing import route_operation
 
 log = logging.getLogger("peergraph.graphql")
 T = TypeVar("T")
@@ -147,6 +149,13 @@ class Executor:
         self, op: Operation, ctx: Context, *, allow_mutations: bool = True
     ) -> dict[str, Any]:
         """Execute one operation and return the response body. Raises `RequestError`."""
+        token = begin_operation()
+        try:
+            return await self._run(op, ctx, allow_mutations=allow_mutations)
+        finally:
+            end_operation(token)
+
+    async def _run(self, op: Operation, ctx: Context, *, allow_mutations: bool) -> dict[str, Any]:
         for hook in PRE_PARSE_HOOKS:
             await hook(op, ctx)
         prepared = self.prepare(op.query)
@@ -169,6 +178,7 @@ class Executor:
             raise RequestError(
                 [coded("Mutations are not allowed over GET; use POST", BAD_REQUEST)], 405
             )
+        route_operation(prepared.document, op.definition)  # replica or primary (server/routing.py)
         for pre in PRE_EXECUTION_HOOKS:
             await pre(op, ctx)
         if op.kind is OperationType.QUERY:  # a trusted document's plan (server/compiled.py)

@@ -59,8 +59,10 @@ async def test_running_tests_beside_a_demo_leaves_its_var_and_its_redis_untouche
     out = (await asyncio.wait_for(child.communicate(), 300))[0].decode(errors="replace")
     assert child.returncode == 0, out[-4000:]
     assert "2 passed" in out, out[-2000:]
-    # then the demo's slices are still current: its data version did not move
+    # then the demo's slices are still current: its data version did not move, and no entity
+    # was marked changed there (an import announces what it changed with marks)
     assert await redis.get(keys.DATA_VERSION_KEY) == b"1"
+    assert await redis.get(keys.CHANGE_SEQ_KEY) is None
     # and its ./var holds exactly what it held, byte for byte
     assert _snapshot(var) == before
 

@@ -4,7 +4,12 @@
     peergraph:budget:{caller}            a caller's points spent in its window (resolvers/budget.py)
     peergraph:apq:{sha256}               an automatic persisted query's text (server/persisted.py)
     peergraph:queue                      the arq queue of every peergraph job
-    peergraph:data-version               INCR on every write that changes entities
+    peergraph:data-version               INCR when every cached slice must go stale (a bulk
+                                         import, a repaired import, `invalidate-slices`)
+    peergraph:change-seq                 INCR on every write that names the entities it changed
+    peergraph:changed:{Kind}:{id}        the change-seq of the entity's last change; TTL
+    peergraph:slice-deps:v{version}:{digest}  "seq Kind:id …": the change-seq a slice began at and
+                                         the entities it shows (workers/freshness.py); TTL
     peergraph:slice:v{version}:{digest}  the slice JSON (READY, or FAILED with its error); TTL
     peergraph:slice-spec:{digest}        the normalized input behind a slice id (node(id), cron)
     peergraph:slice-events:{key}         pub/sub: one message when the slice is READY or FAILED
@@ -17,8 +22,9 @@
 
 `digest` hashes the normalized input alone, so a slice's global id survives a data-version bump;
 the cache key (and arq job id) adds the version, so a bump makes every cached slice unreachable
-and a stale slice is never served as current. The TTLs and the retry policy are settings, read
-in settings.py.
+and a stale slice is never served as current. Finer: a write that names the entities it changed
+marks them, and a read drops a slice that shows a marked entity (workers/freshness.py). The TTLs
+and the retry policy are settings, read in settings.py.
 
 Before 0.2 budgets and persisted queries lived under `pg:budget:` and `pg:apq:`. Keys left there
 are never read again and expire with their TTLs (a budget window, `PEERGRAPH_APQ_TTL_SECONDS`).
@@ -39,6 +45,9 @@ BUDGET_PREFIX = f"{PREFIX}:budget:"
 #: `apq_key(sha256)`: an automatic persisted query (server/persisted.py)
 APQ_PREFIX = f"{PREFIX}:apq:"
 DATA_VERSION_KEY = f"{PREFIX}:data-version"
+CHANGE_SEQ_KEY = f"{PREFIX}:change-seq"
+#: `CHANGED_PREFIX + "Author:12"`: the change-seq of that entity's last change
+CHANGED_PREFIX = f"{PREFIX}:changed:"
 POPULAR_KEY = f"{PREFIX}:slice-popular"
 COMPUTED_KEY = f"{PREFIX}:slice-stats:computed"
 #: The arq queue every peergraph job goes to (workers.settings.WorkerSettings.queue_name).
@@ -114,6 +123,21 @@ def slice_key(digest: str, version: int) -> str:
 
 def spec_key(digest: str) -> str:
     return f"{PREFIX}:slice-spec:{digest}"
+
+
+def deps_key(key: str) -> str:
+    """What the slice `key` depends on: the change-seq it began at and the entities it shows."""
+    return f"{PREFIX}:slice-deps:" + key.removeprefix(f"{PREFIX}:slice:")
+
+
+def changed_key(entity: str) -> str:
+    return CHANGED_PREFIX + entity
+
+
+def changed_ttl_seconds() -> int:
+    """How long an entity's change mark is kept: a slice that began before the change can be
+    stored up to one pending limit later and then lives one slice TTL."""
+    return SLICE_TTL_SECONDS + int(pending_limit_seconds()) + 60
 
 
 def channel(key: str) -> str:

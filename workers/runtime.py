@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Collection
 from typing import Any, Protocol
 
 from arq.connections import ArqRedis, RedisSettings, create_pool
@@ -174,22 +174,28 @@ async def close_services(services: Services) -> None:
         services.redis = None
 
 
-async def announce_data_change() -> bool:
-    """Bump the slice data version in the Redis the API reads: `REDIS_URL`, else the embedded
-    Redis of a `peergraph serve` running on this var directory. With neither there is nothing
-    to tell (the embedded Redis bumps the version when it starts: it cannot see what changed
-    while it was down). False, with a warning that says what follows, when that Redis did not
-    answer: slices cached there stay current until their TTL."""
+async def announce_data_change(nodes: Collection[tuple[str, int]] | None = None) -> bool:
+    """Make stale, in the Redis the API reads (`REDIS_URL`, else the embedded Redis of a
+    `peergraph serve` running on this var directory), the cached slices that show one of `nodes`
+    (the entities a write changed: workers/freshness.py), or every slice (`nodes` None: the
+    data version is bumped). With neither Redis there is nothing to tell (the embedded Redis
+    bumps the version when it starts: it cannot see what changed while it was down). False,
+    with a warning that says what follows, when that Redis did not answer: slices cached there
+    stay current until their TTL."""
     import settings
     from workers import keys
     from workers.embedded import running_embedded_url
+    from workers.freshness import mark_changed
 
     url = settings.REDIS_URL or running_embedded_url()
     if not url:
         return True
     client: Redis = Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5)
     try:
-        await keys.bump_data_version(client)
+        if nodes is None:
+            await keys.bump_data_version(client)
+        else:
+            await mark_changed(client, nodes)
     except Exception as error:
         if settings.REDIS_URL:
             log.warning(

@@ -15,7 +15,7 @@ from typing import Any
 from arq import cron, func
 
 import settings as app_settings
-from workers import keys
+from workers import freshness, keys
 from workers.observed import observed
 from workers.slices import compute_slice
 
@@ -23,7 +23,8 @@ log = logging.getLogger("peergraph.workers")
 
 
 async def warm_popular_slices(ctx: dict[str, Any]) -> int:
-    """Enqueue the most requested slices that are not cached at the current data version."""
+    """Enqueue the most requested slices that are not cached at the current data version, or
+    whose cached copy shows an entity changed since (workers/freshness.py)."""
     redis = ctx["redis"]
     version = await keys.data_version(redis)
     digests = await redis.zrevrange(keys.POPULAR_KEY, 0, keys.WARM_TOP_N - 1)
@@ -32,7 +33,9 @@ async def warm_popular_slices(ctx: dict[str, Any]) -> int:
         digest = raw.decode() if isinstance(raw, bytes) else str(raw)
         spec = await redis.get(keys.spec_key(digest))
         key = keys.slice_key(digest, version)
-        if spec is None or await redis.exists(key):
+        if spec is None:
+            continue
+        if not await freshness.drop_if_stale(redis, key) and await redis.exists(key):
             continue
         job = await redis.enqueue_job(
             keys.COMPUTE_JOB, key, spec.decode(), _job_id=key, _queue_name=keys.QUEUE_NAME

@@ -14,9 +14,12 @@ derivative works (workers/slice_nodes.py). Of the similarity edges, each node sh
 strongest few and those towards its seeds (workers/slice_cap.py).
 
 Outcome: READY JSON with the slice TTL, or FAILED with a clear error for a short TTL; either way
-one message on the slice's pub/sub channel. Errors are retried (with a growing delay) until
-`MAX_TRIES` tries ran; a worker killed mid-job leaves the job to arq, which runs it again, and the
-try after the last one only records FAILED, so no slice stays PENDING forever.
+one message on the slice's pub/sub channel. A READY slice is stored with the change number read
+before its first query and the entities it shows (workers/freshness.py): if one of them changed
+while it was computed, it is not stored but computed again (a retry). Errors are retried (with a
+growing delay) until `MAX_TRIES` tries ran; a worker killed mid-job leaves the job to arq, which
+runs it again, and the try after the last one only records FAILED, so no slice stays PENDING
+forever.
 """
 
 from __future__ import annotations
@@ -33,8 +36,8 @@ from typing import Any
 import orjson
 from arq.worker import Retry
 
-from resolvers.ids import to_global_id
-from workers import keys
+from resolvers.ids import from_global_id, to_global_id
+from workers import freshness, keys
 from workers.slice_cap import cap_similarity
 from workers.slice_nodes import Facts, details, labels
 from workers.slice_spec import (
@@ -312,11 +315,15 @@ def _stamped(body: dict[str, Any], ttl: int) -> bytes:
     )
 
 
+def _message(key: str, status: str) -> bytes:
+    return orjson.dumps({"key": key, "status": status})
+
+
 async def record(redis: Any, key: str, body: dict[str, Any], ttl: int) -> None:
     """Store an outcome (READY or FAILED) and announce it on the slice's channel."""
     async with redis.pipeline(transaction=True) as pipe:
         pipe.set(key, _stamped(body, ttl), ex=ttl)
-        pipe.publish(keys.channel(key), orjson.dumps({"key": key, "status": body["status"]}))
+        pipe.publish(keys.channel(key), _message(key, body["status"]))
         await pipe.execute()
 
 
@@ -346,6 +353,7 @@ async def compute_slice(ctx: dict[str, Any], key: str, spec_raw: str) -> str:
         await record_failure(redis, key, f"The slice input is invalid: {error}")
         return "failed"
     started = time.perf_counter()
+    seq = await freshness.change_seq(redis)  # before the first query: see workers/freshness.py
     try:
         body = await asyncio.wait_for(compute(spec), keys.COMPUTE_TIMEOUT_SECONDS)
     except CenterNotFound as error:
@@ -370,6 +378,27 @@ async def compute_slice(ctx: dict[str, Any], key: str, spec_raw: str) -> str:
         return "failed"
     body["status"] = SliceStatus.READY.value
     body["tookMs"] = round((time.perf_counter() - started) * 1000, 2)
-    await record(redis, key, body, keys.SLICE_TTL_SECONDS)
+    if not await _store_ready(redis, key, spec, body, seq, last=tries >= keys.MAX_TRIES):
+        log.info("slice %s: an entity it shows changed while it was computed; again", key)
+        raise Retry(defer=keys.RETRY_DELAY_MS * tries / 1000)
     await redis.incr(keys.COMPUTED_KEY)
     return "ready"
+
+
+async def _store_ready(
+    redis: Any, key: str, spec: SliceSpec, body: dict[str, Any], seq: int, *, last: bool
+) -> bool:
+    """Store a READY slice unless an entity it shows changed after `seq` (then False); on the
+    `last` try it is stored anyway, and the next read finds it stale and asks again."""
+    shown = [(g.type, g.int_id) for g in (from_global_id(n["entityId"]) for n in body["nodes"])]
+    ttl = keys.SLICE_TTL_SECONDS
+    return await freshness.store(
+        redis,
+        key,
+        _stamped(body, ttl),
+        ttl,
+        _message(key, "READY"),
+        seq=seq,
+        nodes=[*spec.centers, *spec.exclude, *shown],
+        force=last,
+    )

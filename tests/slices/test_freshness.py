@@ -1,5 +1,6 @@
-"""Freshness after imports: an import that changes the data makes every cached slice stale, in
-the process that imports (`run_import`) and across processes in the embedded default, where
+"""Freshness after imports: an import that changes the data makes stale the cached slices that
+show what it changed (tests/slices/test_fine_freshness.py: only those), in the process that
+imports (`run_import`) and across processes in the embedded default, where
 `peergraph import` finds the embedded Redis of a running `peergraph serve`, and a `serve` that
 starts treats what it cached before as stale."""
 
@@ -19,6 +20,7 @@ import pytest
 import settings
 from importers import run_import
 from importers.demo import DEMO_PROFILE
+from resolvers.sql import fetch
 from tests.serving import command_env, free_port, run_command, serving
 from tests.slices.helpers import SLICE_QUERY
 from workers import keys
@@ -37,22 +39,31 @@ def arxiv_line(arxiv_id: str, title: str, authors: str) -> bytes:
     return orjson.dumps(record) + b"\n"
 
 
-async def test_an_import_that_changes_data_bumps_the_version_and_a_repeat_does_not(
+async def test_an_import_that_changes_data_marks_what_it_changed_and_a_repeat_does_not(
     db: str, redis_url: str, redis: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    # given the API's Redis, and its data version
+    # given the API's Redis, its data version and its change number
     monkeypatch.setattr(settings, "REDIS_URL", redis_url)
-    before = await keys.data_version(redis)
+    version = await keys.data_version(redis)
+    before = int(await redis.get(keys.CHANGE_SEQ_KEY) or 0)
     # when an import creates works and authors
     first = await run_import("arxiv", [DEMO_PROFILE], rejects_dir=tmp_path, progress=False)
-    # then the version moved on once
+    # then one change was announced, marking each imported work and author (not every slice)
     assert first.changed
-    assert await keys.data_version(redis) == before + 1
+    assert int(await redis.get(keys.CHANGE_SEQ_KEY)) == before + 1
+    works = await fetch("SELECT id FROM work", [])
+    authors = await fetch("SELECT id FROM author", [])
+    assert len(works) == 5 and authors
+    names = [keys.changed_key(f"Work:{r['id']}") for r in works]
+    names += [keys.changed_key(f"Author:{r['id']}") for r in authors]
+    assert await redis.mget(names) == [str(before + 1).encode()] * len(names)
+    assert 0 < await redis.ttl(names[0]) <= keys.changed_ttl_seconds()
+    assert await keys.data_version(redis) == version
     # and when the same file is imported again, which changes nothing
     second = await run_import("arxiv", [DEMO_PROFILE], rejects_dir=tmp_path, progress=False)
-    # then the version stays: cached slices are still current
+    # then nothing is announced: cached slices are still current
     assert not second.changed
-    assert await keys.data_version(redis) == before + 1
+    assert int(await redis.get(keys.CHANGE_SEQ_KEY)) == before + 1
 
 
 async def test_an_import_while_redis_is_down_still_lands_and_says_what_to_do(

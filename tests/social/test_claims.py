@@ -176,7 +176,9 @@ async def test_admin_may_set_open_to_collaborate_anyone_else_may_not(gql: GraphQ
     assert state["data"]["author"]["openToCollaborate"] is True
 
 
-async def test_a_claim_bumps_the_slice_data_version(gql: GraphQLClient, redis: Any) -> None:
+async def test_a_claim_marks_the_author_changed_for_graph_slices(
+    gql: GraphQLClient, redis: Any
+) -> None:
     from workers import keys
 
     # given the data version as it is
@@ -185,6 +187,9 @@ async def test_a_claim_bumps_the_slice_data_version(gql: GraphQLClient, redis: A
     _, headers = await signed_in(orcid=ORCID, orcid_verified=True)
     # when a claim is verified
     result = await gql(CLAIM, {"id": author_gid(author)}, headers=headers)
-    # then the claim stands and the data version moved on, so cached slices are stale
+    # then the claim stands and the author is marked changed, so the cached slices that show
+    # the author are stale (tests/slices/test_fine_freshness.py), and only those
     assert result["data"]["claimAuthor"]["claim"]["status"] == "VERIFIED", result
-    assert await keys.data_version(redis) == before + 1
+    mark = await redis.get(keys.changed_key(f"Author:{author.id}"))
+    assert mark is not None and int(mark) == int(await redis.get(keys.CHANGE_SEQ_KEY))
+    assert await keys.data_version(redis) == before
