@@ -30,7 +30,7 @@ HEP_TH = Path(__file__).resolve().parents[2] / "shared" / "data" / "coauthorship
 QUERY = """query($input: GraphSliceInput!) { graphSlice(input: $input) { id status truncated
   nodes { entityId kind label hop weight hiddenNeighbors }
   edges { source target kind weight } } }"""
-#: the explorer's trusted document: answered by its compiled plan (server/slice_plan.py)
+#: the explorer's trusted document; the planner answers it and QUERY alike (server/planner/)
 TRUSTED = (Path(__file__).resolve().parents[1] / "docs" / "queries" / "slice.graphql").read_text()
 
 
@@ -302,7 +302,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     {"redis": client, "job_try": 1}, key, keys.spec_json(spec.to_dict()).decode()
                 )
             transport = httpx.ASGITransport(app=app)
-            for label, query in (("general executor", QUERY), ("trusted document", TRUSTED)):
+            for label, query in (("ad-hoc document", QUERY), ("trusted document", TRUSTED)):
                 times = []
                 async with httpx.AsyncClient(transport=transport, base_url="http://bench") as http:
                     for i in range(args.reads):

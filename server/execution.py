@@ -35,7 +35,6 @@ import settings
 from resolvers.errors import ApiError
 from resolvers.telemetry.context import note_error_id
 from schema.context import Context
-from server.compiled import run_compiled
 from server.lru import LRU
 from server.planner import run_planned
 
@@ -171,14 +170,12 @@ class Executor:
             )
         for pre in PRE_EXECUTION_HOOKS:
             await pre(op, ctx)
-        if op.kind is OperationType.QUERY:  # a trusted document's plan (server/compiled.py)
-            data = await run_compiled(op.query, prepared.document, op.variables, ctx)
-            if data is None:  # any other read: the planner, if it covers the document
-                assert op.definition is not None
-                planned = run_planned(
-                    self.schema, op.query, prepared.document, op.definition, op.variables, ctx
-                )
-                data = await _within(planned, self.timeout)
+        if op.kind is OperationType.QUERY:  # any read: the planner, if it covers the document
+            assert op.definition is not None
+            planned = run_planned(
+                self.schema, op.query, prepared.document, op.definition, op.variables, ctx
+            )
+            data = await _within(planned, self.timeout)
             if data is not None:
                 extensions = dict(ctx.response_extensions)
                 return {"data": data, "extensions": extensions} if extensions else {"data": data}

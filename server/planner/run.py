@@ -2,10 +2,12 @@
 
 A root field is answered by one statement: `author(id:)`, `node(id:)` and the like by the
 object's row with every relation it selects, `nodes(ids:)` by one aggregate per node type,
-`authors`/`works` by the page and (when selected) its count. Whatever the planner does not
-cover, or any answer that would carry an error (a malformed id, `first` over the limit, a null
-in a non-null field), makes the whole operation fall back to graphql-core's executor, which
-then answers exactly as it always has.
+`authors`/`works` by the page and (when selected) its count. A root that reads outside the
+database (`graphSlice`: Redis) is answered by its own resolver, after the statements, and its
+value shaped like any other (a slice's nodes and edges straight from the stored JSON).
+Whatever the planner does not cover, or any answer that would carry an error (a malformed id,
+`first` over the limit, a null in a non-null field), makes the whole operation fall back to
+graphql-core's executor, which then answers exactly as it always has.
 """
 
 from __future__ import annotations
@@ -68,8 +70,21 @@ class Planner:
         builder = Builder(self.schema, is_postgres(), coerced)
         shaper = Shaper(builder, ctx)
         data: dict[str, Any] = {}
+        outside: list[Sel] = []
         for sel in roots:
-            data[sel.key] = await self.root(sel, builder, shaper)
+            if sel.reads is not None and sel.reads.outside:
+                # read after the statements, and only once the whole selection is known to be
+                # planned: such a read may start a computation (and charge for it)
+                for type_name, sels in sel.children.items():
+                    builder.fields(sels, type_name, None)
+                data[sel.key] = None
+                outside.append(sel)
+            else:
+                data[sel.key] = await self.root(sel, builder, shaper)
+        for sel in outside:
+            value = await shaper.field(None, sel)
+            assert sel.gfield is not None
+            data[sel.key] = await shaper.value(value, sel.gfield.type, sel)
         return data
 
     async def root(self, sel: Sel, builder: Builder, shaper: Shaper) -> Any:

@@ -39,6 +39,7 @@ from graphql.language import Visitor
 
 from resolvers.relations import NODE_TABLES, Unplanned
 from schema.cost import Reads
+from server.planner.stored import projection
 
 
 @dataclass(eq=False)
@@ -59,6 +60,8 @@ class Sel:
     #: a synchronous resolver without arguments (called on the object), or a plain attribute
     call: Callable[[Any], Any] | None = None
     attribute: str | None = None
+    #: a stored list (`reads(stored=…)`): parent object → the response value
+    project: Callable[[Any], Any] | None = None
 
     def prepare(self) -> None:
         assert self.gfield is not None
@@ -116,6 +119,8 @@ def _sels(
                 sel.children[runtime.name] = _sels(
                     schema, fragments, variables, operation, runtime, sub.grouped_field_set
                 )
+        if sel.reads is not None and sel.reads.stored is not None:
+            sel.project = projection(sel)
         out.append(sel)
     return out
 

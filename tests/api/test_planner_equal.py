@@ -126,7 +126,6 @@ async def compare(query: str, variables: dict[str, Any] | None, graph: Graph) ->
         unexpected = not isinstance(reason, Unplanned | ApiError)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(settings, "PLANNER", False)
-        patch.setattr(settings, "COMPILED_PLANS", False)
         # the plain executor: no limits, cost or budget hooks (another test's app installs them)
         for hooks in ("PRE_PARSE_HOOKS", "EXTRA_RULES", "PRE_EXECUTION_HOOKS"):
             patch.setattr(execution, hooks, [])
