@@ -1,6 +1,7 @@
 """The planned surface of the served schema, for the differential test: the read root fields
-the planner answers, and only the fields and arguments it plans (no graph slices),
-so that hypothesis-graphql spends its examples where the planner can be wrong.
+the planner answers, and only the fields and arguments it plans (graph slices, read from
+Redis, have a surface of their own: SLICE_*), so that hypothesis-graphql spends its examples
+where the planner can be wrong.
 
 Generated documents are then made meaningful: ids come from the test's graph (with a few
 unknown and malformed ones), `first` is brought into 0..12 and `after` is dropped, so most
@@ -34,6 +35,7 @@ from graphql import (
     SelectionSetNode,
     StringValueNode,
     TypeDefinitionNode,
+    ValueNode,
     build_ast_schema,
     parse,
     visit,
@@ -42,10 +44,20 @@ from graphql.language import Visitor
 
 SDL = Path(__file__).resolve().parents[2] / "schema.graphql"
 ROOTS = ("node", "nodes", "author", "authors", "work", "works", "topic", "institution")
-#: fields the planner hands to the executor on purpose (a slice is computed by a worker)
+#: fields the planner hands to the executor on purpose (a slice is computed by a worker: slice
+#: documents have their own differential test, tests/slices/test_plan_equal.py)
 LEFT_OUT = {("Author", "graphSlice")}
 LEFT_OUT_ARGS: set[str] = set()
 NODE_TYPES = {"Author", "Work", "Topic", "Institution"}
+#: the slice surface: `graphSlice` and what its stored JSON holds (the fields that read
+#: entities, and the deprecated GraphNode.id, are the executor's)
+SLICE_ROOTS = ("graphSlice",)
+SLICE_LEFT_OUT = {
+    ("GraphSlice", "center"),
+    ("GraphNode", "node"),
+    ("GraphNode", "id"),
+    ("RankedWork", "work"),
+}
 #: the type a filter's id field names
 FILTER_IDS = {"topic": "Topic", "institution": "Institution", "author": "Author"}
 #: the type a root field's `id` names
@@ -63,8 +75,13 @@ def _copy(node: Any, **changes: Any) -> Any:
     return type(node)(**{**kwargs, **changes})
 
 
-def planned_schema() -> GraphQLSchema:
-    """The served schema (schema.graphql) cut down to the planned surface."""
+def planned_schema(
+    roots: tuple[str, ...] = ROOTS,
+    left_out: set[tuple[str, str]] = LEFT_OUT,
+    start: tuple[str, ...] = tuple(NODE_TYPES),
+) -> GraphQLSchema:
+    """The served schema (schema.graphql) cut down to the planned surface: the `roots` of
+    Query, every type they and `start` reach, without the fields in `left_out`."""
     document = parse(SDL.read_text())
     types: dict[str, TypeDefinitionNode] = {}
     others = []
@@ -80,9 +97,9 @@ def planned_schema() -> GraphQLSchema:
         name = definition.name.value
         fields: list[FieldDefinitionNode] = []
         for f in definition.fields or ():
-            if name == "Query" and f.name.value not in ROOTS:
+            if name == "Query" and f.name.value not in roots:
                 continue
-            if (name, f.name.value) in LEFT_OUT:
+            if (name, f.name.value) in left_out:
                 continue
             arguments = tuple(a for a in f.arguments or () if a.name.value not in LEFT_OUT_ARGS)
             fields.append(_copy(f, arguments=arguments))
@@ -90,7 +107,7 @@ def planned_schema() -> GraphQLSchema:
         return result
 
     kept: dict[str, TypeDefinitionNode] = {}
-    todo = ["Query", *NODE_TYPES]
+    todo = ["Query", *start]
     while todo:
         name = todo.pop()
         if name in kept or name not in types:
@@ -104,9 +121,12 @@ def planned_schema() -> GraphQLSchema:
 
 
 class _Meaningful(Visitor):
-    def __init__(self, pick_id: Callable[[int, str | None], str]) -> None:
+    def __init__(
+        self, pick_id: Callable[[int, str | None], str], slice_inputs: list[ValueNode]
+    ) -> None:
         super().__init__()
         self.pick_id = pick_id
+        self.slice_inputs = slice_inputs
         self.n = 0
         self.kind: str | None = None
 
@@ -117,6 +137,10 @@ class _Meaningful(Visitor):
         name = node.name.value
         if name == "after":
             return self.REMOVE
+        if name == "input" and self.slice_inputs:
+            self.n += 1
+            value = self.slice_inputs[self.n % len(self.slice_inputs)]
+            return ArgumentNode(name=node.name, value=value)
         if name == "id":
             return ArgumentNode(name=node.name, value=self._id())
         if name == "ids" and isinstance(node.value, ListValueNode):
@@ -192,7 +216,13 @@ class _Variants(Visitor):
         return _copy(node, selections=tuple([*selections, *extra]))
 
 
-def meaningful(document: DocumentNode, pick_id: Callable[[int, str | None], str]) -> DocumentNode:
-    """The document with real ids, small `first`s, plausible years and no `after`."""
-    result: DocumentNode = visit(visit(document, _Meaningful(pick_id)), _Variants())
+def meaningful(
+    document: DocumentNode,
+    pick_id: Callable[[int, str | None], str],
+    slice_inputs: list[ValueNode] | None = None,
+) -> DocumentNode:
+    """The document with real ids, small `first`s, plausible years and no `after`; each
+    `graphSlice(input:)` asks for one of `slice_inputs` (the slices a test computed)."""
+    visitor = _Meaningful(pick_id, slice_inputs or [])
+    result: DocumentNode = visit(visit(document, visitor), _Variants())
     return result

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -105,8 +106,14 @@ async def graph(api_db: str) -> Graph:
     return await _build()
 
 
-async def compare(query: str, variables: dict[str, Any] | None, graph: Graph) -> None:
-    """Planner and executor on one document: equal data, or the planner stood aside."""
+async def compare(
+    query: str,
+    variables: dict[str, Any] | None,
+    graph: Graph,
+    context: Callable[[], Context] = Context,
+) -> None:
+    """Planner and executor on one document, each with a fresh `context()`: equal data, or the
+    planner stood aside."""
     document = parse(query)
     operation = document.definitions[0]
     assert isinstance(operation, OperationDefinitionNode)
@@ -118,7 +125,7 @@ async def compare(query: str, variables: dict[str, Any] | None, graph: Graph) ->
             document,
             operation,
             variables,
-            Context(),
+            context(),
         )
     except Exception as reason:  # Unplanned, an ApiError, or a statement the database refused
         graph.reasons[f"{type(reason).__name__}: {reason}"[:60]] += 1
@@ -130,7 +137,7 @@ async def compare(query: str, variables: dict[str, Any] | None, graph: Graph) ->
         for hooks in ("PRE_PARSE_HOOKS", "EXTRA_RULES", "PRE_EXECUTION_HOOKS"):
             patch.setattr(execution, hooks, [])
         expected = await Executor(schema._schema).run(
-            Operation(query, variables, None, None), Context()
+            Operation(query, variables, None, None), context()
         )
     if planned is None:
         graph.outcomes["fallback"] += 1
