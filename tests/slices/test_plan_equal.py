@@ -45,7 +45,7 @@ async def test_random_slice_documents_answer_alike(
 ) -> None:
     # given three READY slices computed by the worker
     world = await make_world()
-    inputs = [
+    inputs: list[dict[str, Any]] = [
         {"center": gid("Author", world.authors[0].id), "radius": 2},
         {"center": gid("Work", world.works[30].id), "edgeKinds": ["CITES", "AUTHORED"]},
         {
