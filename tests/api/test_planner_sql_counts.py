@@ -20,7 +20,9 @@ from tests.api.test_sql_counts import _author_with
 from tests.conftest import GraphQLClient
 from tests.factories import make_institution, make_source
 
-PROFILE = (Path(__file__).resolve().parents[2] / "docs" / "queries" / "profile.graphql").read_text()
+QUERIES = Path(__file__).resolve().parents[2] / "docs" / "queries"
+PROFILE = (QUERIES / "profile.graphql").read_text()
+AUTHOR_PAGE = (QUERIES / "author_page.graphql").read_text()
 
 
 @dataclass
@@ -166,6 +168,19 @@ DOCUMENTS: list[tuple[str, str, str | None, int]] = [
         2,
     ),
     ("__typename alone", "{ __typename }", None, 0),
+    (
+        "the web client's profile page with its graph panel (Author.graphSlice reads Redis)",
+        AUTHOR_PAGE,
+        "author",
+        1,
+    ),
+    (
+        "a slice (from Redis) beside an author",
+        """query($id: ID!) { author(id: $id) { displayName }
+          graphSlice(input: {center: $id, maxNodes: 7}) { id status nodes { label } } }""",
+        "author",
+        1,
+    ),
 ]
 
 
