@@ -44,9 +44,12 @@ class Reads:
         join, ordering, page size and arguments); `build(parent_row, rows, bound)` turns them
         into the field's value, and the resolver calls the same `build` on its loader's rows.
     viewer: the resolver also asks about the viewer (it is called after the statement).
-    node: a root field answering the object(s) its `id`/`ids` name: the type, or "Node" for any.
-    outside: the resolver reads no rows but something else (Redis: graph slices); the planner
-        calls it as it is, with its arguments, after the statements, and shapes its value.
+    node: a root field answering the object(s) its `id`/`ids` name: the type, or "Node" for any;
+        below the root, a plain attribute holding an entity (a search hit's node), which the
+        planner fetches again by id with its selection (one statement per field).
+    outside: the resolver reads on its own, outside the planner's statements (graph slices:
+        Redis; search: its ranked SQL); the planner calls it as it is, with its arguments, after
+        the statements, and shapes its value.
     stored: the field's items are stored mappings (a slice's JSON), keyed by the item type's
         field names; `stored(parent)` returns them, the resolver builds its objects from the
         same mappings, and the planner shapes them directly.

@@ -85,7 +85,29 @@ class Planner:
             value = await shaper.field(None, sel)
             assert sel.gfield is not None
             data[sel.key] = await shaper.value(value, sel.gfield.type, sel)
+        await self.references(shaper, builder)
         return data
+
+    async def references(self, shaper: Shaper, builder: Builder) -> None:
+        """Fetch the entities the shaped values refer to: one statement per referencing field
+        (and node type), whatever the number of references."""
+        while shaper.references:
+            pending, shaper.references = shaper.references, []
+            groups: dict[int, list[tuple[dict[str, Any], str, Sel, Any]]] = {}
+            for item in pending:
+                groups.setdefault(id(item[2]), []).append(item)
+            for items in groups.values():
+                sel = items[0][2]
+                assert sel.gfield is not None and sel.reads is not None
+                expect = sel.reads.node or "Node"
+                wanted = [
+                    None if value is None else self.decode_id(str(value.id), expect)
+                    for _out, _key, _sel, value in items
+                ]
+                found = await self.fetch_nodes(sel, builder, wanted)
+                for (out, key, _sel, _value), named in zip(items, wanted, strict=True):
+                    obj = None if named is None else found.get(named)
+                    out[key] = await shaper.value(obj, sel.gfield.type, sel)
 
     async def root(self, sel: Sel, builder: Builder, shaper: Shaper) -> Any:
         if sel.gfield is None:

@@ -47,6 +47,10 @@ class Shaper:
         self.info = _Info(ctx)
         #: strawberry's schema (its scalars and name converter), for resolvers' arguments
         self.strawberry = builder.schema._strawberry_schema  # type: ignore[attr-defined]
+        #: references to entities met while shaping a value read outside the database (a
+        #: search hit's node): (the response object, its key, the field, the referenced object),
+        #: filled once they are fetched (run.py)
+        self.references: list[tuple[dict[str, Any], str, Sel, Any]] = []
 
     async def value(self, value: Any, gtype: GraphQLOutputType, sel: Sel) -> Any:
         if isinstance(gtype, GraphQLNonNull):
@@ -77,6 +81,12 @@ class Shaper:
                 continue
             if sel.project is not None:  # stored items, shaped without objects
                 out[sel.key] = sel.project(obj)
+                continue
+            if sel.reference:  # an entity to fetch with its selection: filled in later
+                out[sel.key] = None
+                self.references.append(
+                    (out, sel.key, sel, getattr(obj, sel.definition.python_name))
+                )
                 continue
             # the common case first: a column or attribute, serialised as a leaf
             if sel.call is not None:

@@ -62,6 +62,8 @@ class Sel:
     attribute: str | None = None
     #: a stored list (`reads(stored=…)`): parent object → the response value
     project: Callable[[Any], Any] | None = None
+    #: an entity referenced by a value (`reads(node=…)` below the root): fetched by its id
+    reference: bool = False
 
     def prepare(self) -> None:
         assert self.gfield is not None
@@ -107,6 +109,10 @@ def _sels(
         metadata = getattr(definition, "metadata", None) or {}
         sel = Sel(key, name, gfield, nodes, definition, metadata.get("reads"))
         sel.prepare()
+        if sel.reads is not None and sel.reads.node is not None and parent is not schema.query_type:
+            if getattr(definition, "base_resolver", None) is not None:
+                raise Unplanned(f"{parent.name}.{name}: a reference is a plain attribute")
+            sel.reference = True
         named = get_named_type(gfield.type)
         if isinstance(named, GraphQLInterfaceType | GraphQLObjectType):
             if isinstance(named, GraphQLObjectType):

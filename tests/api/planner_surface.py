@@ -43,7 +43,9 @@ from graphql import (
 from graphql.language import Visitor
 
 SDL = Path(__file__).resolve().parents[2] / "schema.graphql"
-ROOTS = ("node", "nodes", "author", "authors", "work", "works", "topic", "institution")
+ROOTS = ("node", "nodes", "author", "authors", "work", "works", "topic", "institution", "search")
+#: what `search(text:)` asks for: prefixes, word starts, an exact name, and nothing
+SEARCH_TEXTS = ("ådå", "Pro", "machine", "Ñame of", "unknown person", "zzz", "w", "Ada Łovelace")
 #: fields the planner hands to the executor on purpose (a slice is computed by a worker: slice
 #: documents have their own differential test, tests/slices/test_plan_equal.py)
 LEFT_OUT = {("Author", "graphSlice")}
@@ -137,6 +139,10 @@ class _Meaningful(Visitor):
         name = node.name.value
         if name == "after":
             return self.REMOVE
+        if name == "text":
+            self.n += 1
+            text = SEARCH_TEXTS[self.n % len(SEARCH_TEXTS)]
+            return ArgumentNode(name=node.name, value=StringValueNode(value=text))
         if name == "input" and self.slice_inputs:
             self.n += 1
             value = self.slice_inputs[self.n % len(self.slice_inputs)]

@@ -236,6 +236,16 @@ CASES: list[tuple[str, dict[str, Any]]] = [
               all: works(first: 1, filter: {}) { totalCount } } } }""",
         {"topic": "Topic:0", "author": "Author:1"},
     ),
+    # search: ranked by its own SQL, then every hit's node with its selection in one statement
+    (
+        """query($text: String!) { search(text: $text, first: 8, in: [NAME, TITLE, ABSTRACT])
+          { kind label score node { __typename id ... on Author { displayName
+            works(first: 2) { totalCount nodes { title } } }
+            ... on Work { title authorships { author { displayName } } }
+            ... on Institution { displayName } } }
+          again: search(text: "machine", kinds: [TOPIC]) { label node { id } } }""",
+        {"text": "ådå"},
+    ),
     # seven levels of lists: too deep for SQLite's parser (the executor answers there)
     (
         """{ authors(first: 2) { edges { node { collaborators(first: 2) { edges { node {
