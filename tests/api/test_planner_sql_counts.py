@@ -224,7 +224,7 @@ async def test_search_hits_with_their_selection_take_one_more_statement(
     api: GraphQLClient, sizes: Sizes
 ) -> None:
     # given search's own ranked statements for "bulk work" (the titles of 505 works)
-    ranked = "query($n: Int!) { search(text: \"bulk work\", first: $n) { label score } }"
+    ranked = 'query($n: Int!) { search(text: "bulk work", first: $n) { label score } }'
     selected = """query($n: Int!) { search(text: "bulk work", first: $n) { label node { id
       ... on Work { title authorships { author { displayName } } topics { topic { id } }
         references(first: 2) { totalCount } } } } }"""
