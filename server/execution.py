@@ -36,7 +36,7 @@ from resolvers.errors import ApiError
 from resolvers.telemetry.context import note_error_id
 from schema.context import Context
 from server.lru import LRU
-from server.planner import run_planned
+from server.planner import Written, run_planned
 
 log = logging.getLogger("peergraph.graphql")
 T = TypeVar("T")
@@ -170,21 +170,26 @@ class Executor:
             )
         for pre in PRE_EXECUTION_HOOKS:
             await pre(op, ctx)
-        if op.kind is OperationType.QUERY:  # any read: the planner, if it covers the document
-            assert op.definition is not None
-            planned = run_planned(
-                self.schema, op.query, prepared.document, op.definition, op.variables, ctx
-            )
+        # a query or a mutation: the planner, if it covers the document
+        assert op.definition is not None
+        middleware: list[Any] = []
+        planned = run_planned(
+            self.schema, op.query, prepared.document, op.definition, op.variables, ctx
+        )
+        try:
             data = await _within(planned, self.timeout)
-            if data is not None:
-                extensions = dict(ctx.response_extensions)
-                return {"data": data, "extensions": extensions} if extensions else {"data": data}
+        except Written as written:  # a mutation ran: the executor answers, not running it again
+            data, middleware = None, [written]
+        if data is not None:
+            extensions = dict(ctx.response_extensions)
+            return {"data": data, "extensions": extensions} if extensions else {"data": data}
         outcome = execute(
             self.schema,
             prepared.document,
             context_value=ctx,
             variable_values=op.variables,
             operation_name=op.operation_name,
+            middleware=middleware or None,
             executor_class=StrawberryGraphQLCoreExecutionContext,
         )
         result = await _await(outcome, self.timeout)

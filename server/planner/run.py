@@ -59,8 +59,9 @@ class Planner:
     ) -> dict[str, Any]:
         """`data` for the operation; raises Unplanned (or the error the executor would
         report) when the executor must answer."""
-        if operation.operation is not OperationType.QUERY:
-            raise Unplanned("only queries are planned")
+        mutation = operation.operation is OperationType.MUTATION
+        if not mutation and operation.operation is not OperationType.QUERY:
+            raise Unplanned("subscriptions are the executor's")
         coerced = get_variable_values(
             self.schema, operation.variable_definitions or (), raw_variables or {}
         )
@@ -74,19 +75,42 @@ class Planner:
         for sel in roots:
             if sel.reads is not None and sel.reads.outside:
                 # read after the statements, and only once the whole selection is known to be
-                # planned: such a read may start a computation (and charge for it)
+                # planned: such a read may start a computation (and charge for it), or write
                 for type_name, sels in sel.children.items():
                     builder.fields(sels, type_name, None)
                 data[sel.key] = None
                 outside.append(sel)
+            elif mutation:
+                raise Unplanned(f"Mutation.{sel.name} is the executor's")
             else:
                 data[sel.key] = await self.root(sel, builder, shaper)
-        for sel in outside:
-            value = await shaper.field(None, sel)
-            assert sel.gfield is not None
-            data[sel.key] = await shaper.value(value, sel.gfield.type, sel)
-        await self.references(shaper, builder)
+        if not mutation:
+            for sel in outside:
+                data[sel.key] = await self.shape(sel, await shaper.field(None, sel), shaper)
+            await self.references(shaper, builder)
+            return data
+        # mutations one after the other, each run once: from the first write on, the executor
+        # may still answer, but with the outcomes already recorded (Written)
+        done: dict[str, Any] = {}
+        try:
+            for sel in outside:
+                try:
+                    value = done[sel.key] = await shaper.field(None, sel)
+                except Exception as error:
+                    done[sel.key] = error
+                    raise
+                data[sel.key] = await self.shape(sel, value, shaper)
+                await self.references(shaper, builder)
+        except Exception as error:
+            if done:
+                raise Written(done) from error
+            raise
         return data
+
+    @staticmethod
+    async def shape(sel: Sel, value: Any, shaper: Shaper) -> Any:
+        assert sel.gfield is not None
+        return await shaper.value(value, sel.gfield.type, sel)
 
     async def references(self, shaper: Shaper, builder: Builder) -> None:
         """Fetch the entities the shaped values refer to: one statement per referencing field
@@ -203,6 +227,25 @@ EXTERNAL_COLUMNS = {
     ("openalex", "I"): ("Institution", "openalex_id"),
 }
 
+
+class Written(Exception):
+    """A planned mutation stopped after its first resolver ran: the executor answers, with the
+    outcome of each root field already run (its value, or the error it raised) replayed."""
+
+    def __init__(self, outcomes: dict[str, Any]) -> None:
+        super().__init__(f"{len(outcomes)} root field(s) already run")
+        self.outcomes = outcomes
+
+    def resolve(self, next_: Any, root: Any, info: Any, **args: Any) -> Any:
+        """graphql-core middleware: a root field already run answers with its outcome."""
+        if info.path.prev is None and info.path.key in self.outcomes:
+            outcome = self.outcomes[info.path.key]
+            if isinstance(outcome, Exception):
+                raise outcome
+            return outcome
+        return next_(root, info, **args)
+
+
 _PLANNERS: dict[int, Planner] = {}
 
 
@@ -214,7 +257,8 @@ async def run_planned(
     variables: dict[str, Any] | None,
     ctx: Any,
 ) -> dict[str, Any] | None:
-    """`data` from the planner, or None when graphql-core's executor must answer."""
+    """`data` from the planner, or None when graphql-core's executor must answer (Written
+    when a mutation already ran: the executor replays its outcomes)."""
     if not settings.PLANNER:
         return None
     planner = _PLANNERS.get(id(schema))
@@ -222,6 +266,8 @@ async def run_planned(
         planner = _PLANNERS[id(schema)] = Planner(schema)
     try:
         return await planner.run(query, document, operation, variables, ctx)
+    except Written:
+        raise
     except (Unplanned, ApiError) as reason:
         log.debug("executor answers: %s", reason)
         return None

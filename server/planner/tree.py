@@ -24,6 +24,7 @@ from graphql import (
     GraphQLScalarType,
     GraphQLSchema,
     OperationDefinitionNode,
+    OperationType,
     VariableNode,
     get_named_type,
     visit,
@@ -109,7 +110,8 @@ def _sels(
         metadata = getattr(definition, "metadata", None) or {}
         sel = Sel(key, name, gfield, nodes, definition, metadata.get("reads"))
         sel.prepare()
-        if sel.reads is not None and sel.reads.node is not None and parent is not schema.query_type:
+        root = parent in (schema.query_type, schema.mutation_type)
+        if sel.reads is not None and sel.reads.node is not None and not root:
             if getattr(definition, "base_resolver", None) is not None:
                 raise Unplanned(f"{parent.name}.{name}: a reference is a plain attribute")
             sel.reference = True
@@ -137,13 +139,14 @@ def plan_tree(
     operation: OperationDefinitionNode,
     variables: VariableValues,
 ) -> list[Sel]:
-    """The root selections of a query operation (variables: only the directives' ones)."""
+    """The root selections of a query or mutation (variables: only the directives' ones)."""
     fragments = {
         d.name.value: FragmentDetails(d)
         for d in document.definitions
         if isinstance(d, FragmentDefinitionNode)
     }
-    root = schema.query_type
+    mutation = operation.operation is OperationType.MUTATION
+    root = schema.mutation_type if mutation else schema.query_type
     assert root is not None
     collected = collect_fields(schema, fragments, variables, root, operation)
     return _sels(schema, fragments, variables, operation, root, collected.grouped_field_set)
