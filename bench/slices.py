@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
 import statistics
 import sys
@@ -302,28 +303,37 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     {"redis": client, "job_try": 1}, key, keys.spec_json(spec.to_dict()).decode()
                 )
             transport = httpx.ASGITransport(app=app)
-            for label, query in (("ad-hoc document", QUERY), ("trusted document", TRUSTED)):
-                times = []
-                async with httpx.AsyncClient(transport=transport, base_url="http://bench") as http:
-                    for i in range(args.reads):
-                        spec = batch[i % min(20, len(batch))]
-                        variables = {
-                            "input": {
-                                "center": to_global_id("Author", spec.centers[0][1]),
-                                "radius": radius,
-                                "maxNodes": 200,
-                            }
+            # the two documents interleaved, read by read, so that load changes hit both alike
+            documents = (("ad-hoc document", QUERY, ""), ("trusted document", TRUSTED, "_trusted"))
+            reads: dict[str, list[float]] = {suffix: [] for _label, _query, suffix in documents}
+            async with httpx.AsyncClient(transport=transport, base_url="http://bench") as http:
+                for i in range(args.reads):
+                    spec = batch[i % min(20, len(batch))]
+                    variables = {
+                        "input": {
+                            "center": to_global_id("Author", spec.centers[0][1]),
+                            "radius": radius,
+                            "maxNodes": 200,
                         }
+                    }
+                    for _label, query, suffix in documents[:: 1 if i % 2 else -1]:
                         started = time.perf_counter()
                         response = await http.post(
                             "/graphql", json={"query": query, "variables": variables}
                         )
-                        times.append((time.perf_counter() - started) * 1000)
+                        reads[suffix].append((time.perf_counter() - started) * 1000)
                         status = response.json()["data"]["graphSlice"]["status"]
                         assert status == "READY", response.text
-                suffix = "" if query is QUERY else "_trusted"
-                report[f"cached_r{radius}{suffix}"] = times[10:]
-                print(f"cached read at the API radius {radius}, {label}: {_ms(times[10:])}")
+            for label, _query, suffix in documents:
+                report[f"cached_r{radius}{suffix}"] = reads[suffix][10:]
+                print(f"cached read at the API radius {radius}, {label}: {_ms(reads[suffix][10:])}")
+            ratios = [a / b for a, b in zip(reads[""][10:], reads["_trusted"][10:], strict=True)]
+            print(
+                f"  ad-hoc / trusted, read by read: median {statistics.median(ratios):.2f}"
+                f" (quartiles {statistics.quantiles(ratios, n=4)[0]:.2f}"
+                f" to {statistics.quantiles(ratios, n=4)[2]:.2f}), load {os.getloadavg()[0]:.1f}",
+                flush=True,
+            )
     await client.aclose()
     await database.close_db()
     return report
