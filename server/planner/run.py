@@ -2,9 +2,12 @@
 
 A root field is answered by one statement: `author(id:)`, `node(id:)` and the like by the
 object's row with every relation it selects, `nodes(ids:)` by one aggregate per node type,
-`authors`/`works` by the page and (when selected) its count. A root that reads outside the
-database (`graphSlice`: Redis) is answered by its own resolver, after the statements, and its
-value shaped like any other (a slice's nodes and edges straight from the stored JSON).
+`authors`/`works` by the page and (when selected) its count. A root that reads on its own
+(`graphSlice`: Redis; `search`: its ranked SQL) is answered by its own resolver, after the
+statements, and its value shaped like any other (a slice's nodes and edges straight from the
+stored JSON); the entities a value refers to (a search hit's node) are then read by id with their
+selection, one statement per field. A mutation whose root fields all declare it runs each
+resolver once, then shapes the payload the same way.
 Whatever the planner does not cover, or any answer that would carry an error (a malformed id,
 `first` over the limit, a null in a non-null field), makes the whole operation fall back to
 graphql-core's executor, which then answers exactly as it always has.
