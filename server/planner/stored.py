@@ -51,26 +51,17 @@ def _serializer(gtype: GraphQLOutputType, where: str) -> Callable[[Any], Any]:
     raise Unplanned(f"{where} is not a leaf")
 
 
-def _column(name: str, gtype: GraphQLOutputType, where: str) -> Callable[[Item], Any]:
-    # the common case in one call: a non-null scalar
-    if isinstance(gtype, GraphQLNonNull) and isinstance(
-        gtype.of_type, GraphQLScalarType | GraphQLEnumType
-    ):
-        serialize = gtype.of_type.serialize
-
-        def required(item: Item) -> Any:
-            value = item[name]
-            if value is None:
-                raise Unplanned(f"null in the non-null field {where}")
-            return serialize(value)
-
-        return required
-    serializer = _serializer(gtype, where)
-    return lambda item: serializer(item[name])
+#: scalars whose stored value is already its response form when it has this Python type
+_WIRE_TYPES = {"String": str, "ID": str, "Int": int, "Float": float, "Boolean": bool}
 
 
-def _constant(value: str) -> Callable[[Item], Any]:
-    return lambda _item: value
+def _column(
+    name: str, gtype: GraphQLOutputType, where: str
+) -> tuple[str, type | None, Callable[[Any], Any]]:
+    """(stored key, the type a value needs to go out as it is, the serializer otherwise)."""
+    inner = gtype.of_type if isinstance(gtype, GraphQLNonNull) else gtype
+    wire = _WIRE_TYPES.get(inner.name) if isinstance(inner, GraphQLScalarType) else None
+    return name, wire, _serializer(gtype, where)
 
 
 def projection(sel: Sel) -> Callable[[Any], list[dict[str, Any]]]:
@@ -83,18 +74,30 @@ def projection(sel: Sel) -> Callable[[Any], list[dict[str, Any]]]:
     named = inner.of_type if isinstance(inner, GraphQLNonNull) else inner
     if not isinstance(named, GraphQLObjectType) or list(sel.children) != [named.name]:
         raise Unplanned(f"{sel.key}: stored items are a list of one object type")
-    columns: list[tuple[str, Callable[[Item], Any]]] = []
+    typename: list[str] = []
+    columns: list[tuple[str, str, type | None, Callable[[Any], Any]]] = []
     for child in sel.children[named.name]:
         if child.gfield is None:  # __typename
-            columns.append((child.key, _constant(named.name)))
+            typename.append(child.key)
             continue
         if getattr(child.definition, "base_resolver", None) is not None:
             raise Unplanned(f"{named.name}.{child.name} is not stored")
         where = f"{sel.key}.{child.key}"
-        columns.append((child.key, _column(child.name, child.gfield.type, where)))
+        columns.append((child.key, *_column(child.name, child.gfield.type, where)))
+
+    def shape(item: Item) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        # a value already in its response form (nearly all: the worker stores them so) goes
+        # out as it is; anything else (null, an int for a Float, an enum) through its serializer
+        for key, name, wire, serialize in columns:
+            value = item[name]
+            out[key] = value if type(value) is wire else serialize(value)
+        for key in typename:
+            out[key] = named.name
+        return out
 
     def project(parent: Any) -> list[dict[str, Any]]:
         items: Sequence[Item] = stored(parent)
-        return [{key: read(item) for key, read in columns} for item in items]
+        return [shape(item) for item in items]
 
     return project
