@@ -45,8 +45,9 @@ class Reads:
         into the field's value, and the resolver calls the same `build` on its loader's rows.
     viewer: the resolver also asks about the viewer (it is called after the statement).
     node: a root field answering the object(s) its `id`/`ids` name: the type, or "Node" for any;
-        below the root, a plain attribute holding an entity (a search hit's node), which the
-        planner fetches again by id with its selection (one statement per field).
+        below the root, a field holding an entity (a search hit's node), which the planner
+        fetches again by id with its selection (one statement per field): a plain attribute
+        holding the entity, or a resolver whose `ref(parent)` gives the entity's global id.
     outside: the resolver reads on its own, outside the planner's statements (graph slices:
         Redis; search: its ranked SQL); the planner calls it as it is, with its arguments, after
         the statements, and shapes its value.
@@ -62,6 +63,7 @@ class Reads:
     node: str | None = None
     outside: bool = False
     stored: Callable[[Any], Sequence[Mapping[str, Any]]] | None = None
+    ref: Callable[[Any], str | None] | None = None
 
 
 def cost(weight: int = 0, *, list_size: int | None = None, free: bool = False) -> dict[str, Any]:
@@ -77,6 +79,7 @@ def reads(
     node: str | None = None,
     outside: bool = False,
     stored: Callable[[Any], Sequence[Mapping[str, Any]]] | None = None,
+    ref: Callable[[Any], str | None] | None = None,
     weight: int = 0,
     list_size: int | None = None,
 ) -> dict[str, Any]:
@@ -84,7 +87,7 @@ def reads(
     what it costs, as with `cost`)."""
     return {
         "cost": Cost(weight, list_size),
-        "reads": Reads(tuple(columns), relation, build, viewer, node, outside, stored),
+        "reads": Reads(tuple(columns), relation, build, viewer, node, outside, stored, ref),
     }
 
 

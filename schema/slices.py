@@ -225,7 +225,10 @@ class RankedWork:
         "how many of them it cites."
     )
 
-    @strawberry.field(description="The work (null if it was deleted since).")
+    @strawberry.field(
+        description="The work (null if it was deleted since).",
+        metadata=reads(node="Work", ref=lambda ranked: str(ranked.entity_id)),
+    )
     async def work(self, info: Info) -> Annotated[Work, strawberry.lazy("schema.works")] | None:
         return await resolve_node(info.context, str(self.entity_id))  # type: ignore[no-any-return]
 
@@ -268,6 +271,13 @@ class GraphEdge:
 
 def _time(value: Any) -> datetime.datetime | None:
     return datetime.datetime.fromisoformat(value) if value else None
+
+
+def _center_id(slice_: GraphSlice) -> str | None:
+    if not slice_._center:
+        return None
+    kind, _, key = slice_._center.partition(":")
+    return to_global_id(kind, key)
 
 
 def _stored_nodes(slice_: GraphSlice) -> list[dict[str, Any]]:
@@ -341,12 +351,15 @@ class GraphSlice(Node):
     def derivative_works(self, first: RankedFirst = RANKED_DEFAULT) -> list[RankedWork]:
         return _ranked(self._data.get("derivativeWorks", []), first)
 
-    @strawberry.field(description="The center entity (with several centers, the first of them).")
+    @strawberry.field(
+        description="The center entity (with several centers, the first of them).",
+        metadata=reads(node="Node", ref=_center_id),
+    )
     async def center(self, info: Info) -> Node | None:
-        if not self._center:
+        center = _center_id(self)
+        if center is None:
             return None
-        kind, _, key = self._center.partition(":")
-        return await resolve_node(info.context, to_global_id(kind, key))  # type: ignore[no-any-return]
+        return await resolve_node(info.context, center)  # type: ignore[no-any-return]
 
     @classmethod
     def of(cls, state: SliceState) -> GraphSlice:

@@ -128,8 +128,8 @@ class Planner:
                 assert sel.gfield is not None and sel.reads is not None
                 expect = sel.reads.node or "Node"
                 wanted = [
-                    None if value is None else self.decode_id(str(value.id), expect)
-                    for _out, _key, _sel, value in items
+                    None if held is None else self.decode_id(_global_id(held), expect)
+                    for _out, _key, _sel, held in items
                 ]
                 found = await self.fetch_nodes(sel, builder, wanted)
                 for (out, key, _sel, _value), named in zip(items, wanted, strict=True):
@@ -206,6 +206,11 @@ class Planner:
                 for column in columns:
                     found[(type_name, column, row[column])] = obj
         return found
+
+
+def _global_id(held: Any) -> str:
+    """The global id of a referenced entity, given as the entity or as its id."""
+    return held if isinstance(held, str) else str(held.id)
 
 
 async def _fetch(sql: str, params: list[Any]) -> list[dict[str, Any]]:

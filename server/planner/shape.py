@@ -48,8 +48,8 @@ class Shaper:
         #: strawberry's schema (its scalars and name converter), for resolvers' arguments
         self.strawberry = builder.schema._strawberry_schema  # type: ignore[attr-defined]
         #: references to entities met while shaping a value read outside the database (a
-        #: search hit's node): (the response object, its key, the field, the referenced object),
-        #: filled once they are fetched (run.py)
+        #: search hit's node): (the response object, its key, the field, the entity or its
+        #: global id), filled once they are fetched (run.py)
         self.references: list[tuple[dict[str, Any], str, Sel, Any]] = []
 
     async def value(self, value: Any, gtype: GraphQLOutputType, sel: Sel) -> Any:
@@ -84,9 +84,10 @@ class Shaper:
                 continue
             if sel.reference:  # an entity to fetch with its selection: filled in later
                 out[sel.key] = None
-                self.references.append(
-                    (out, sel.key, sel, getattr(obj, sel.definition.python_name))
-                )
+                assert sel.reads is not None
+                ref = sel.reads.ref
+                held = ref(obj) if ref is not None else getattr(obj, sel.definition.python_name)
+                self.references.append((out, sel.key, sel, held))
                 continue
             # the common case first: a column or attribute, serialised as a leaf
             if sel.call is not None:

@@ -112,8 +112,8 @@ def _sels(
         sel.prepare()
         root = parent in (schema.query_type, schema.mutation_type)
         if sel.reads is not None and sel.reads.node is not None and not root:
-            if getattr(definition, "base_resolver", None) is not None:
-                raise Unplanned(f"{parent.name}.{name}: a reference is a plain attribute")
+            if getattr(definition, "base_resolver", None) is not None and sel.reads.ref is None:
+                raise Unplanned(f"{parent.name}.{name}: a resolver's reference needs its ref")
             sel.reference = True
         named = get_named_type(gfield.type)
         if isinstance(named, GraphQLInterfaceType | GraphQLObjectType):

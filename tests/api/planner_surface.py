@@ -51,15 +51,11 @@ SEARCH_TEXTS = ("ådå", "Pro", "machine", "Ñame of", "unknown person", "zzz", 
 LEFT_OUT = {("Author", "graphSlice")}
 LEFT_OUT_ARGS: set[str] = set()
 NODE_TYPES = {"Author", "Work", "Topic", "Institution"}
-#: the slice surface: `graphSlice` and what its stored JSON holds (the fields that read
-#: entities, and the deprecated GraphNode.id, are the executor's)
+#: the slice surface: `graphSlice`, what its stored JSON holds, and the entities it names
+#: (`center`, `priorWorks { work }`); a stored node's entity and the deprecated GraphNode.id
+#: are the executor's
 SLICE_ROOTS = ("graphSlice",)
-SLICE_LEFT_OUT = {
-    ("GraphSlice", "center"),
-    ("GraphNode", "node"),
-    ("GraphNode", "id"),
-    ("RankedWork", "work"),
-}
+SLICE_LEFT_OUT = {("GraphNode", "node"), ("GraphNode", "id")}
 #: the type a filter's id field names
 FILTER_IDS = {"topic": "Topic", "institution": "Institution", "author": "Author"}
 #: the type a root field's `id` names
