@@ -133,9 +133,6 @@ APQ_BYTES_PER_CALLER: int = config("PEERGRAPH_APQ_BYTES_PER_CALLER", cast=int, d
 APQ_MAX_TOTAL_BYTES: int = config(
     "PEERGRAPH_APQ_MAX_TOTAL_BYTES", cast=int, default=32 * 1024 * 1024
 )
-#: Answer the trusted slice document from its compiled plan (server/compiled.py,
-#: server/slice_plan.py); off = the general executor.
-COMPILED_PLANS: bool = config("PEERGRAPH_COMPILED_PLANS", cast=bool, default=True)
 #: Answer read queries from the planner (server/planner/): one SQL statement per root field;
 #: off = always graphql-core's executor.
 PLANNER: bool = config("PEERGRAPH_PLANNER", cast=bool, default=True)

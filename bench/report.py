@@ -95,7 +95,7 @@ def render(r: dict[str, Any]) -> str:
         " trip is a statement, a Parse of a statement the connection had not prepared, or the"
         " reset query a pool release runs.",
         "",
-        "| works in the database | author | peergraph, compiled plan: statements / round trips"
+        "| works in the database | author | peergraph, planner: statements / round trips"
         " | peergraph, general executor | floor |",
         "|---|---|---|---|---|",
     ]

@@ -52,7 +52,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument(
         "--no-general",
         action="store_true",
-        help="skip peergraph with compiled plans off (the general executor)",
+        help="skip peergraph with the planner off (the general executor)",
     )
     p.add_argument("--wrk-cpu", default="1", help="the core wrk is pinned to (taskset -c)")
     p.add_argument("--no-docs", action="store_true", help="do not rewrite docs/benchmarks.md")

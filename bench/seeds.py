@@ -144,7 +144,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             }
             for spec in warmed
         ]
-        cached = await timed_reads(app, TRUSTED, inputs, args.reads)
+        (cached,) = await timed_reads(app, [TRUSTED], inputs, args.reads)
         report["cached_3seeds_r2_trusted"] = cached
         print(f"cached read at the API, trusted document: {_ms(cached)}", flush=True)
     await client.aclose()

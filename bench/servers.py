@@ -128,8 +128,7 @@ def peergraph(
             "PEERGRAPH_ENV": "production",
             # the cost and rate-limit hooks run (one Redis script per request) but never refuse
             "PEERGRAPH_BUDGET_ANONYMOUS": "1000000000000",
-            # `compiled` off: the general graphql-core executor (no planner, no compiled plans)
-            "PEERGRAPH_COMPILED_PLANS": "true" if compiled else "false",
+            # `compiled` off: the general graphql-core executor (no planner)
             "PEERGRAPH_PLANNER": "true" if compiled else "false",
         },
     )

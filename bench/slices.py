@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
 import statistics
 import sys
@@ -30,7 +31,7 @@ HEP_TH = Path(__file__).resolve().parents[2] / "shared" / "data" / "coauthorship
 QUERY = """query($input: GraphSliceInput!) { graphSlice(input: $input) { id status truncated
   nodes { entityId kind label hop weight hiddenNeighbors }
   edges { source target kind weight } } }"""
-#: the explorer's trusted document: answered by its compiled plan (server/slice_plan.py)
+#: the explorer's trusted document; the planner answers it and QUERY alike (server/planner/)
 TRUSTED = (Path(__file__).resolve().parents[1] / "docs" / "queries" / "slice.graphql").read_text()
 
 
@@ -228,22 +229,27 @@ async def warm(client: Any, specs: list[Any]) -> None:
 
 
 async def timed_reads(
-    app: Any, query: str, inputs: list[dict[str, Any]], reads: int
-) -> list[float]:
-    """Milliseconds per GraphQL POST of `query` through the ASGI app (in-process httpx), cycling
-    through `inputs` (slices already READY); the first 10 reads (warm-up) are dropped."""
+    app: Any, queries: list[str], inputs: list[dict[str, Any]], reads: int
+) -> list[list[float]]:
+    """Milliseconds per GraphQL POST of each of `queries` through the ASGI app (in-process httpx),
+    cycling through `inputs` (slices already READY); the first 10 reads (warm-up) are dropped.
+    Several queries are read in turn, read by read, their order alternating, so that changes in
+    the machine's load hit each alike."""
     import httpx
 
-    times = []
+    times: list[list[float]] = [[] for _ in queries]
+    order = list(enumerate(queries))
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://bench") as http:
         for i in range(reads):
             variables = {"input": inputs[i % len(inputs)]}
-            started = time.perf_counter()
-            response = await http.post("/graphql", json={"query": query, "variables": variables})
-            times.append((time.perf_counter() - started) * 1000)
-            assert response.json()["data"]["graphSlice"]["status"] == "READY", response.text
-    return times[10:]
+            for n, query in order if i % 2 else order[::-1]:
+                started = time.perf_counter()
+                body = {"query": query, "variables": variables}
+                response = await http.post("/graphql", json=body)
+                times[n].append((time.perf_counter() - started) * 1000)
+                assert response.json()["data"]["graphSlice"]["status"] == "READY", response.text
+    return [t[10:] for t in times]
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -328,11 +334,21 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 | {"maxNodes": 200}
                 for spec in batch[:20]
             ]
-            for label, query in (("general executor", QUERY), ("trusted document", TRUSTED)):
-                times = await timed_reads(app, query, inputs, args.reads)
-                suffix = "" if query is QUERY else "_trusted"
+            adhoc, trusted = await timed_reads(app, [QUERY, TRUSTED], inputs, args.reads)
+            for label, suffix, times in (
+                ("ad-hoc document", "", adhoc),
+                ("trusted document", "_trusted", trusted),
+            ):
                 report[f"cached_r{radius}{suffix}"] = times
                 print(f"cached read at the API radius {radius}, {label}: {_ms(times)}")
+            ratios = [a / b for a, b in zip(adhoc, trusted, strict=True)]
+            quartiles = statistics.quantiles(ratios, n=4)
+            print(
+                f"  ad-hoc / trusted, read by read: median {statistics.median(ratios):.2f}"
+                f" (quartiles {quartiles[0]:.2f} to {quartiles[2]:.2f}),"
+                f" load {os.getloadavg()[0]:.1f}",
+                flush=True,
+            )
     await client.aclose()
     await database.close_db()
     return report

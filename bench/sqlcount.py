@@ -95,7 +95,7 @@ async def per_request(app: Any, bodies: dict[str, bytes]) -> dict[str, Tally]:
 
 
 async def profile_counts(db_url: str, author_ids: dict[str, int]) -> dict[str, dict[str, Any]]:
-    """Statements and round trips of one profile request, for peergraph (compiled plan, then
+    """Statements and round trips of one profile request, for peergraph (the planner, then
     the general executor) and for the floor, for each of several authors (label → author id)."""
     import os
 
@@ -107,13 +107,13 @@ async def profile_counts(db_url: str, author_ids: dict[str, int]) -> dict[str, d
     bodies = {label: write_bodies(key)[0].read_bytes() for label, key in author_ids.items()}
     result: dict[str, dict[str, Any]] = {}
     ours = await per_request(create_app(db_url=db_url, redis_url="", run_worker=False), bodies)
-    settings.COMPILED_PLANS = settings.PLANNER = False  # the general graphql-core executor
+    settings.PLANNER = False  # the general graphql-core executor
     try:
         general = await per_request(
             create_app(db_url=db_url, redis_url="", run_worker=False), bodies
         )
     finally:
-        settings.COMPILED_PLANS = settings.PLANNER = True
+        settings.PLANNER = True
     os.environ["FLOOR_DATABASE_URL"] = db_url
     floor = await per_request(create_floor(), bodies)
     for label in bodies:

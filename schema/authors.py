@@ -17,6 +17,7 @@ from resolvers import viewer_state as viewing
 from resolvers.ids import to_global_id
 from resolvers.loaders import CollaboratorsKey, TopicsKey, WorksKey
 from resolvers.pagination import Page, PageArgs, build_page, page_args
+from resolvers.slices import POLL_POINTS
 from resolvers.sql import Row
 from resolvers.works import WorkOrderKey, WorkQuery, cursor_types, work_counter, work_key
 from schema.args import After, First
@@ -307,7 +308,10 @@ class Author(Node):
 
     @strawberry.field(
         description="The graph near this author (see Query.graphSlice), priced the same: 1 point"
-        " to read or poll, 9 more only for the request that starts a computation."
+        " to read or poll, 9 more only for the request that starts a computation.",
+        # a list of authors pays 9 more for each slice it starts (resolvers/slices.py), so a
+        # profile page with its graph panel stays about 1 point
+        metadata=reads("id", outside=True, weight=POLL_POINTS),
     )
     async def graph_slice(
         self,

@@ -13,7 +13,7 @@ operation to graphql-core's executor, so an undeclared field is slower, never wr
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -44,7 +44,16 @@ class Reads:
         join, ordering, page size and arguments); `build(parent_row, rows, bound)` turns them
         into the field's value, and the resolver calls the same `build` on its loader's rows.
     viewer: the resolver also asks about the viewer (it is called after the statement).
-    node: a root field answering the object(s) its `id`/`ids` name: the type, or "Node" for any.
+    node: a root field answering the object(s) its `id`/`ids` name: the type, or "Node" for any;
+        below the root, a field holding an entity (a search hit's node), which the planner
+        fetches again by id with its selection (one statement per field): a plain attribute
+        holding the entity, or a resolver whose `ref(parent)` gives the entity's global id.
+    outside: the resolver reads on its own, outside the planner's statements (graph slices:
+        Redis; search: its ranked SQL); the planner calls it as it is, with its arguments, after
+        the statements, and shapes its value.
+    stored: the field's items are stored mappings (a slice's JSON), keyed by the item type's
+        field names; `stored(parent)` returns them, the resolver builds its objects from the
+        same mappings, and the planner shapes them directly.
     """
 
     columns: tuple[str, ...] = ()
@@ -52,6 +61,9 @@ class Reads:
     build: Callable[..., Any] | None = None
     viewer: bool = False
     node: str | None = None
+    outside: bool = False
+    stored: Callable[[Any], Sequence[Mapping[str, Any]]] | None = None
+    ref: Callable[[Any], str | None] | None = None
 
 
 def cost(weight: int = 0, *, list_size: int | None = None, free: bool = False) -> dict[str, Any]:
@@ -65,6 +77,9 @@ def reads(
     build: Callable[..., Any] | None = None,
     viewer: bool = False,
     node: str | None = None,
+    outside: bool = False,
+    stored: Callable[[Any], Sequence[Mapping[str, Any]]] | None = None,
+    ref: Callable[[Any], str | None] | None = None,
     weight: int = 0,
     list_size: int | None = None,
 ) -> dict[str, Any]:
@@ -72,15 +87,9 @@ def reads(
     what it costs, as with `cost`)."""
     return {
         "cost": Cost(weight, list_size),
-        "reads": Reads(tuple(columns), relation, build, viewer, node),
+        "reads": Reads(tuple(columns), relation, build, viewer, node, outside, stored, ref),
     }
 
 
 #: Declarations for fields whose module does not declare them itself, keyed "Type.field".
-DECLARED: dict[str, Cost] = {
-    # priced like Query.graphSlice (schema/slices.py): a read or a poll costs 1 point, and each
-    # request that starts a computation pays the rest when it enqueues it (resolvers/slices.py),
-    # so a list of authors pays 9 more for each slice it starts, and a profile page with its
-    # graph panel stays about 1 point
-    "Author.graphSlice": Cost(weight=1),
-}
+DECLARED: dict[str, Cost] = {}

@@ -16,7 +16,7 @@ from resolvers.ids import GlobalId, article, columns_for, from_global_id, parse_
 from resolvers.search import DEFAULT_FIELDS, NodeKind, SearchField, search_rows
 from schema.common import Node, describe
 from schema.context import Context, Info
-from schema.cost import cost, reads
+from schema.cost import reads
 
 NodeResolver = Callable[[Context, GlobalId], Awaitable[Any]]
 
@@ -94,7 +94,11 @@ AnyId = Annotated[
 
 @strawberry.type(description="One result of `search`.")
 class SearchHit:
-    node: Node = strawberry.field(description="The object found.")
+    node: Node = strawberry.field(
+        description="The object found.",
+        # the planner reads it again by id, with everything its selection asks for
+        metadata=reads(node="Node"),
+    )
     kind: NodeKind = strawberry.field(description="The object's kind.")
     label: str = strawberry.field(description="The matched name or title, to show to the user.")
     score: float = strawberry.field(
@@ -144,7 +148,7 @@ class NodeQueries:
         description="Autocomplete over author names, work titles, topics and institutions;"
         " abstracts too when `in` lists ABSTRACT. Best first: exact, then prefix, then"
         " word-start matches of names and titles, then abstract matches by relevance.",
-        metadata=cost(weight=2),
+        metadata=reads(outside=True, weight=2),
     )
     async def search(
         self,

@@ -5,7 +5,7 @@ the computation runs in the arq worker (workers/slices.py). See docs/slices.md."
 from __future__ import annotations
 
 import datetime
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Mapping
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
@@ -23,7 +23,7 @@ from resolvers.slices import (
 )
 from schema.common import Node, NodeKind, describe
 from schema.context import Context, Info
-from schema.cost import cost
+from schema.cost import reads
 from schema.nodes import NODE_RESOLVERS, resolve_node
 from workers.slice_spec import EdgeKind, SliceStatus
 
@@ -171,6 +171,24 @@ class GraphNode:
     async def node(self, info: Info) -> Node | None:
         return await resolve_node(info.context, str(self.entity_id))  # type: ignore[no-any-return]
 
+    @classmethod
+    def of(cls, n: Mapping[str, Any], digest: str) -> GraphNode:
+        """The node from its stored mapping (workers/slices.py), in slice `digest`."""
+        return cls(
+            entity_id=strawberry.ID(n["entityId"]),
+            kind=NodeKind(n["kind"]),
+            label=n["label"],
+            hop=n["hop"],
+            weight=n["weight"],
+            hidden_neighbors=n["hiddenNeighbors"],
+            year=n["year"],
+            first_year=n["firstYear"],
+            last_year=n["lastYear"],
+            cited_by_count=n["citedByCount"],
+            seeds=[strawberry.ID(s) for s in n["seeds"]],
+            _slice=digest,
+        )
+
 
 @strawberry.type(description="A work ranked by its ties to a slice's works.")
 class RankedWork:
@@ -180,7 +198,10 @@ class RankedWork:
         "how many of them it cites."
     )
 
-    @strawberry.field(description="The work (null if it was deleted since).")
+    @strawberry.field(
+        description="The work (null if it was deleted since).",
+        metadata=reads(node="Work", ref=lambda ranked: str(ranked.entity_id)),
+    )
     async def work(self, info: Info) -> Annotated[Work, strawberry.lazy("schema.works")] | None:
         return await resolve_node(info.context, str(self.entity_id))  # type: ignore[no-any-return]
 
@@ -210,9 +231,36 @@ class GraphEdge:
         description="How strong the relation is, in the unit its kind states (see EdgeKind)."
     )
 
+    @classmethod
+    def of(cls, e: Mapping[str, Any]) -> GraphEdge:
+        """The edge from its stored mapping (workers/slices.py)."""
+        return cls(
+            source=strawberry.ID(e["source"]),
+            target=strawberry.ID(e["target"]),
+            kind=EdgeKind(e["kind"]),
+            weight=e["weight"],
+        )
+
 
 def _time(value: Any) -> datetime.datetime | None:
     return datetime.datetime.fromisoformat(value) if value else None
+
+
+def _center_id(slice_: GraphSlice) -> str | None:
+    if not slice_._center:
+        return None
+    kind, _, key = slice_._center.partition(":")
+    return to_global_id(kind, key)
+
+
+def _stored_nodes(slice_: GraphSlice) -> list[dict[str, Any]]:
+    nodes: list[dict[str, Any]] = slice_._data.get("nodes", [])
+    return nodes
+
+
+def _stored_edges(slice_: GraphSlice) -> list[dict[str, Any]]:
+    edges: list[dict[str, Any]] = slice_._data.get("edges", [])
+    return edges
 
 
 @strawberry.type(
@@ -229,12 +277,21 @@ class GraphSlice(Node):
     error: str | None = strawberry.field(
         description="When FAILED: why, in words for a person; null otherwise."
     )
-    nodes: list[GraphNode] = strawberry.field(
-        description="The slice's nodes, each once; empty unless READY."
+
+    @strawberry.field(
+        description="The slice's nodes, each once; empty unless READY.",
+        metadata=reads(stored=_stored_nodes),
     )
-    edges: list[GraphEdge] = strawberry.field(
-        description="The edges among the nodes (and to excluded nodes); empty unless READY."
+    def nodes(self) -> list[GraphNode]:
+        return [GraphNode.of(n, self._digest) for n in _stored_nodes(self)]
+
+    @strawberry.field(
+        description="The edges among the nodes (and to excluded nodes); empty unless READY.",
+        metadata=reads(stored=_stored_edges),
     )
+    def edges(self) -> list[GraphEdge]:
+        return [GraphEdge.of(e) for e in _stored_edges(self)]
+
     truncated: bool = strawberry.field(
         description="True when `maxNodes` left out something within `radius`."
     )
@@ -249,27 +306,33 @@ class GraphSlice(Node):
     )
     _center: strawberry.Private[str | None]
     _data: strawberry.Private[dict[str, Any]]
+    _digest: strawberry.Private[str]
 
     @strawberry.field(
         description="Work-centred slices: the works the slice's works cite most (the "
-        f"foundations), strongest first; at most {RANKED_MAX}. Empty for other slices."
+        f"foundations), strongest first; at most {RANKED_MAX}. Empty for other slices.",
+        metadata=reads(),
     )
     def prior_works(self, first: RankedFirst = RANKED_DEFAULT) -> list[RankedWork]:
         return _ranked(self._data.get("priorWorks", []), first)
 
     @strawberry.field(
         description="Work-centred slices: the works citing most of the slice's works (what came "
-        f"after), strongest first; at most {RANKED_MAX}. Empty for other slices."
+        f"after), strongest first; at most {RANKED_MAX}. Empty for other slices.",
+        metadata=reads(),
     )
     def derivative_works(self, first: RankedFirst = RANKED_DEFAULT) -> list[RankedWork]:
         return _ranked(self._data.get("derivativeWorks", []), first)
 
-    @strawberry.field(description="The center entity (with several centers, the first of them).")
+    @strawberry.field(
+        description="The center entity (with several centers, the first of them).",
+        metadata=reads(node="Node", ref=_center_id),
+    )
     async def center(self, info: Info) -> Node | None:
-        if not self._center:
+        center = _center_id(self)
+        if center is None:
             return None
-        kind, _, key = self._center.partition(":")
-        return await resolve_node(info.context, to_global_id(kind, key))  # type: ignore[no-any-return]
+        return await resolve_node(info.context, center)  # type: ignore[no-any-return]
 
     @classmethod
     def of(cls, state: SliceState) -> GraphSlice:
@@ -279,37 +342,12 @@ class GraphSlice(Node):
             status=SliceStatus(state.status),
             retry_after_ms=state.retry_after_ms,
             error=state.error,
-            nodes=[
-                GraphNode(
-                    entity_id=strawberry.ID(n["entityId"]),
-                    kind=NodeKind(n["kind"]),
-                    label=n["label"],
-                    hop=n["hop"],
-                    weight=n["weight"],
-                    hidden_neighbors=n["hiddenNeighbors"],
-                    year=n["year"],
-                    first_year=n["firstYear"],
-                    last_year=n["lastYear"],
-                    cited_by_count=n["citedByCount"],
-                    seeds=[strawberry.ID(s) for s in n["seeds"]],
-                    _slice=state.digest or "unknown",
-                )
-                for n in data.get("nodes", ())
-            ],
-            edges=[
-                GraphEdge(
-                    source=strawberry.ID(e["source"]),
-                    target=strawberry.ID(e["target"]),
-                    kind=EdgeKind(e["kind"]),
-                    weight=e["weight"],
-                )
-                for e in data.get("edges", ())
-            ],
             truncated=bool(data.get("truncated", False)),
             computed_at=_time(data.get("computedAt")),
             expires_at=_time(data.get("expiresAt")),
             _center=state.center,
             _data=data,
+            _digest=state.digest or "unknown",
         )
 
 
@@ -368,7 +406,7 @@ class SliceQueries:
         "a worker builds it (poll after `retryAfterMs`, or subscribe), then READY or FAILED. "
         f"Costs {POLL_POINTS} point, plus {COMPUTE_SURCHARGE} when the request starts a "
         "computation.",
-        metadata=cost(weight=POLL_POINTS),
+        metadata=reads(outside=True, weight=POLL_POINTS),
     )
     async def graph_slice(self, info: Info, input: SliceInput) -> GraphSlice:
         return await graph_slice(info.context, input)

@@ -12,6 +12,7 @@ from resolvers import accounts, claims, invitations, profile_edit, social
 from resolvers.refusals import Code, Refused
 from resolvers.sql import Row
 from schema.context import Info
+from schema.cost import reads
 from schema.social import Claim, Invitation, User, UserError
 
 if TYPE_CHECKING:
@@ -19,6 +20,9 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 AuthorRef = Annotated["Author", strawberry.lazy("schema.authors")]
+#: mutations whose payload holds an author: the planner runs the write (the resolver, once) and
+#: reads the author's selection in one statement (server/planner/)
+WRITES = reads(outside=True)
 AuthorId = Annotated[
     strawberry.ID,
     strawberry.argument(description="The author's global id, `orcid:…` or `openalex:A…`."),
@@ -58,7 +62,8 @@ class LogOutPayload:
 @strawberry.type(description="The result of `follow` or `unfollow`.")
 class FollowPayload:
     author: AuthorRef | None = strawberry.field(
-        description="The author, with `viewerIsFollowing` updated; null when refused."
+        description="The author, with `viewerIsFollowing` updated; null when refused.",
+        metadata=reads(node="Author"),
     )
     user_errors: list[UserError] = strawberry.field(
         description="Why the mutation was refused; empty when it succeeded."
@@ -76,7 +81,8 @@ class ClaimPayload:
 @strawberry.type(description="The result of an edit to an author's profile.")
 class AuthorPayload:
     author: AuthorRef | None = strawberry.field(
-        description="The author as edited; null when refused."
+        description="The author as edited; null when refused.",
+        metadata=reads(node="Author"),
     )
     user_errors: list[UserError] = strawberry.field(
         description="Why the mutation was refused; empty when it succeeded."
@@ -134,12 +140,12 @@ class SocialMutations:
         await accounts.revoke_token_id(token_id, info.context.redis)
         return LogOutPayload(ok=True, user_errors=[])
 
-    @strawberry.mutation(description="Follow an author (idempotent).")
+    @strawberry.mutation(description="Follow an author (idempotent).", metadata=WRITES)
     async def follow(self, info: Info, author_id: AuthorId) -> FollowPayload:
         row, errors = await attempt(social.follow(info.context, str(author_id)))
         return FollowPayload(author=_wrap_author(row), user_errors=errors)
 
-    @strawberry.mutation(description="Stop following an author (idempotent).")
+    @strawberry.mutation(description="Stop following an author (idempotent).", metadata=WRITES)
     async def unfollow(self, info: Info, author_id: AuthorId) -> FollowPayload:
         row, errors = await attempt(social.unfollow(info.context, str(author_id)))
         return FollowPayload(author=_wrap_author(row), user_errors=errors)
@@ -186,7 +192,10 @@ class SocialMutations:
         )
         return ClaimPayload(claim=Claim.of(row) if row else None, user_errors=errors)
 
-    @strawberry.mutation(description="The author's claimant or an admin: set openToCollaborate.")
+    @strawberry.mutation(
+        description="The author's claimant or an admin: set openToCollaborate.",
+        metadata=WRITES,
+    )
     async def set_open_to_collaborate(
         self,
         info: Info,
@@ -207,7 +216,8 @@ class SocialMutations:
         description="The author's claimant or an admin: set the bio line (`description`, at most"
         f" {profile_edit.MAX_DESCRIPTION} characters, one line; empty clears it) and/or"
         " `openToCollaborate`. Refusals: UNAUTHENTICATED, FORBIDDEN, NOT_FOUND,"
-        " NOTHING_TO_UPDATE, TEXT_TOO_LONG, CONTROL_CHARACTERS."
+        " NOTHING_TO_UPDATE, TEXT_TOO_LONG, CONTROL_CHARACTERS.",
+        metadata=WRITES,
     )
     async def update_author_profile(
         self,

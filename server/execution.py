@@ -36,9 +36,8 @@ from resolvers.errors import ApiError
 from resolvers.sql import begin_operation, end_operation
 from resolvers.telemetry.context import note_error_id
 from schema.context import Context
-from server.compiled import run_compiled
 from server.lru import LRU
-from server.planner import run_planned
+from server.planner import Written, run_planned
 from server.routing import route_operation
 
 log = logging.getLogger("peergraph.graphql")
@@ -181,23 +180,26 @@ class Executor:
         route_operation(prepared.document, op.definition)  # replica or primary (server/routing.py)
         for pre in PRE_EXECUTION_HOOKS:
             await pre(op, ctx)
-        if op.kind is OperationType.QUERY:  # a trusted document's plan (server/compiled.py)
-            data = await run_compiled(op.query, prepared.document, op.variables, ctx)
-            if data is None:  # any other read: the planner, if it covers the document
-                assert op.definition is not None
-                planned = run_planned(
-                    self.schema, op.query, prepared.document, op.definition, op.variables, ctx
-                )
-                data = await _within(planned, self.timeout)
-            if data is not None:
-                extensions = dict(ctx.response_extensions)
-                return {"data": data, "extensions": extensions} if extensions else {"data": data}
+        # a query or a mutation: the planner, if it covers the document
+        assert op.definition is not None
+        middleware: list[Any] = []
+        planned = run_planned(
+            self.schema, op.query, prepared.document, op.definition, op.variables, ctx
+        )
+        try:
+            data = await _within(planned, self.timeout)
+        except Written as written:  # a mutation ran: the executor answers, not running it again
+            data, middleware = None, [written]
+        if data is not None:
+            extensions = dict(ctx.response_extensions)
+            return {"data": data, "extensions": extensions} if extensions else {"data": data}
         outcome = execute(
             self.schema,
             prepared.document,
             context_value=ctx,
             variable_values=op.variables,
             operation_name=op.operation_name,
+            middleware=middleware or None,
             executor_class=StrawberryGraphQLCoreExecutionContext,
         )
         result = await _await(outcome, self.timeout)

@@ -7,6 +7,6 @@ builders; run.py ties them together and falls back to graphql-core's executor fo
 not covered. docs/architecture.md describes it.
 """
 
-from server.planner.run import Planner, run_planned
+from server.planner.run import Planner, Written, run_planned
 
-__all__ = ["Planner", "run_planned"]
+__all__ = ["Planner", "Written", "run_planned"]

@@ -2,10 +2,15 @@
 
 A root field is answered by one statement: `author(id:)`, `node(id:)` and the like by the
 object's row with every relation it selects, `nodes(ids:)` by one aggregate per node type,
-`authors`/`works` by the page and (when selected) its count. Whatever the planner does not
-cover, or any answer that would carry an error (a malformed id, `first` over the limit, a null
-in a non-null field), makes the whole operation fall back to graphql-core's executor, which
-then answers exactly as it always has.
+`authors`/`works` by the page and (when selected) its count. A root that reads on its own
+(`graphSlice`: Redis; `search`: its ranked SQL) is answered by its own resolver, after the
+statements, and its value shaped like any other (a slice's nodes and edges straight from the
+stored JSON); the entities a value refers to (a search hit's node) are then read by id with their
+selection, one statement per field. A mutation whose root fields all declare it runs each
+resolver once, then shapes the payload the same way.
+Whatever the planner does not cover, or any answer that would carry an error (a malformed id,
+`first` over the limit, a null in a non-null field), makes the whole operation fall back to
+graphql-core's executor, which then answers exactly as it always has.
 """
 
 from __future__ import annotations
@@ -57,8 +62,9 @@ class Planner:
     ) -> dict[str, Any]:
         """`data` for the operation; raises Unplanned (or the error the executor would
         report) when the executor must answer."""
-        if operation.operation is not OperationType.QUERY:
-            raise Unplanned("only queries are planned")
+        mutation = operation.operation is OperationType.MUTATION
+        if not mutation and operation.operation is not OperationType.QUERY:
+            raise Unplanned("subscriptions are the executor's")
         coerced = get_variable_values(
             self.schema, operation.variable_definitions or (), raw_variables or {}
         )
@@ -68,9 +74,67 @@ class Planner:
         builder = Builder(self.schema, is_postgres(), coerced)
         shaper = Shaper(builder, ctx)
         data: dict[str, Any] = {}
+        outside: list[Sel] = []
         for sel in roots:
-            data[sel.key] = await self.root(sel, builder, shaper)
+            if sel.reads is not None and sel.reads.outside:
+                # read after the statements, and only once the whole selection is known to be
+                # planned: such a read may start a computation (and charge for it), or write
+                for type_name, sels in sel.children.items():
+                    builder.fields(sels, type_name, None)
+                data[sel.key] = None
+                outside.append(sel)
+            elif mutation:
+                raise Unplanned(f"Mutation.{sel.name} is the executor's")
+            else:
+                data[sel.key] = await self.root(sel, builder, shaper)
+        if not mutation:
+            for sel in outside:
+                data[sel.key] = await self.shape(sel, await shaper.field(None, sel), shaper)
+            await self.references(shaper, builder)
+            return data
+        # mutations one after the other, each run once: from the first write on, the executor
+        # may still answer, but with the outcomes already recorded (Written)
+        done: dict[str, Any] = {}
+        try:
+            for sel in outside:
+                try:
+                    value = done[sel.key] = await shaper.field(None, sel)
+                except Exception as error:
+                    done[sel.key] = error
+                    raise
+                data[sel.key] = await self.shape(sel, value, shaper)
+                await self.references(shaper, builder)
+        except Exception as error:
+            if done:
+                raise Written(done) from error
+            raise
         return data
+
+    @staticmethod
+    async def shape(sel: Sel, value: Any, shaper: Shaper) -> Any:
+        assert sel.gfield is not None
+        return await shaper.value(value, sel.gfield.type, sel)
+
+    async def references(self, shaper: Shaper, builder: Builder) -> None:
+        """Fetch the entities the shaped values refer to: one statement per referencing field
+        (and node type), whatever the number of references."""
+        while shaper.references:
+            pending, shaper.references = shaper.references, []
+            groups: dict[int, list[tuple[dict[str, Any], str, Sel, Any]]] = {}
+            for item in pending:
+                groups.setdefault(id(item[2]), []).append(item)
+            for items in groups.values():
+                sel = items[0][2]
+                assert sel.gfield is not None and sel.reads is not None
+                expect = sel.reads.node or "Node"
+                wanted = [
+                    None if held is None else self.decode_id(_global_id(held), expect)
+                    for _out, _key, _sel, held in items
+                ]
+                found = await self.fetch_nodes(sel, builder, wanted)
+                for (out, key, _sel, _value), named in zip(items, wanted, strict=True):
+                    obj = None if named is None else found.get(named)
+                    out[key] = await shaper.value(obj, sel.gfield.type, sel)
 
     async def root(self, sel: Sel, builder: Builder, shaper: Shaper) -> Any:
         if sel.gfield is None:
@@ -144,6 +208,11 @@ class Planner:
         return found
 
 
+def _global_id(held: Any) -> str:
+    """The global id of a referenced entity, given as the entity or as its id."""
+    return held if isinstance(held, str) else str(held.id)
+
+
 async def _fetch(sql: str, params: list[Any]) -> list[dict[str, Any]]:
     try:
         return await fetch(sql, params)
@@ -170,6 +239,25 @@ EXTERNAL_COLUMNS = {
     ("openalex", "F"): ("Funder", "openalex_id"),
 }
 
+
+class Written(Exception):
+    """A planned mutation stopped after its first resolver ran: the executor answers, with the
+    outcome of each root field already run (its value, or the error it raised) replayed."""
+
+    def __init__(self, outcomes: dict[str, Any]) -> None:
+        super().__init__(f"{len(outcomes)} root field(s) already run")
+        self.outcomes = outcomes
+
+    def resolve(self, next_: Any, root: Any, info: Any, **args: Any) -> Any:
+        """graphql-core middleware: a root field already run answers with its outcome."""
+        if info.path.prev is None and info.path.key in self.outcomes:
+            outcome = self.outcomes[info.path.key]
+            if isinstance(outcome, Exception):
+                raise outcome
+            return outcome
+        return next_(root, info, **args)
+
+
 _PLANNERS: dict[int, Planner] = {}
 
 
@@ -181,7 +269,8 @@ async def run_planned(
     variables: dict[str, Any] | None,
     ctx: Any,
 ) -> dict[str, Any] | None:
-    """`data` from the planner, or None when graphql-core's executor must answer."""
+    """`data` from the planner, or None when graphql-core's executor must answer (Written
+    when a mutation already ran: the executor replays its outcomes)."""
     if not settings.PLANNER:
         return None
     planner = _PLANNERS.get(id(schema))
@@ -189,6 +278,8 @@ async def run_planned(
         planner = _PLANNERS[id(schema)] = Planner(schema)
     try:
         return await planner.run(query, document, operation, variables, ctx)
+    except Written:
+        raise
     except (Unplanned, ApiError) as reason:
         log.debug("executor answers: %s", reason)
         return None

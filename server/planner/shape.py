@@ -22,12 +22,11 @@ from graphql import (
     GraphQLOutputType,
     GraphQLScalarType,
 )
+from strawberry.types.arguments import convert_arguments
 
 from resolvers.relations import Unplanned
 from server.planner.sql import Builder
 from server.planner.tree import Sel
-
-_SCALARS = (int, float, str, bool, type(None))
 
 
 @dataclass
@@ -46,6 +45,12 @@ class Shaper:
     def __init__(self, builder: Builder, ctx: Any) -> None:
         self.builder = builder
         self.info = _Info(ctx)
+        #: strawberry's schema (its scalars and name converter), for resolvers' arguments
+        self.strawberry = builder.schema._strawberry_schema  # type: ignore[attr-defined]
+        #: references to entities met while shaping a value read outside the database (a
+        #: search hit's node): (the response object, its key, the field, the entity or its
+        #: global id), filled once they are fetched (run.py)
+        self.references: list[tuple[dict[str, Any], str, Sel, Any]] = []
 
     async def value(self, value: Any, gtype: GraphQLOutputType, sel: Sel) -> Any:
         if isinstance(gtype, GraphQLNonNull):
@@ -73,6 +78,16 @@ class Shaper:
         for sel in sels:
             if sel.gfield is None:
                 out[sel.key] = type_name
+                continue
+            if sel.project is not None:  # stored items, shaped without objects
+                out[sel.key] = sel.project(obj)
+                continue
+            if sel.reference:  # an entity to fetch with its selection: filled in later
+                out[sel.key] = None
+                assert sel.reads is not None
+                ref = sel.reads.ref
+                held = ref(obj) if ref is not None else getattr(obj, sel.definition.python_name)
+                self.references.append((out, sel.key, sel, held))
                 continue
             # the common case first: a column or attribute, serialised as a leaf
             if sel.call is not None:
@@ -110,13 +125,15 @@ class Shaper:
         if resolver.info_parameter is not None:
             kwargs[resolver.info_parameter.name] = self.info
         if resolver.arguments:
-            assert sel.gfield is not None
-            values = self.builder.args(sel)
-            for argument, name in zip(resolver.arguments, sel.gfield.args, strict=True):
-                value = values.get(name)
-                if not isinstance(value, _SCALARS):
-                    raise Unplanned(f"argument {name} of {sel.key}")
-                kwargs[argument.python_name] = value
+            # the arguments as the executor passes them (input objects built, enums as members)
+            kwargs.update(
+                convert_arguments(
+                    self.builder.args(sel),
+                    resolver.arguments,
+                    scalar_registry=self.strawberry.schema_converter.scalar_registry,
+                    config=self.strawberry.config,
+                )
+            )
         result = resolver.wrapped_func(obj, **kwargs)
         if inspect.isawaitable(result):
             result = await result

@@ -92,6 +92,12 @@ class Builder:
                     raise Unplanned(f"{type_name}.{sel.name} outside a row")
                 self.relation(sel, reads.relation, scope)
                 continue
+            if reads is not None and reads.node is not None:
+                # a reference to an entity (a search hit's node), fetched by its id after the
+                # value is known, in one statement per field: planned here as that statement is
+                for child_type in sel.children:
+                    self.root_node(sel, child_type, {"id": [0]})
+                continue
             if reads is not None:
                 for column in reads.columns:
                     if scope is None:

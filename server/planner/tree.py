@@ -24,6 +24,7 @@ from graphql import (
     GraphQLScalarType,
     GraphQLSchema,
     OperationDefinitionNode,
+    OperationType,
     VariableNode,
     get_named_type,
     visit,
@@ -39,6 +40,7 @@ from graphql.language import Visitor
 
 from resolvers.relations import NODE_TABLES, Unplanned
 from schema.cost import Reads
+from server.planner.stored import projection
 
 
 @dataclass(eq=False)
@@ -59,6 +61,10 @@ class Sel:
     #: a synchronous resolver without arguments (called on the object), or a plain attribute
     call: Callable[[Any], Any] | None = None
     attribute: str | None = None
+    #: a stored list (`reads(stored=…)`): parent object → the response value
+    project: Callable[[Any], Any] | None = None
+    #: an entity referenced by a value (`reads(node=…)` below the root): fetched by its id
+    reference: bool = False
 
     def prepare(self) -> None:
         assert self.gfield is not None
@@ -104,6 +110,11 @@ def _sels(
         metadata = getattr(definition, "metadata", None) or {}
         sel = Sel(key, name, gfield, nodes, definition, metadata.get("reads"))
         sel.prepare()
+        root = parent in (schema.query_type, schema.mutation_type)
+        if sel.reads is not None and sel.reads.node is not None and not root:
+            if getattr(definition, "base_resolver", None) is not None and sel.reads.ref is None:
+                raise Unplanned(f"{parent.name}.{name}: a resolver's reference needs its ref")
+            sel.reference = True
         named = get_named_type(gfield.type)
         if isinstance(named, GraphQLInterfaceType | GraphQLObjectType):
             if isinstance(named, GraphQLObjectType):
@@ -116,6 +127,8 @@ def _sels(
                 sel.children[runtime.name] = _sels(
                     schema, fragments, variables, operation, runtime, sub.grouped_field_set
                 )
+        if sel.reads is not None and sel.reads.stored is not None:
+            sel.project = projection(sel)
         out.append(sel)
     return out
 
@@ -126,13 +139,14 @@ def plan_tree(
     operation: OperationDefinitionNode,
     variables: VariableValues,
 ) -> list[Sel]:
-    """The root selections of a query operation (variables: only the directives' ones)."""
+    """The root selections of a query or mutation (variables: only the directives' ones)."""
     fragments = {
         d.name.value: FragmentDetails(d)
         for d in document.definitions
         if isinstance(d, FragmentDefinitionNode)
     }
-    root = schema.query_type
+    mutation = operation.operation is OperationType.MUTATION
+    root = schema.mutation_type if mutation else schema.query_type
     assert root is not None
     collected = collect_fields(schema, fragments, variables, root, operation)
     return _sels(schema, fragments, variables, operation, root, collected.grouped_field_set)

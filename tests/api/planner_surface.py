@@ -1,6 +1,7 @@
 """The planned surface of the served schema, for the differential test: the read root fields
-the planner answers, and only the fields and arguments it plans (no graph slices),
-so that hypothesis-graphql spends its examples where the planner can be wrong.
+the planner answers, and only the fields and arguments it plans (graph slices, read from
+Redis, have a surface of their own: SLICE_*), so that hypothesis-graphql spends its examples
+where the planner can be wrong.
 
 Generated documents are then made meaningful: ids come from the test's graph (with a few
 unknown and malformed ones), `first` is brought into 0..12 and `after` is dropped, so most
@@ -34,6 +35,7 @@ from graphql import (
     SelectionSetNode,
     StringValueNode,
     TypeDefinitionNode,
+    ValueNode,
     build_ast_schema,
     parse,
     visit,
@@ -52,11 +54,20 @@ ROOTS = (
     "institution",
     "source",
     "funder",
+    "search",
 )
-#: fields the planner hands to the executor on purpose (a slice is computed by a worker)
+#: what `search(text:)` asks for: prefixes, word starts, an exact name, and nothing
+SEARCH_TEXTS = ("ådå", "Pro", "machine", "Ñame of", "unknown person", "zzz", "w", "Ada Łovelace")
+#: fields the planner hands to the executor on purpose (a slice is computed by a worker: slice
+#: documents have their own differential test, tests/slices/test_plan_equal.py)
 LEFT_OUT = {("Author", "graphSlice")}
 LEFT_OUT_ARGS: set[str] = set()
 NODE_TYPES = {"Author", "Work", "Topic", "Institution", "Source", "Funder"}
+#: the slice surface: `graphSlice`, what its stored JSON holds, and the entities it names
+#: (`center`, `priorWorks { work }`); a stored node's entity and the deprecated GraphNode.id
+#: are the executor's
+SLICE_ROOTS = ("graphSlice",)
+SLICE_LEFT_OUT = {("GraphNode", "node"), ("GraphNode", "id")}
 #: the type a filter's id field names
 FILTER_IDS = {
     "topic": "Topic",
@@ -87,8 +98,13 @@ def _copy(node: Any, **changes: Any) -> Any:
     return type(node)(**{**kwargs, **changes})
 
 
-def planned_schema() -> GraphQLSchema:
-    """The served schema (schema.graphql) cut down to the planned surface."""
+def planned_schema(
+    roots: tuple[str, ...] = ROOTS,
+    left_out: set[tuple[str, str]] = LEFT_OUT,
+    start: tuple[str, ...] = tuple(NODE_TYPES),
+) -> GraphQLSchema:
+    """The served schema (schema.graphql) cut down to the planned surface: the `roots` of
+    Query, every type they and `start` reach, without the fields in `left_out`."""
     document = parse(SDL.read_text())
     types: dict[str, TypeDefinitionNode] = {}
     others = []
@@ -104,9 +120,9 @@ def planned_schema() -> GraphQLSchema:
         name = definition.name.value
         fields: list[FieldDefinitionNode] = []
         for f in definition.fields or ():
-            if name == "Query" and f.name.value not in ROOTS:
+            if name == "Query" and f.name.value not in roots:
                 continue
-            if (name, f.name.value) in LEFT_OUT:
+            if (name, f.name.value) in left_out:
                 continue
             arguments = tuple(a for a in f.arguments or () if a.name.value not in LEFT_OUT_ARGS)
             fields.append(_copy(f, arguments=arguments))
@@ -114,7 +130,7 @@ def planned_schema() -> GraphQLSchema:
         return result
 
     kept: dict[str, TypeDefinitionNode] = {}
-    todo = ["Query", *NODE_TYPES]
+    todo = ["Query", *start]
     while todo:
         name = todo.pop()
         if name in kept or name not in types:
@@ -128,9 +144,12 @@ def planned_schema() -> GraphQLSchema:
 
 
 class _Meaningful(Visitor):
-    def __init__(self, pick_id: Callable[[int, str | None], str]) -> None:
+    def __init__(
+        self, pick_id: Callable[[int, str | None], str], slice_inputs: list[ValueNode]
+    ) -> None:
         super().__init__()
         self.pick_id = pick_id
+        self.slice_inputs = slice_inputs
         self.n = 0
         self.kind: str | None = None
 
@@ -141,6 +160,14 @@ class _Meaningful(Visitor):
         name = node.name.value
         if name == "after":
             return self.REMOVE
+        if name == "text":
+            self.n += 1
+            text = SEARCH_TEXTS[self.n % len(SEARCH_TEXTS)]
+            return ArgumentNode(name=node.name, value=StringValueNode(value=text))
+        if name == "input" and self.slice_inputs:
+            self.n += 1
+            value = self.slice_inputs[self.n % len(self.slice_inputs)]
+            return ArgumentNode(name=node.name, value=value)
         if name == "id":
             return ArgumentNode(name=node.name, value=self._id())
         if name == "ids" and isinstance(node.value, ListValueNode):
@@ -216,7 +243,13 @@ class _Variants(Visitor):
         return _copy(node, selections=tuple([*selections, *extra]))
 
 
-def meaningful(document: DocumentNode, pick_id: Callable[[int, str | None], str]) -> DocumentNode:
-    """The document with real ids, small `first`s, plausible years and no `after`."""
-    result: DocumentNode = visit(visit(document, _Meaningful(pick_id)), _Variants())
+def meaningful(
+    document: DocumentNode,
+    pick_id: Callable[[int, str | None], str],
+    slice_inputs: list[ValueNode] | None = None,
+) -> DocumentNode:
+    """The document with real ids, small `first`s, plausible years and no `after`; each
+    `graphSlice(input:)` asks for one of `slice_inputs` (the slices a test computed)."""
+    visitor = _Meaningful(pick_id, slice_inputs or [])
+    result: DocumentNode = visit(visit(document, visitor), _Variants())
     return result

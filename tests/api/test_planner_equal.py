@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -149,8 +150,14 @@ async def graph(api_db: str) -> Graph:
     return await _build()
 
 
-async def compare(query: str, variables: dict[str, Any] | None, graph: Graph) -> None:
-    """Planner and executor on one document: equal data, or the planner stood aside."""
+async def compare(
+    query: str,
+    variables: dict[str, Any] | None,
+    graph: Graph,
+    context: Callable[[], Context] = Context,
+) -> None:
+    """Planner and executor on one document, each with a fresh `context()`: equal data, or the
+    planner stood aside."""
     document = parse(query)
     operation = document.definitions[0]
     assert isinstance(operation, OperationDefinitionNode)
@@ -162,7 +169,7 @@ async def compare(query: str, variables: dict[str, Any] | None, graph: Graph) ->
             document,
             operation,
             variables,
-            Context(),
+            context(),
         )
     except Exception as reason:  # Unplanned, an ApiError, or a statement the database refused
         graph.reasons[f"{type(reason).__name__}: {reason}"[:60]] += 1
@@ -170,12 +177,11 @@ async def compare(query: str, variables: dict[str, Any] | None, graph: Graph) ->
         unexpected = not isinstance(reason, Unplanned | ApiError)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(settings, "PLANNER", False)
-        patch.setattr(settings, "COMPILED_PLANS", False)
         # the plain executor: no limits, cost or budget hooks (another test's app installs them)
         for hooks in ("PRE_PARSE_HOOKS", "EXTRA_RULES", "PRE_EXECUTION_HOOKS"):
             patch.setattr(execution, hooks, [])
         expected = await Executor(schema._schema).run(
-            Operation(query, variables, None, None), Context()
+            Operation(query, variables, None, None), context()
         )
     if planned is None:
         graph.outcomes["fallback"] += 1
@@ -303,6 +309,16 @@ CASES: list[tuple[str, dict[str, Any]]] = [
             ... on Funder { displayName }
             ... on Work { openAccess { status } retracted: isRetracted } } }""",
         {"ids": "all"},
+    ),
+    # search: ranked by its own SQL, then every hit's node with its selection in one statement
+    (
+        """query($text: String!) { search(text: $text, first: 8, in: [NAME, TITLE, ABSTRACT])
+          { kind label score node { __typename id ... on Author { displayName
+            works(first: 2) { totalCount nodes { title } } }
+            ... on Work { title authorships { author { displayName } } }
+            ... on Institution { displayName } } }
+          again: search(text: "machine", kinds: [TOPIC]) { label node { id } } }""",
+        {"text": "ådå"},
     ),
     # seven levels of lists: too deep for SQLite's parser (the executor answers there)
     (

@@ -20,7 +20,9 @@ from tests.api.test_sql_counts import _author_with
 from tests.conftest import GraphQLClient
 from tests.factories import make_institution, make_source
 
-PROFILE = (Path(__file__).resolve().parents[2] / "docs" / "queries" / "profile.graphql").read_text()
+QUERIES = Path(__file__).resolve().parents[2] / "docs" / "queries"
+PROFILE = (QUERIES / "profile.graphql").read_text()
+AUTHOR_PAGE = (QUERIES / "author_page.graphql").read_text()
 
 
 @dataclass
@@ -166,6 +168,19 @@ DOCUMENTS: list[tuple[str, str, str | None, int]] = [
         2,
     ),
     ("__typename alone", "{ __typename }", None, 0),
+    (
+        "the web client's profile page with its graph panel (Author.graphSlice reads Redis)",
+        AUTHOR_PAGE,
+        "author",
+        1,
+    ),
+    (
+        "a slice (from Redis) beside an author",
+        """query($id: ID!) { author(id: $id) { displayName }
+          graphSlice(input: {center: $id, maxNodes: 7}) { id status nodes { label } } }""",
+        "author",
+        1,
+    ),
 ]
 
 
@@ -203,3 +218,21 @@ async def test_nodes_of_several_types_take_one_statement(api: GraphQLClient, siz
     assert log.count == 1, log.statements
     found = body["data"]["nodes"]
     assert [n and n["id"] for n in found] == [*ids[:-2], sizes.author[1], None]
+
+
+async def test_search_hits_with_their_selection_take_one_more_statement(
+    api: GraphQLClient, sizes: Sizes
+) -> None:
+    # given search's own ranked statements for "bulk work" (the titles of 505 works)
+    ranked = 'query($n: Int!) { search(text: "bulk work", first: $n) { label score } }'
+    selected = """query($n: Int!) { search(text: "bulk work", first: $n) { label node { id
+      ... on Work { title authorships { author { displayName } } topics { topic { id } }
+        references(first: 2) { totalCount } } } } }"""
+    for n in (3, 30):
+        own = await _count(api, ranked, {"n": n})
+        # when the hits' nodes are selected with their relations
+        with count_sql() as log:
+            body = await api(selected, {"n": n})
+        # then every hit's node comes from one more statement, however many hits there are
+        assert "errors" not in body and len(body["data"]["search"]) == n, body
+        assert log.count == own + 1, log.statements

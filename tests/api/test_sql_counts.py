@@ -121,15 +121,14 @@ async def _profile(api: GraphQLClient, author_id: str) -> tuple[dict[str, Any], 
     return author, log.statements
 
 
-@pytest.mark.parametrize("compiled", [False, True], ids=["executor", "default"])
+@pytest.mark.parametrize("planned", [False, True], ids=["executor", "default"])
 async def test_profile_query_is_pinned_and_flat(
-    api: GraphQLClient, graph: Graph, api_db: str, compiled: bool
+    api: GraphQLClient, graph: Graph, api_db: str, planned: bool
 ) -> None:
     # when the reference profile query runs for the small and the big author, through the
-    # general executor and through the default path (the planner, or a compiled plan)
+    # general executor and through the default path (the planner)
     with pytest.MonkeyPatch.context() as patch:
-        if not compiled:
-            patch.setattr(settings, "COMPILED_PLANS", False, raising=False)
+        if not planned:
             patch.setattr(settings, "PLANNER", False)
         small, small_sql = await _profile(api, gid("Author", graph.small))
         big, big_sql = await _profile(api, gid("Author", graph.big))
@@ -141,8 +140,8 @@ async def test_profile_query_is_pinned_and_flat(
     assert len(big["collaborators"]["edges"]) == 4
     assert big["collaborators"]["totalCount"] == big["counts"]["closeCollaborators"] > 4
     # … and each took the pinned number of statements, the same for 5 works and for 500:
-    # 5 through the executor; 1 where the planner or a compiled plan answers
-    expected = 1 if compiled else PROFILE_STATEMENTS
+    # 5 through the executor; 1 where the planner answers
+    expected = 1 if planned else PROFILE_STATEMENTS
     assert len(small_sql) == expected, small_sql
     assert len(big_sql) == expected, big_sql
     if expected == PROFILE_STATEMENTS:
@@ -155,7 +154,6 @@ async def test_planned_and_executor_profiles_agree(api: GraphQLClient, graph: Gr
     # when the profile is answered by the planner and by the general executor
     default, _ = await _profile(api, gid("Author", graph.big))
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(settings, "COMPILED_PLANS", False, raising=False)
         patch.setattr(settings, "PLANNER", False)
         general, _ = await _profile(api, gid("Author", graph.big))
     # then the answers are identical
