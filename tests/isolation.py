@@ -30,4 +30,7 @@ os.environ["PEERGRAPH_WORKER_METRICS_PORT"] = "0"
 # the test process starts hundreds of apps: freezing at each start would keep every test's garbage
 # for good (server/runtime.py; tests/test_runtime.py turns it on where it is the subject)
 os.environ["PEERGRAPH_GC_FREEZE"] = "false"
+# tests fire more concurrent requests at one app than a process would take in production;
+# tests/ops/test_runtime.py sets the cap where it is the subject
+os.environ["PEERGRAPH_MAX_IN_FLIGHT"] = "0"
 atexit.register(shutil.rmtree, VAR_DIR, ignore_errors=True)
