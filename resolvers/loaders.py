@@ -238,45 +238,36 @@ async def _authorships_by_works(ids: list[int]) -> dict[int, list[Row]]:
     return group_by(rows, ids, "work_id")
 
 
-async def _topics_by_works(ids: list[int]) -> dict[int, list[Row]]:
+async def _owned(owner: str, select: str, order: str, ids: list[int]) -> dict[int, list[Row]]:
+    """Rows of a link table `x` and what it joins, grouped by `x.<owner>` in `ids`, in `order`
+    within each owner (`select`: the columns, then `FROM … x JOIN …`)."""
     rows = await fetch(
-        "SELECT x.work_id AS _owner, x.score, x.is_primary, t.* FROM work_topic x"
-        f" JOIN topic t ON t.id = x.topic_id WHERE x.work_id IN {in_list(ids)}"
-        f" ORDER BY x.work_id, {WORK_TOPIC_ORDER}",
+        f"SELECT x.{owner} AS _owner, {select} WHERE x.{owner} IN {in_list(ids)}"
+        f" ORDER BY x.{owner}, {order}",
         ids,
     )
     return group_by(rows, ids)
+
+
+async def _topics_by_works(ids: list[int]) -> dict[int, list[Row]]:
+    select = "x.score, x.is_primary, t.* FROM work_topic x JOIN topic t ON t.id = x.topic_id"
+    return await _owned("work_id", select, WORK_TOPIC_ORDER, ids)
 
 
 async def _institutions_by_authorships(ids: list[int]) -> dict[int, list[Row]]:
-    rows = await fetch(
-        "SELECT x.authorship_id AS _owner, i.* FROM authorship_institution x"
-        f" JOIN institution i ON i.id = x.institution_id WHERE x.authorship_id IN {in_list(ids)}"
-        f" ORDER BY x.authorship_id, {AUTHORSHIP_INSTITUTION_ORDER}",
-        ids,
-    )
-    return group_by(rows, ids)
+    select = "i.* FROM authorship_institution x JOIN institution i ON i.id = x.institution_id"
+    return await _owned("authorship_id", select, AUTHORSHIP_INSTITUTION_ORDER, ids)
 
 
 async def _grants_by_works(ids: list[int]) -> dict[int, list[Row]]:
-    rows = await fetch(
-        "SELECT x.work_id AS _owner, x.award_id, f.* FROM work_grant x"
-        f" JOIN funder f ON f.id = x.funder_id WHERE x.work_id IN {in_list(ids)}"
-        f" ORDER BY x.work_id, {GRANT_ORDER}",
-        ids,
-    )
-    return group_by(rows, ids)
+    select = "x.award_id, f.* FROM work_grant x JOIN funder f ON f.id = x.funder_id"
+    return await _owned("work_id", select, GRANT_ORDER, ids)
 
 
 async def _links_by_institutions(ids: list[int]) -> dict[int, list[Row]]:
     """Every linked institution (lineage and associated), each row with its `kind`."""
-    rows = await fetch(
-        "SELECT x.institution_id AS _owner, x.kind, i.* FROM institution_link x"
-        f" JOIN institution i ON i.id = x.other_id WHERE x.institution_id IN {in_list(ids)}"
-        f" ORDER BY x.institution_id, {INSTITUTION_LINK_ORDER}",
-        ids,
-    )
-    return group_by(rows, ids)
+    select = "x.kind, i.* FROM institution_link x JOIN institution i ON i.id = x.other_id"
+    return await _owned("institution_id", select, INSTITUTION_LINK_ORDER, ids)
 
 
 def new_loaders() -> Loaders:

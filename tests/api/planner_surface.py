@@ -12,6 +12,7 @@ inline fragments under @include/@skip.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,8 @@ from graphql import (
     visit,
 )
 from graphql.language import Visitor
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 SDL = Path(__file__).resolve().parents[2] / "schema.graphql"
 ROOTS = (
@@ -253,3 +256,15 @@ def meaningful(
     visitor = _Meaningful(pick_id, slice_inputs or [])
     result: DocumentNode = visit(visit(document, visitor), _Variants())
     return result
+
+
+def differential_settings(examples: int) -> hypothesis_settings:
+    """The differential tests' hypothesis settings: the same documents on every run, so that CI is
+    reproducible; PEERGRAPH_EXPLORE=1 draws new ones (keep what they find as regression cases)."""
+    return hypothesis_settings(
+        max_examples=examples,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+        derandomize=os.environ.get("PEERGRAPH_EXPLORE") != "1",
+    )

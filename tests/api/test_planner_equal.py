@@ -21,8 +21,7 @@ from typing import Any
 
 import pytest
 from graphql import OperationDefinitionNode, parse, print_ast
-from hypothesis import HealthCheck, given
-from hypothesis import settings as hypothesis_settings
+from hypothesis import given
 from hypothesis_graphql import queries
 
 import settings
@@ -35,7 +34,7 @@ from schema import schema
 from server import execution
 from server.execution import Executor, Operation
 from server.planner.run import Planner
-from tests.api.planner_surface import meaningful, planned_schema
+from tests.api.planner_surface import differential_settings, meaningful, planned_schema
 from tests.factories import (
     link_institutions,
     make_author,
@@ -207,15 +206,7 @@ async def test_random_documents_answer_alike(api_db: str, graph: Graph) -> None:
 
     strategy = queries(SURFACE, print_ast=lambda d: print_ast(meaningful(d, pick)))
 
-    @hypothesis_settings(
-        max_examples=EXAMPLES,
-        deadline=None,
-        database=None,
-        suppress_health_check=list(HealthCheck),
-        # the same documents on every run, so that CI is reproducible; PEERGRAPH_EXPLORE=1
-        # draws new ones (keep what they find in CASES below)
-        derandomize=os.environ.get("PEERGRAPH_EXPLORE") != "1",
-    )
+    @differential_settings(EXAMPLES)
     @given(strategy)
     def check(query: str) -> None:
         # when the planner and the executor answer it (on the test's event loop: hypothesis

@@ -15,12 +15,17 @@ import os
 from typing import Any
 
 from graphql import ValueNode, parse_value, print_ast
-from hypothesis import HealthCheck, given
-from hypothesis import settings as hypothesis_settings
+from hypothesis import given
 from hypothesis_graphql import queries
 
 from resolvers.context import Context
-from tests.api.planner_surface import SLICE_LEFT_OUT, SLICE_ROOTS, meaningful, planned_schema
+from tests.api.planner_surface import (
+    SLICE_LEFT_OUT,
+    SLICE_ROOTS,
+    differential_settings,
+    meaningful,
+    planned_schema,
+)
 from tests.api.test_planner_equal import Graph, compare
 from tests.conftest import GraphQLClient
 from tests.slices.helpers import gid, make_world, until_done
@@ -68,13 +73,7 @@ async def test_random_slice_documents_answer_alike(
         SURFACE, print_ast=lambda d: print_ast(meaningful(d, lambda *_: "", literals))
     )
 
-    @hypothesis_settings(
-        max_examples=EXAMPLES,
-        deadline=None,
-        database=None,
-        suppress_health_check=list(HealthCheck),
-        derandomize=os.environ.get("PEERGRAPH_EXPLORE") != "1",
-    )
+    @differential_settings(EXAMPLES)
     @given(strategy)
     def check(query: str) -> None:
         # when the planner and the executor answer it, then they answer alike
