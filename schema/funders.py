@@ -14,7 +14,7 @@ from schema.args import After, First, id_argument
 from schema.common import ExternalId, ExternalIdScheme, Node
 from schema.context import Info
 from schema.cost import reads
-from schema.sources import work_page, works_of
+from schema.work_lists import work_page, works_of
 
 if TYPE_CHECKING:
     from schema.works import WorkConnection

@@ -11,21 +11,16 @@ from resolvers import relations
 from resolvers.authors import AuthorOrderKey, AuthorQuery, list_authors
 from resolvers.ids import to_global_id
 from resolvers.sql import Row
-from resolvers.works import WorkOrderKey, WorkQuery, list_works
+from resolvers.works import WorkQuery
 from schema.args import After, First, id_argument
 from schema.common import ExternalId, ExternalIdScheme, Node, describe
 from schema.context import Info
 from schema.cost import reads
+from schema.work_lists import work_page, works_of
 
 if TYPE_CHECKING:
     from schema.authors import AuthorConnection
     from schema.works import WorkConnection
-
-
-def _work_page(*args: Any) -> Any:
-    from schema.works import work_page
-
-    return work_page(*args)
 
 
 def _author_page(*args: Any) -> Any:
@@ -169,21 +164,12 @@ class Institution(Node):
 
     @strawberry.field(
         description="Works with an author affiliated here, newest first.",
-        metadata=reads(relation=relations.INSTITUTION_WORKS, build=lambda *a: _work_page(*a)),
+        metadata=reads(relation=relations.INSTITUTION_WORKS, build=work_page),
     )
     async def works(
         self, first: First = None, after: After = None
     ) -> Annotated[WorkConnection, strawberry.lazy("schema.works")]:
-        from schema.works import Work, WorkConnection
-
-        page = await list_works(
-            WorkQuery(institution_id=self._row["id"]),
-            WorkOrderKey.PUBLICATION_DATE_DESC,
-            first,
-            after,
-            Work.of,
-        )
-        return WorkConnection.of(page)  # type: ignore[no-any-return]
+        return await works_of(WorkQuery(institution_id=self._row["id"]), first, after)  # type: ignore[no-any-return]
 
     @strawberry.field(
         description="Authors affiliated here, most works first.",

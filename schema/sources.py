@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
@@ -10,29 +10,15 @@ from models.enums import SourceType
 from resolvers import relations
 from resolvers.ids import to_global_id
 from resolvers.sql import Row
-from resolvers.works import WorkOrderKey, WorkQuery, list_works
+from resolvers.works import WorkQuery
 from schema.args import After, First, id_argument
 from schema.common import ExternalId, ExternalIdScheme, Node
 from schema.context import Info
 from schema.cost import reads
+from schema.work_lists import work_page, works_of
 
 if TYPE_CHECKING:
     from schema.works import WorkConnection
-
-
-def work_page(*args: Any) -> Any:
-    """`schema.works.work_page`, imported when first called (the modules refer to each other)."""
-    from schema.works import work_page as build
-
-    return build(*args)
-
-
-async def works_of(query: WorkQuery, first: int | None, after: str | None) -> Any:
-    """A page of the works `query` selects, newest first (an entity's `works` field)."""
-    from schema.works import Work, WorkConnection
-
-    page = await list_works(query, WorkOrderKey.PUBLICATION_DATE_DESC, first, after, Work.of)
-    return WorkConnection.of(page)
 
 
 @strawberry.type(

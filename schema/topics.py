@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
@@ -10,20 +10,15 @@ from models.enums import TopicScheme
 from resolvers import relations
 from resolvers.ids import to_global_id
 from resolvers.sql import Row
-from resolvers.works import WorkOrderKey, WorkQuery, list_works
+from resolvers.works import WorkQuery
 from schema.args import After, First, id_argument
 from schema.common import Node
 from schema.context import Info
 from schema.cost import reads
+from schema.work_lists import work_page, works_of
 
 if TYPE_CHECKING:
     from schema.works import WorkConnection
-
-
-def _work_page(*args: Any) -> Any:
-    from schema.works import work_page
-
-    return work_page(*args)
 
 
 @strawberry.type(
@@ -100,21 +95,12 @@ class Topic(Node):
 
     @strawberry.field(
         description="Works on this topic, newest first.",
-        metadata=reads(relation=relations.TOPIC_WORKS, build=lambda *a: _work_page(*a)),
+        metadata=reads(relation=relations.TOPIC_WORKS, build=work_page),
     )
     async def works(
         self, first: First = None, after: After = None
     ) -> Annotated[WorkConnection, strawberry.lazy("schema.works")]:
-        from schema.works import Work, WorkConnection
-
-        page = await list_works(
-            WorkQuery(topic_id=self._row["id"]),
-            WorkOrderKey.PUBLICATION_DATE_DESC,
-            first,
-            after,
-            Work.of,
-        )
-        return WorkConnection.of(page)  # type: ignore[no-any-return]
+        return await works_of(WorkQuery(topic_id=self._row["id"]), first, after)  # type: ignore[no-any-return]
 
 
 @strawberry.type

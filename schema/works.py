@@ -32,6 +32,7 @@ from schema.work_fields import (
     open_access,
 )
 from schema.work_filter import WorkFilter, work_query
+from schema.work_lists import works_of
 
 __all__ = ["Work", "WorkConnection", "WorkFilter", "WorkQueries", "work_page", "work_query"]
 
@@ -367,42 +368,21 @@ class Work(Node):
         metadata=reads(relation=relations.WORK_RELATED, build=work_page),
     )
     async def related_works(self, first: First = None, after: After = None) -> WorkConnection:
-        page = await list_works(
-            WorkQuery(related_of=self._row["id"]),
-            WorkOrderKey.PUBLICATION_DATE_DESC,
-            first,
-            after,
-            Work.of,
-        )
-        return WorkConnection.of(page)  # type: ignore[no-any-return]
+        return await works_of(WorkQuery(related_of=self._row["id"]), first, after)  # type: ignore[no-any-return]
 
     @strawberry.field(
         description="Works this work cites that are in the graph, newest first.",
         metadata=reads(relation=relations.WORK_REFERENCES, build=work_page),
     )
     async def references(self, first: First = None, after: After = None) -> WorkConnection:
-        page = await list_works(
-            WorkQuery(references_of=self._row["id"]),
-            WorkOrderKey.PUBLICATION_DATE_DESC,
-            first,
-            after,
-            Work.of,
-        )
-        return WorkConnection.of(page)  # type: ignore[no-any-return]
+        return await works_of(WorkQuery(references_of=self._row["id"]), first, after)  # type: ignore[no-any-return]
 
     @strawberry.field(
         description="Works in the graph that cite this work, newest first.",
         metadata=reads(relation=relations.WORK_CITED_BY, build=work_page),
     )
     async def cited_by(self, first: First = None, after: After = None) -> WorkConnection:
-        page = await list_works(
-            WorkQuery(cited_by_of=self._row["id"]),
-            WorkOrderKey.PUBLICATION_DATE_DESC,
-            first,
-            after,
-            Work.of,
-        )
-        return WorkConnection.of(page)  # type: ignore[no-any-return]
+        return await works_of(WorkQuery(cited_by_of=self._row["id"]), first, after)  # type: ignore[no-any-return]
 
 
 @strawberry.type(description="A page of works, in the order the field that returns it states.")
