@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
+import asyncpg
+from tortoise import connections
 from tortoise.exceptions import BaseORMException
 from tortoise.transactions import in_transaction
 
@@ -45,6 +47,8 @@ from importers.progress import ImportProgress
 from importers.refresh import refresh_aggregates
 from importers.runs import begin_run, die_with_parent, finish_run
 from importers.sql import Sql
+from importers.staged import Fallback, Merge, Target, create_staging, drop_staging, stage_chunk
+from importers.staged import is_empty as database_is_empty
 from models.database import dialect
 from resolvers.sql import execute, fetch_one, is_postgres
 
@@ -68,6 +72,8 @@ IN_FLIGHT = 2
 #: costs a round trip and plans whatever its size, and a large insert checks its foreign keys
 #: once per statement rather than per row (`Sql.bulk`).
 PG_BATCH_FACTOR = 10
+#: Parse workers of the staged path (importers/staged.py): each parses and COPYs its chunks.
+STAGE_WORKERS = 2
 
 
 class _Importer(Protocol):
@@ -216,22 +222,95 @@ async def run_import(
     progress: bool = True,
     batch_size: int | None = None,
     parallel: bool | None = None,
+    staged: bool | None = None,
 ) -> ImportSummary:
     """Import the files, then refresh the aggregates of the authors they touched.
 
     `parallel` parses in a worker process while batches are written (default: for inputs of
-    `PARALLEL_MIN_BYTES` or more)."""
-    importer = _importer(kind)
-    summary = ImportSummary(kind)
-    rejects = RejectsWriter(rejects_dir or default_rejects_dir(), summary)
-    run = _Run(importer, summary, rejects)
-    started = time.perf_counter()
+    `PARALLEL_MIN_BYTES` or more). `staged` takes the staged path (importers/staged.py) for an
+    OpenAlex import into an empty PostgreSQL database (default: when `parallel` would be on)."""
     paths = [Path(p) for p in paths]
     total = sum(p.stat().st_size for p in paths)
     if parallel is None:
         parallel = total >= PARALLEL_MIN_BYTES
     pg = dialect() == "postgres"
     size = batch_size or settings.IMPORT_BATCH_SIZE * (PG_BATCH_FACTOR if pg else 1)
+    if staged is None:
+        staged = total >= PARALLEL_MIN_BYTES
+    staged = staged and pg and kind == "openalex"
+    summary = ImportSummary(kind)
+    rejects = RejectsWriter(rejects_dir or default_rejects_dir(), summary)
+    started = time.perf_counter()
+    run_id, interrupted = await begin_run(kind)
+    if interrupted:
+        log.warning(
+            "%d earlier import(s) did not finish (killed?): every aggregate is recomputed and"
+            " the slice data version bumped at the end of this one",
+            len(interrupted),
+        )
+    touched: set[int] | None = set()
+    try:
+        with ImportProgress(kind, total, progress) as bar:
+            summary.files = len(paths)
+            if pg:  # staging tables a killed run left behind
+                await drop_staging(Sql(connections.get("default")), interrupted)
+            done = False
+            if staged and await database_is_empty(Sql(connections.get("default"))):
+                try:
+                    await _staged(paths, size, bar, summary, rejects, run_id)
+                    done, touched = True, None
+                except Fallback as exc:
+                    log.warning("staged import not possible (%s): importing batch by batch", exc)
+                    rejects.close()
+                    summary = ImportSummary(kind)
+                    summary.files = len(paths)
+                    rejects = RejectsWriter(rejects_dir or default_rejects_dir(), summary)
+                    bar.restart()
+            if not done:
+                touched = await _batches(kind, paths, size, parallel, bar, summary, rejects)
+            with bar.phase("refresh", "refresh aggregates"):
+                # repairing a killed run: which authors it touched is not known, so all of them
+                await refresh_aggregates(None if interrupted else touched)
+            large = touched is None or await _large_change(len(touched))
+            if pg and (interrupted or large):
+                # fresh statistics: without them the planner seq-scanned citation for slices
+                # after a bulk import; and a visibility map, without which every "index-only"
+                # count of the slice degree pass read the heap (docs/benchmarks.md). Autovacuum
+                # may be off, and is late after a bulk load either way. A small change into a
+                # large graph skips it: it moves neither, and costs as much as a large one.
+                with bar.phase("vacuum", "vacuum analyze"):
+                    await execute("VACUUM (ANALYZE)")
+            summary.phases.update(bar.phases)
+    finally:
+        rejects.close()
+    if summary.changed or interrupted:
+        from workers.runtime import announce_data_change
+
+        # the cached graph slices that show what changed become stale; all of them after a
+        # killed run (what it changed is not known), a first load, or a change too large to name
+        nodes = (
+            None
+            if interrupted or touched is None
+            else await changed_entities(touched, summary.changed_works)
+        )
+        await announce_data_change(nodes)
+    await finish_run(run_id, interrupted)
+    summary.repaired = len(interrupted)
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+async def _batches(
+    kind: str,
+    paths: Sequence[Path],
+    size: int,
+    parallel: bool,
+    bar: ImportProgress,
+    summary: ImportSummary,
+    rejects: RejectsWriter,
+) -> set[int]:
+    """The batch path: one transaction per batch; returns the authors it touched."""
+    run = _Run(_importer(kind), summary, rejects)
     # fork, not spawn: the worker needs no re-import of the caller's main module, and it only
     # runs `_parse_chunk` (pure Python on its arguments), never the inherited connections.
     # the worker dies with this process, even on `kill -9` (importers/runs.py)
@@ -245,59 +324,96 @@ async def run_import(
         if parallel
         else None
     )
-    run_id, interrupted = await begin_run(kind)
-    if interrupted:
-        log.warning(
-            "%d earlier import(s) did not finish (killed?): every aggregate is recomputed and"
-            " the slice data version bumped at the end of this one",
-            len(interrupted),
-        )
     try:
-        with ImportProgress(kind, total, progress) as bar:
-            summary.files = len(paths)
-            waiting: deque[tuple[list[_Item], asyncio.Future[_Parsed], int]] = deque()
+        waiting: deque[tuple[list[_Item], asyncio.Future[_Parsed], int]] = deque()
 
-            async def write(items: list[_Item], parsed: _Parsed, read: int) -> None:
-                with bar.phase("write"):
-                    await run.write(items, parsed)
-                bar.advance(read, parsed.records)
+        async def write(items: list[_Item], parsed: _Parsed, read: int) -> None:
+            with bar.phase("write"):
+                await run.write(items, parsed)
+            bar.advance(read, parsed.records)
 
-            for items, read, _ in _chunks(paths, size):
-                if pool is None:
-                    with bar.phase("parse"):
-                        parsed = _parse_chunk(kind, items)
-                    await write(items, parsed, read)
-                    continue
-                future = asyncio.wrap_future(pool.submit(_parse_chunk, kind, items))
-                waiting.append((items, future, read))
-                if len(waiting) > IN_FLIGHT:
-                    await _next(waiting, bar, write)
-            while waiting:
+        for items, read, _ in _chunks(paths, size):
+            if pool is None:
+                with bar.phase("parse"):
+                    parsed = _parse_chunk(kind, items)
+                await write(items, parsed, read)
+                continue
+            future = asyncio.wrap_future(pool.submit(_parse_chunk, kind, items))
+            waiting.append((items, future, read))
+            if len(waiting) > IN_FLIGHT:
                 await _next(waiting, bar, write)
-            with bar.phase("refresh", "refresh aggregates"):
-                # repairing a killed run: which authors it touched is not known, so all of them
-                await refresh_aggregates(None if interrupted else run.touched)
-            if is_postgres() and (interrupted or await _large_change(len(run.touched))):
-                # fresh statistics: without them the planner seq-scanned citation for slices
-                # after a bulk import; and a visibility map, without which every "index-only"
-                # count of the slice degree pass read the heap (docs/benchmarks.md). Autovacuum
-                # may be off, and is late after a bulk load either way. A small change into a
-                # large graph skips it: it moves neither, and costs as much as a large one.
-                with bar.phase("vacuum", "vacuum analyze"):
-                    await execute("VACUUM (ANALYZE)")
-            summary.phases.update(bar.phases)
+        while waiting:
+            await _next(waiting, bar, write)
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
-        rejects.close()
-    if summary.changed or interrupted:
-        from workers.runtime import announce_data_change
+    return run.touched
 
-        # the cached graph slices that show what changed become stale; all of them after a
-        # killed run (what it changed is not known) or a change too large to name
-        nodes = None if interrupted else await changed_entities(run.touched, summary.changed_works)
-        await announce_data_change(nodes)
-    await finish_run(run_id, interrupted)
-    summary.repaired = len(interrupted)
-    summary.seconds = time.perf_counter() - started
-    return summary
+
+def _dsn() -> dict[str, Any]:
+    """The default connection's PostgreSQL parameters, for the staged path's parse workers."""
+    client = connections.get("default")
+    return {
+        name: getattr(client, name)
+        for name in ("host", "port", "user", "password", "database")
+        if getattr(client, name, None) is not None
+    }
+
+
+async def _staged(
+    paths: Sequence[Path],
+    size: int,
+    bar: ImportProgress,
+    summary: ImportSummary,
+    rejects: RejectsWriter,
+    run_id: int,
+) -> None:
+    """The staged path (importers/staged.py): parse workers COPY every chunk into the run's
+    staging tables, then one transaction moves them into the real tables, set-based."""
+    sql = Sql(connections.get("default"))
+    columns = await create_staging(sql, run_id)
+    target = Target(_dsn(), run_id, columns)
+    seen: dict[str, set[str]] = {}
+    pool = ProcessPoolExecutor(
+        STAGE_WORKERS,
+        mp_context=multiprocessing.get_context("fork"),
+        initializer=die_with_parent,
+        initargs=(os.getpid(),),
+    )
+    waiting: deque[tuple[asyncio.Future[Any], int]] = deque()
+
+    async def collect() -> None:
+        future, read = waiting.popleft()
+        with bar.phase("parse"):
+            try:
+                staged = await future
+            except asyncpg.PostgresError as exc:  # a value the staging table refuses
+                raise Fallback(f"staging refused a chunk: {exc}") from exc
+        for line, reason in staged.rejects:
+            rejects.reject(line, reason)
+        summary.records += staged.records
+        summary.skipped.update(staged.skipped)
+        for table, cols in staged.seen.items():
+            seen.setdefault(table, set()).update(cols)
+        bar.advance(read, staged.records)
+
+    try:
+        for chunk, (items, read, _) in enumerate(_chunks(paths, size)):
+            future = asyncio.wrap_future(pool.submit(stage_chunk, target, chunk, items))
+            waiting.append((future, read))
+            if len(waiting) > IN_FLIGHT + STAGE_WORKERS:
+                await collect()
+        while waiting:
+            await collect()
+        pool.shutdown()
+        with bar.phase("write", "write staged rows"):
+            try:
+                async with in_transaction("default") as conn:
+                    merge = Merge(Sql(conn), run_id, columns)
+                    await merge.check()
+                    await merge.run(seen, summary)
+            except BaseORMException as exc:
+                raise Fallback(f"the database refused the staged rows: {exc}") from exc
+    finally:
+        pool.shutdown(cancel_futures=True)
+        await drop_staging(sql, [run_id])

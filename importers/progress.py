@@ -60,6 +60,11 @@ class ImportProgress:
         rate = f"{self.records:,} records, {self.records / elapsed:,.0f}/s"
         self.bar.update(self.task, completed=read_bytes, rate=rate)
 
+    def restart(self) -> None:
+        """Start the bar over (the staged path fell back to the batch path); phases go on."""
+        self.records = 0
+        self.bar.update(self.task, completed=0, rate="")
+
     @contextmanager
     def phase(self, name: str, description: str | None = None) -> Iterator[None]:
         if description:
