@@ -50,7 +50,7 @@ from importers.sql import Sql
 from importers.staged import Fallback, Merge, Target, create_staging, drop_staging, stage_chunk
 from importers.staged import is_empty as database_is_empty
 from models.database import dialect
-from resolvers.sql import execute, fetch_one, is_postgres
+from resolvers.sql import execute, fetch_one
 
 __all__ = ["ImportSummary", "refresh_aggregates", "run_import"]
 

@@ -184,9 +184,7 @@ async def _copy(target: Target, rows: dict[str, list[tuple[Any, ...]]]) -> None:
     async with conn.transaction():
         for table, records in rows.items():
             if records:
-                await conn.copy_records_to_table(
-                    stage_name(target.run_id, table), records=records
-                )
+                await conn.copy_records_to_table(stage_name(target.run_id, table), records=records)
 
 
 def _rows(
@@ -236,8 +234,8 @@ def _rows(
         for ord_, (kind, position, other) in enumerate(inst_links):
             links["institution_link"].append((base | i, key, ord_, kind, position, other))
     i = 0
-    for author, insts in batch.nested.affiliations.items():
-        for inst, years in insts.items():
+    for author, by_institution in batch.nested.affiliations.items():
+        for inst, years in by_institution.items():
             links["author_affiliation"].append((base | i, author, inst, sorted(years)))
             i += 1
     rows.update(links)
@@ -257,9 +255,7 @@ def _adapt(table: Table, col: str, value: Any) -> Any:
 
 async def is_empty(sql: Sql) -> bool:
     """No entity an OpenAlex import writes exists yet (a first import)."""
-    checks = " AND ".join(
-        f"NOT EXISTS (SELECT 1 FROM {t.name})" for t, _ in ENTITIES
-    )
+    checks = " AND ".join(f"NOT EXISTS (SELECT 1 FROM {t.name})" for t, _ in ENTITIES)
     rows = await sql.fetch(f"SELECT ({checks}) AS empty")
     return bool(rows[0]["empty"])
 
@@ -389,9 +385,7 @@ class Merge:
             values.append(f"COALESCE({', '.join(parts)})" if len(parts) > 1 else parts[0])
         extra_cols = ["source_id"] if table.name == "work" else []
         extra_vals = ["src.id"] if table.name == "work" else []
-        join_src = (
-            f" LEFT JOIN source src ON src.key = f.source_key" if table.name == "work" else ""
-        )
+        join_src = " LEFT JOIN source src ON src.key = f.source_key" if table.name == "work" else ""
         updated = ["updated_at"] if table.updated_at else []
         updated_val = ["now()"] if table.updated_at else []
         nested_select = ", ".join(
