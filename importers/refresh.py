@@ -322,6 +322,14 @@ class _Refresh:
             f"UPDATE {table} SET {sets} FROM {temp} t WHERE {match} AND ({differs})"
         )
         cols = ", ".join([*keys, *values])
+        if self.sql.pg and self.ids is None and await self._empty(table):
+            # a first load: no row to compare with, and the indexes are built after the rows
+            async with self.sql.indexes_after_rows(table):
+                await self.sql.execute(
+                    f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {temp}"
+                    f" ORDER BY {', '.join(keys)}"
+                )
+            return
         exists = " AND ".join(f"k.{c} = t.{c}" for c in keys)
         new = f"FROM {temp} t WHERE NOT EXISTS (SELECT 1 FROM {table} k WHERE {exists})"
         rows = 0
@@ -336,6 +344,10 @@ class _Refresh:
                 f" SELECT {', '.join(f't.{c}' for c in [*keys, *values])} {new}"
                 f" ORDER BY {', '.join(f't.{c}' for c in keys)}"
             )
+
+    async def _empty(self, table: str) -> bool:
+        rows = await self.sql.fetch(f"SELECT NOT EXISTS (SELECT 1 FROM {table}) AS empty")
+        return bool(rows[0]["empty"])
 
     async def _index(self, table: str, cols: str) -> None:
         name = f"{table}_{cols.replace(', ', '_')}_idx"

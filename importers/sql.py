@@ -207,6 +207,26 @@ class Sql:
             )
 
     @asynccontextmanager
+    async def indexes_after_rows(self, table: str) -> AsyncIterator[None]:
+        """Around a bulk insert into an empty PostgreSQL `table`: drop its indexes other than
+        its primary key's and its constraints', and build them once the rows are in (one sort
+        per index instead of an index insert per row); foreign keys are checked once
+        (`foreign_keys_checked_once`). Takes exclusive locks until commit."""
+        found = await self.fetch(
+            "SELECT i.indexrelid::regclass::text AS name, pg_get_indexdef(i.indexrelid) AS def"
+            " FROM pg_index i WHERE i.indrelid = $1::regclass AND NOT i.indisprimary"
+            " AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)"
+            " ORDER BY 1",
+            [table],
+        )
+        for index in found:
+            await self.execute(f"DROP INDEX {index['name']}")
+        async with self.foreign_keys_checked_once(table):
+            yield
+        for index in found:
+            await self.execute(index["def"])
+
+    @asynccontextmanager
     async def bulk(self, table: str, rows: int) -> AsyncIterator[None]:
         """Around an insert of `rows` rows into `table`: `foreign_keys_checked_once` when the
         insert is large for the table (see `BULK_MIN_ROWS`), otherwise nothing."""

@@ -33,9 +33,8 @@ tables until the one transaction commits.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections import Counter
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -295,25 +294,6 @@ async def drop_staging(sql: Sql, run_ids: Iterable[int]) -> None:
             await sql.execute(f"DROP TABLE IF EXISTS {stage_name(run_id, table)}")
 
 
-@contextlib.asynccontextmanager
-async def _indexes_after_rows(sql: Sql, table: str) -> AsyncIterator[None]:
-    """Drop `table`'s indexes other than its primary key and constraints' (it is empty), and
-    build them once its rows are in: one sort per index instead of an insert per row."""
-    found = await sql.fetch(
-        "SELECT i.indexrelid::regclass::text AS name, pg_get_indexdef(i.indexrelid) AS def"
-        " FROM pg_index i WHERE i.indrelid = $1::regclass AND NOT i.indisprimary"
-        " AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)"
-        " ORDER BY 1",
-        [table],
-    )
-    for index in found:
-        await sql.execute(f"DROP INDEX {index['name']}")
-    async with sql.foreign_keys_checked_once(table):
-        yield
-    for index in found:
-        await sql.execute(index["def"])
-
-
 class Merge:
     """The set-based statements that move the staged rows into the real tables."""
 
@@ -341,7 +321,7 @@ class Merge:
         await sql.execute("SET LOCAL work_mem = '256MB'")
         for table, kind in ENTITIES:
             await self._analyze(table.name)
-            async with _indexes_after_rows(sql, table.name):
+            async with sql.indexes_after_rows(table.name):
                 summary.created[kind] += await self._entity(
                     table, seen.get(table.name, set()), seen.get(f"{table.name}:nested", set())
                 )
@@ -349,7 +329,7 @@ class Merge:
         for name in LINKS:
             await self._analyze(name)
         for name, kind, statement in self._links():
-            async with _indexes_after_rows(sql, name):
+            async with sql.indexes_after_rows(name):
                 count = await self._count(statement)
             if count:
                 summary.created[kind] += count
