@@ -258,7 +258,7 @@ async def run_import(
             if staged and await database_is_empty(Sql(connections.get("default"))):
                 try:
                     await _staged(paths, size, bar, summary, rejects, run_id)
-                    done, touched = True, None
+                    done, touched, summary.staged = True, None, True
                 except Fallback as exc:
                     log.warning("staged import not possible (%s): importing batch by batch", exc)
                     rejects.close()

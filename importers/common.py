@@ -59,6 +59,8 @@ class ImportSummary:
     repaired: int = 0
     #: wall seconds per phase (importers.progress.ImportProgress)
     phases: dict[str, float] = field(default_factory=dict)
+    #: written by the staged path (importers/staged.py) rather than batch by batch
+    staged: bool = False
     #: ids of the works whose row, topics or references changed (importers/changes.py)
     changed_works: set[int] = field(default_factory=set, repr=False)
 

@@ -331,7 +331,7 @@ class Merge:
         for name, kind, statement in self._links():
             async with sql.indexes_after_rows(name):
                 count = await self._count(statement)
-            if count:
+            if count and kind:
                 summary.created[kind] += count
 
     async def _analyze(self, table: str) -> None:
@@ -408,7 +408,7 @@ class Merge:
             ),
             (
                 "authorship_institution",
-                "authorship institutions",
+                "",  # the batch path does not count them either
                 "INSERT INTO authorship_institution (authorship_id, institution_id)"
                 " SELECT au.id, i.id"
                 f" FROM {s('authorship_institution')} s JOIN work w ON w.openalex_id = s.work_key"
