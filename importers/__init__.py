@@ -44,7 +44,7 @@ from importers.common import (
 )
 from importers.openalex import OpenAlexImporter
 from importers.progress import ImportProgress
-from importers.refresh import refresh_aggregates
+from importers.refresh import refresh_aggregates, refresh_all_in
 from importers.runs import begin_run, die_with_parent, finish_run
 from importers.sql import Sql
 from importers.staged import Fallback, Merge, Target, create_staging, drop_staging, stage_chunk
@@ -268,9 +268,10 @@ async def run_import(
                     bar.restart()
             if not done:
                 touched = await _batches(kind, paths, size, parallel, bar, summary, rejects)
-            with bar.phase("refresh", "refresh aggregates"):
-                # repairing a killed run: which authors it touched is not known, so all of them
-                await refresh_aggregates(None if interrupted else touched)
+            if not summary.staged:  # the staged path refreshes in its own transaction
+                with bar.phase("refresh", "refresh aggregates"):
+                    # repairing a killed run: which authors it touched is not known, so all
+                    await refresh_aggregates(None if interrupted else touched)
             large = touched is None or await _large_change(len(touched))
             if pg and (interrupted or large):
                 # fresh statistics: without them the planner seq-scanned citation for slices
@@ -406,14 +407,24 @@ async def _staged(
         while waiting:
             await collect()
         pool.shutdown()
-        with bar.phase("write", "write staged rows"):
-            try:
-                async with in_transaction("default") as conn:
-                    merge = Merge(Sql(conn), run_id, columns)
-                    await merge.check()
-                    await merge.run(seen, summary)
-            except BaseORMException as exc:
-                raise Fallback(f"the database refused the staged rows: {exc}") from exc
+        try:
+            async with in_transaction("default") as conn:
+                one = Sql(conn)
+                merge = Merge(one, run_id, columns)
+                await merge.check()
+                # the aggregates update every author, topic and institution row: their indexes
+                # are built after that, not maintained through it
+                async with (
+                    one.indexes_after_rows("author"),
+                    one.indexes_after_rows("topic"),
+                    one.indexes_after_rows("institution"),
+                ):
+                    with bar.phase("write", "write staged rows"):
+                        await merge.run(seen, summary)
+                    with bar.phase("refresh", "refresh aggregates"):
+                        await refresh_all_in(one)
+        except BaseORMException as exc:
+            raise Fallback(f"the database refused the staged rows: {exc}") from exc
     finally:
         pool.shutdown(cancel_futures=True)
         await drop_staging(sql, [run_id])

@@ -161,9 +161,11 @@ _INSTITUTION_FIELDS = ("id", "display_name", "ror", "country_code", "type")
 
 def institution_row(rec: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
     """The institution's key and row (a new dict: the upserts may change it)."""
-    values = tuple(rec.get(f) for f in _INSTITUTION_FIELDS)
-    if not all(v is None or type(v) is str for v in values):
-        return _institution_row(rec)  # a wrong type: the uncached path says which
+    get = rec.get  # once per authorship institution of every work: no generators here
+    values = (get("id"), get("display_name"), get("ror"), get("country_code"), get("type"))
+    for value in values:
+        if value is not None and type(value) is not str:
+            return _institution_row(rec)  # a wrong type: the uncached path says which
     found = _institution_row_cached(values)
     return None if found is None else (found[0], dict(found[1]))
 

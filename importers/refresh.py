@@ -205,6 +205,12 @@ async def refresh_aggregates(author_ids: Iterable[int] | None = None) -> None:
         await _Refresh(sql, ids).run()
 
 
+async def refresh_all_in(sql: Sql) -> None:
+    """Recompute every aggregate inside the caller's transaction (the staged import's, whose
+    author, topic and institution indexes are built after these updates)."""
+    await _Refresh(sql, None).run()
+
+
 async def _author_count(sql: Sql) -> int:
     rows = await sql.fetch("SELECT COUNT(*) AS n FROM author")
     return int(rows[0]["n"])
@@ -257,8 +263,10 @@ class _Refresh:
         await self._analyze("tmp_rs", "tmp_rs2", "tmp_aw")
 
         await sql.execute(_COLLABORATIONS.format(where="" if full else "AND (x.in_rs OR y.in_rs)"))
-        await self._index("tmp_collab", "low_id, high_id")
-        await self._analyze("tmp_collab")
+        if not (full and sql.pg and await self._empty("collaboration_pair")):
+            # read by `_sync`'s comparisons, which a first load skips
+            await self._index("tmp_collab", "low_id, high_id")
+            await self._analyze("tmp_collab")
         await self._sync(
             "collaboration_pair",
             "tmp_collab",

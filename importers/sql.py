@@ -208,22 +208,33 @@ class Sql:
 
     @asynccontextmanager
     async def indexes_after_rows(self, table: str) -> AsyncIterator[None]:
-        """Around a bulk insert into an empty PostgreSQL `table`: drop its indexes other than
-        its primary key's and its constraints', and build them once the rows are in (one sort
-        per index instead of an index insert per row); foreign keys are checked once
-        (`foreign_keys_checked_once`). Takes exclusive locks until commit."""
-        found = await self.fetch(
+        """Around a bulk insert into an empty PostgreSQL `table`: drop its indexes and unique
+        constraints (not its primary key) and build them once the rows are in, one sort each
+        instead of an index insert per row (re-adding a unique constraint checks every row);
+        foreign keys are checked once (`foreign_keys_checked_once`). Takes exclusive locks
+        until commit. Nested uses on one table find nothing left to drop."""
+        indexes = await self.fetch(
             "SELECT i.indexrelid::regclass::text AS name, pg_get_indexdef(i.indexrelid) AS def"
             " FROM pg_index i WHERE i.indrelid = $1::regclass AND NOT i.indisprimary"
             " AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)"
             " ORDER BY 1",
             [table],
         )
-        for index in found:
+        uniques = await self.fetch(
+            "SELECT conname AS name, pg_get_constraintdef(oid) AS def FROM pg_constraint"
+            " WHERE conrelid = $1::regclass AND contype = 'u' ORDER BY conname",
+            [table],
+        )
+        for index in indexes:
             await self.execute(f"DROP INDEX {index['name']}")
+        for unique in uniques:
+            await self.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{unique["name"]}"')
         async with self.foreign_keys_checked_once(table):
             yield
-        for index in found:
+        for unique in uniques:
+            name, definition = unique["name"], unique["def"]
+            await self.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
+        for index in indexes:
             await self.execute(index["def"])
 
     @asynccontextmanager
