@@ -272,8 +272,7 @@ async def run_import(
                 with bar.phase("refresh", "refresh aggregates"):
                     # repairing a killed run: which authors it touched is not known, so all
                     await refresh_aggregates(None if interrupted else touched)
-            large = touched is None or await _large_change(len(touched))
-            if pg and (interrupted or large):
+            if pg and (interrupted or touched is None or await _large_change(len(touched))):
                 # fresh statistics: without them the planner seq-scanned citation for slices
                 # after a bulk import; and a visibility map, without which every "index-only"
                 # count of the slice degree pass read the heap (docs/benchmarks.md). Autovacuum

@@ -80,6 +80,8 @@ class ImportSummary:
         if self.phases:
             spent = ", ".join(f"{k} {v:.2f}s" for k, v in self.phases.items())
             lines.append(f"  time: {spent}")
+        if self.staged:
+            lines.append("  first load: staged (COPY into staging tables, then set-based)")
         if not self.changed:
             lines.append("  nothing changed")
         if self.repaired:

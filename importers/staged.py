@@ -200,16 +200,21 @@ def _rows(
         )
         seen = out.seen.setdefault(table.name, set())
         seen_nested = out.seen.setdefault(f"{table.name}:nested", set())
+        names = cols[1:]
+        json_at = [j for j, c in enumerate(names) if c in table.json_cols]
         staged: list[tuple[Any, ...]] = []
         for flag, group in ((0, full), (_NESTED_BIT, nested)):
             for i, (key, value) in enumerate(group.items()):
                 if flag and key in full:
                     continue  # the batch path fills only entities without a full record
                 row = value.row if table.name == "work" else value
-                seen.update(c for c, v in row.items() if v is not None)
-                if flag:
-                    seen_nested.update(c for c, v in row.items() if v is not None)
-                values = [_adapt(table, c, row.get(c)) for c in cols[1:]]
+                # the columns a row carries (a None too), as the batch path's insert takes them
+                (seen_nested if flag else seen).update(row)
+                get = row.get
+                values = [get(c) for c in names]
+                for j in json_at:
+                    if values[j] is not None:
+                        values[j] = orjson.dumps(values[j]).decode()
                 if table.name == "work":
                     values[-1] = value.source_key
                 staged.append((base | flag | i, flag == 0, key, *values))
@@ -348,6 +353,7 @@ class Merge:
                 f" WHERE s.{col} = o.{col} AND s.{key} <> o.{key}"
             )
         staged = self.columns[table.name][1:]
+        seen = seen | seen_nested
         cols = sorted(({c for c in staged if c in seen} | set(table.defaults)) - {"source_key"})
         nested = sorted(seen_nested & set(cols))
         params: list[Any] = [v for _, v in table.fixed]
