@@ -72,6 +72,10 @@ IN_FLIGHT = 2
 #: costs a round trip and plans whatever its size, and a large insert checks its foreign keys
 #: once per statement rather than per row (`Sql.bulk`).
 PG_BATCH_FACTOR = 10
+#: From this many bytes, a first OpenAlex load into an empty PostgreSQL database is staged
+#: (importers/staged.py); below it, its fixed costs (staging tables, indexes rebuilt) are not
+#: worth it and the batch path imports.
+STAGED_MIN_BYTES = 64 * 1024 * 1024
 #: Parse workers of the staged path (importers/staged.py): each parses and COPYs its chunks.
 STAGE_WORKERS = 2
 
@@ -228,7 +232,7 @@ async def run_import(
 
     `parallel` parses in a worker process while batches are written (default: for inputs of
     `PARALLEL_MIN_BYTES` or more). `staged` takes the staged path (importers/staged.py) for an
-    OpenAlex import into an empty PostgreSQL database (default: when `parallel` would be on)."""
+    OpenAlex import into an empty PostgreSQL database (default: from `STAGED_MIN_BYTES`)."""
     paths = [Path(p) for p in paths]
     total = sum(p.stat().st_size for p in paths)
     if parallel is None:
@@ -236,7 +240,7 @@ async def run_import(
     pg = dialect() == "postgres"
     size = batch_size or settings.IMPORT_BATCH_SIZE * (PG_BATCH_FACTOR if pg else 1)
     if staged is None:
-        staged = total >= PARALLEL_MIN_BYTES
+        staged = total >= STAGED_MIN_BYTES
     staged = staged and pg and kind == "openalex"
     summary = ImportSummary(kind)
     rejects = RejectsWriter(rejects_dir or default_rejects_dir(), summary)

@@ -5,25 +5,36 @@ path where it cannot reproduce it, and leave every index and foreign key in plac
 
 from __future__ import annotations
 
+import asyncio
 import json
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
+from tortoise import connections
 
+import settings
 from importers import run_import
 from importers.generate import generate
 from models.works import Work
 from resolvers.sql import execute
 from tests.conftest import SHARED_DATA, shared_data
 from tests.importers.helpers import TABLES, digest, scalar, table_counts
+from tests.importers.test_kill import alive, children
 from tests.importers.test_robustness import mixed_file
 from tests.importers.test_versions import version
+from tests.serving import REPO, command_env
 
 #: `updated_at` is the moment of the write, the one column two imports never share
 TIMESTAMPS = frozenset({"updated_at"})
 INDEXES = "SELECT COUNT(*) AS n FROM pg_indexes WHERE schemaname = current_schema()"
 FOREIGN_KEYS = "SELECT COUNT(*) AS n FROM pg_constraint WHERE contype = 'f'"
+#: the killed run's staging table of works (the first run of a fresh database is run 1)
+STAGED_WORK = "import_stage_1_work"
 FOLDERS = sorted(p.name for p in (SHARED_DATA / "openalex").glob("*") if p.is_dir()) or ["none"]
 
 
@@ -150,6 +161,69 @@ async def test_two_versions_of_a_record_go_through_the_batch_path(db: str, tmp_p
     assert not summary.staged
     assert summary.skipped["outdated work"] == 1
     assert (await Work.get(openalex_id="W77")).title == "New title"
+    assert (
+        await scalar("SELECT COUNT(*) AS n FROM pg_tables WHERE tablename LIKE 'import_stage_%'")
+        == 0
+    )
+
+
+_STAGED_IMPORT = """
+import asyncio, sys
+from pathlib import Path
+from models.database import open_db
+from importers import run_import
+async def main():
+    await open_db(run_migrations=False)
+    await run_import("openalex", [Path(p) for p in sys.argv[2:]], rejects_dir=Path(sys.argv[1]),
+                     progress=False, staged=True, batch_size=50)
+asyncio.run(main())
+"""
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads processes from /proc")
+async def test_a_staged_import_killed_while_staging_leaves_nothing_and_is_repaired(
+    db: str, redis: Any, redis_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given a staged import in a real subprocess, 50 lines per chunk
+    generate(tmp_path / "set", works=1500, seed=4, progress=False)
+    files = [tmp_path / "set" / f"{n}.jsonl" for n in ("institutions", "sources", "topics")]
+    files += [tmp_path / "set" / f"{n}.jsonl" for n in ("authors", "works")]
+    url = str(connections.db_config["default"])
+    monkeypatch.setattr(settings, "REDIS_URL", redis_url)
+    env = command_env(DATABASE_URL=url, REDIS_URL=redis_url)
+    argv = [sys.executable, "-c", _STAGED_IMPORT, str(tmp_path), *map(str, files)]
+    with (tmp_path / "import.log").open("w") as out:
+        process = subprocess.Popen(  # noqa: ASYNC220 (polled, never waited on while running)
+            argv, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT
+        )
+    # when it is killed with SIGKILL while its workers stage the works
+    workers: list[int] = []
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline and process.poll() is None:
+        workers = children(process.pid)
+        staged = await scalar(
+            "SELECT COUNT(*) AS n FROM pg_tables WHERE tablename LIKE 'import_stage_%_work'"
+        )
+        rows = await scalar(f"SELECT COUNT(*) AS n FROM {STAGED_WORK}") if staged else 0
+        if workers and 0 < rows < 1500:  # still staging: the load's transaction not begun
+            process.send_signal(signal.SIGKILL)
+            break
+        await asyncio.sleep(0.02)
+    assert process.wait(10) == -signal.SIGKILL, (tmp_path / "import.log").read_text()
+    # then no worker outlives it and nothing reached the real tables
+    for _ in range(200):
+        if not any(alive(w) for w in workers):
+            break
+        await asyncio.sleep(0.05)
+    assert not any(alive(w) for w in workers)
+    assert await scalar("SELECT COUNT(*) AS n FROM work") == 0
+    # when the files are imported again
+    summary = await run_import(
+        "openalex", files, rejects_dir=tmp_path, progress=False, staged=True, batch_size=50
+    )
+    # then that run is staged, repairs the killed one and drops its staging tables
+    assert summary.staged and summary.repaired == 1
+    assert summary.created["works"] == 1500
     assert (
         await scalar("SELECT COUNT(*) AS n FROM pg_tables WHERE tablename LIKE 'import_stage_%'")
         == 0
