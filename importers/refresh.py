@@ -49,15 +49,14 @@ WHERE cited_id IS NULL AND EXISTS (SELECT 1 FROM work w WHERE w.openalex_id = ci
 #: pairs, so a work with 3,000 authors adds at most 100 x 99 / 2 rows, not 4.5 M. `{where}`
 #: keeps the pairs with an author in tmp_rs, through tmp_aw's `in_rs` flag: an `IN (SELECT …)`
 #: inside an OR cannot become a join, and PostgreSQL rescans the subquery per row once its hash
-#: table outgrows work_mem (at 10^6 works a plan of cost 10^12 that never ended).
+#: table outgrows work_mem (at 10^6 works a plan of cost 10^12 that never ended). The year comes
+#: with tmp_aw (one lookup of the work per authorship, not one per pair).
 _COLLABORATIONS = """
 CREATE TEMP TABLE tmp_collab AS
 SELECT x.author_id AS low_id, y.author_id AS high_id,
-       COUNT(*) AS shared_works,
-       MIN(w.publication_year) AS first_year, MAX(w.publication_year) AS last_year
+       COUNT(*) AS shared_works, MIN(x.year) AS first_year, MAX(x.year) AS last_year
 FROM tmp_aw x
 JOIN tmp_aw y ON y.work_id = x.work_id AND y.author_id > x.author_id AND y.paired
-JOIN work w ON w.id = x.work_id
 WHERE x.paired {where}
 GROUP BY x.author_id, y.author_id
 """
@@ -254,8 +253,10 @@ class _Refresh:
         await self._index("tmp_rs2", "id")
         await sql.execute(
             "CREATE TEMP TABLE tmp_aw AS SELECT a.author_id, a.work_id,"
-            f" (r.id IS NOT NULL) AS in_rs, (MIN(a.position) < {self.bound}) AS paired"
+            f" (r.id IS NOT NULL) AS in_rs, (MIN(a.position) < {self.bound}) AS paired,"
+            " MIN(w.publication_year) AS year"
             " FROM authorship a JOIN tmp_rs2 s ON s.id = a.author_id"
+            " JOIN work w ON w.id = a.work_id"
             " LEFT JOIN tmp_rs r ON r.id = a.author_id GROUP BY a.author_id, a.work_id, r.id"
         )
         await self._index("tmp_aw", "author_id")
