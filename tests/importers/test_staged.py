@@ -39,7 +39,7 @@ FOLDERS = sorted(p.name for p in (SHARED_DATA / "openalex").glob("*") if p.is_di
 
 
 @pytest.fixture(autouse=True)
-def postgres_only(db: str) -> None:
+def _postgres_only(db: str) -> None:
     if db != "postgres":
         pytest.skip("the staged path is PostgreSQL's (SQLite imports batch by batch)")
 
