@@ -26,7 +26,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
-import asyncpg
 from tortoise import connections
 from tortoise.exceptions import BaseORMException
 from tortoise.transactions import in_transaction
@@ -391,8 +390,8 @@ async def _staged(
         with bar.phase("parse"):
             try:
                 staged = await future
-            except asyncpg.PostgresError as exc:  # a value the staging table refuses
-                raise Fallback(f"staging refused a chunk: {exc}") from exc
+            except Exception as exc:  # a value the driver or the staging table refuses
+                raise Fallback(f"a chunk could not be staged: {exc!r}") from exc
         for line, reason in staged.rejects:
             rejects.reject(line, reason)
         summary.records += staged.records

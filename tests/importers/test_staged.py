@@ -25,7 +25,7 @@ from resolvers.sql import execute
 from tests.conftest import SHARED_DATA, shared_data
 from tests.importers.helpers import TABLES, digest, scalar, table_counts
 from tests.importers.test_kill import alive, children
-from tests.importers.test_robustness import mixed_file
+from tests.importers.test_robustness import mixed_file, work
 from tests.importers.test_versions import version
 from tests.serving import REPO, command_env
 
@@ -224,6 +224,30 @@ async def test_a_staged_import_killed_while_staging_leaves_nothing_and_is_repair
     # then that run is staged, repairs the killed one and drops its staging tables
     assert summary.staged and summary.repaired == 1
     assert summary.created["works"] == 1500
+    assert (
+        await scalar("SELECT COUNT(*) AS n FROM pg_tables WHERE tablename LIKE 'import_stage_%'")
+        == 0
+    )
+
+
+async def test_a_value_the_database_refuses_hands_over_to_the_batch_path(
+    db: str, tmp_path: Path
+) -> None:
+    # given a file whose second work has a title PostgreSQL cannot store (a lone surrogate,
+    # which the json module accepts)
+    path = tmp_path / "works.jsonl"
+    lines = [json.dumps(work(1)), json.dumps(work(2, title="T")), json.dumps(work(3))]
+    lines[1] = lines[1].replace('"title": "T"', '"title": "bad \\ud800 title"')
+    path.write_text("".join(line + "\n" for line in lines))
+    # when it is imported into the empty database with the staged path asked for
+    summary = await run_import(
+        "openalex", [path], rejects_dir=tmp_path / "rejects", progress=False, staged=True
+    )
+    # then the batch path imported it: only the refused record is rejected, nothing is staged
+    assert not summary.staged
+    assert [r.split(": ", 1)[0] for r in summary.rejected] == [f"{path}:2"]
+    assert "database refused the record" in summary.rejected[0]
+    assert {w.openalex_id for w in await Work.all()} == {"W101", "W103"}
     assert (
         await scalar("SELECT COUNT(*) AS n FROM pg_tables WHERE tablename LIKE 'import_stage_%'")
         == 0
