@@ -33,6 +33,7 @@ from resolvers.errors import ApiError
 from resolvers.ids import from_global_id, parse_external
 from resolvers.relations import NODE_TABLES, Unplanned
 from resolvers.sql import fetch, is_postgres
+from server.planner.emit import splice
 from server.planner.shape import Shaper, decode
 from server.planner.sql import Builder
 from server.planner.tree import Sel, TreeCache
@@ -146,6 +147,8 @@ class Planner:
             statement = builder.root_relation(sel, reads.relation)
             rows = await _fetch(statement.sql, statement.params)
             row = rows[0]
+            if id(sel) in builder.spliced:
+                return splice(row["r"])
             slot = builder.slots[id(sel)]
             total = row.get("c")
             assert reads.build is not None

@@ -19,6 +19,7 @@ from graphql import GraphQLSchema
 from graphql.execution.values import VariableValues, get_argument_values
 
 from resolvers.relations import NODE_TABLES, Bound, Relation, Unplanned
+from server.planner.emit import Writer, expressible
 from server.planner.tree import Sel
 
 #: PostgreSQL takes at most 100 arguments per function call: 50 keys per object
@@ -61,7 +62,10 @@ class Builder:
         self.postgres = postgres
         self.variables = variables
         self.slots: dict[int, Slot] = {}
+        #: the relation fields whose slot holds response JSON written by the database
+        self.spliced: set[int] = set()
         self.counter = 0
+        self.writer = Writer(postgres, self.args, self.fresh)
 
     def args(self, sel: Sel) -> dict[str, Any]:
         assert sel.gfield is not None
@@ -112,6 +116,16 @@ class Builder:
 
     def relation(self, sel: Sel, relation: Relation, parent: Scope) -> None:
         bound = relation.bind(self.args(sel))
+        if parent.alias is not None and expressible(sel):
+            # the database writes the whole value as response JSON (emit.py)
+            key = f"~{self.fresh()}"
+            self.slots[id(sel)] = Slot(key, bound)
+            self.spliced.add(id(sel))
+            parent.columns[key], parent.params[key] = self.writer.relation(
+                sel, relation, bound, parent.alias
+            )
+            return
+        self.spliced.discard(id(sel))
         n = self.fresh()
         names = {"t": f"t{n}", "x": f"x{n}", "p": parent.alias or ""}
         scope = Scope(names["t"])

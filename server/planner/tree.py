@@ -65,6 +65,8 @@ class Sel:
     project: Callable[[Any], Any] | None = None
     #: an entity referenced by a value (`reads(node=…)` below the root): fetched by its id
     reference: bool = False
+    #: a relation the database writes as response JSON (emit.py; None: not yet known)
+    emits: bool | None = None
 
     def prepare(self) -> None:
         assert self.gfield is not None
