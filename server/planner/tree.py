@@ -67,6 +67,9 @@ class Sel:
     reference: bool = False
     #: a relation the database writes as response JSON (emit.py; None: not yet known)
     emits: bool | None = None
+    #: the variables read by its arguments and its fields' (and theirs only), once known
+    variables: tuple[str, ...] | None = None
+    child_variables: tuple[str, ...] | None = None
 
     def prepare(self) -> None:
         assert self.gfield is not None

@@ -21,6 +21,8 @@ from resolvers.ids import expand_id_marks, global_id_sql, to_global_id
 from resolvers.relations import NODE_TABLES
 from resolvers.sql import fetch, is_postgres
 from schema import schema
+from server import execution
+from server.execution import Executor, Operation
 from server.planner import emit
 from server.planner.run import Planner
 from tests.factories import make_author, make_source, make_topic, make_work
@@ -125,3 +127,36 @@ async def test_partners_documents_are_written_by_the_database(
 
     # then the relations it names are spliced as the database wrote them
     assert count == spliced
+
+
+async def test_one_planner_answers_each_request_with_its_own_values(ids: dict[str, Any]) -> None:
+    # given one planner kept across requests (its SQL is cached per document and the values of
+    # the variables the arguments read) and the executor
+    planner = Planner(schema._schema)
+    query = """query($id: ID!, $n: Int, $m: Int!, $yes: Boolean!) { author(id: $id) {
+      displayName @include(if: $yes) works(first: $n) { nodes { title authorships { author { displayName
+        topics(first: $m) { workCount } } } } } } }"""
+    document = parse(query)
+    operation = document.definitions[0]
+    assert isinstance(operation, OperationDefinitionNode)
+    rows = await fetch("SELECT id FROM author ORDER BY id", [])
+    authors = [to_global_id("Author", r["id"]) for r in rows]
+    for author, n, m, yes in [
+        (authors[0], 1, 0, True),
+        (authors[1], 1, 0, True),
+        (authors[0], 3, 2, False),
+        (authors[1], None, 2, True),
+        (authors[0], 1, 0, True),
+    ]:
+        variables = {"id": author, "n": n, "m": m, "yes": yes}
+        # when both answer the same document with these values
+        planned = await planner.run(query, document, operation, variables, Context())
+        with pytest.MonkeyPatch.context() as patch:
+            # the plain executor: no limits, cost or budget hooks (another test's app adds them)
+            for hooks in ("PRE_PARSE_HOOKS", "EXTRA_RULES", "PRE_EXECUTION_HOOKS"):
+                patch.setattr(execution, hooks, [])
+            expected = await Executor(schema._schema).run(
+                Operation(query, variables, None, None), Context()
+            )
+        # then alike, byte for byte
+        assert orjson.dumps(planned) == orjson.dumps(expected["data"]), variables
