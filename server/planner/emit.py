@@ -196,6 +196,7 @@ class Writer:
             )
             written = f"CASE {expr} {cases} ELSE {self.error} END"
         else:
+            assert isinstance(inner, GraphQLScalarType)
             kind = _SCALARS[inner.name]
             if kind == "string":
                 written = f"to_json({expr})::text" if self.postgres else f"json_quote({expr})"

@@ -134,8 +134,8 @@ async def test_one_planner_answers_each_request_with_its_own_values(ids: dict[st
     # the variables the arguments read) and the executor
     planner = Planner(schema._schema)
     query = """query($id: ID!, $n: Int, $m: Int!, $yes: Boolean!) { author(id: $id) {
-      displayName @include(if: $yes) works(first: $n) { nodes { title authorships { author { displayName
-        topics(first: $m) { workCount } } } } } } }"""
+      displayName @include(if: $yes) works(first: $n) { nodes { title authorships { author {
+        displayName topics(first: $m) { workCount } } } } } } }"""
     document = parse(query)
     operation = document.definitions[0]
     assert isinstance(operation, OperationDefinitionNode)
