@@ -15,7 +15,7 @@ What the database can write:
 - an object field without a resolver or declaration on a value type (a collaborator's
   `author`, an author topic's `topic`): an object read from the same row, as the planner reads
   it everywhere;
-- a page's `edges { node }` and `nodes` (not `cursor`, `pageInfo` or `totalCount`: Python
+- a page's `edges { node }`, `nodes` and `totalCount` (not `cursor` or `pageInfo`: Python
   writes those pages).
 
 Anything else (floats, dates, resolvers with logic) leaves the relation to the Python shaper,
@@ -48,7 +48,7 @@ if TYPE_CHECKING:
 #: leaves the database writes: the kind of text for each scalar
 _SCALARS = {"String": "string", "Int": "int", "Boolean": "boolean"}
 #: a page's own fields the database writes
-_PAGE = frozenset({"edges", "nodes", "__typename"})
+_PAGE = frozenset({"edges", "nodes", "totalCount", "__typename"})
 _EDGE = frozenset({"node", "__typename"})
 
 
@@ -103,7 +103,7 @@ def _expressible(sel: Sel) -> bool:
     for child in sels:
         if child.name not in _PAGE:
             return False
-        if child.name == "__typename":
+        if child.name in ("__typename", "totalCount"):
             continue
         inner = _named_object(child)
         if inner is None:
@@ -186,6 +186,8 @@ class Writer:
         return self.error if non_null else "'null'"
 
     def leaf(self, gtype: GraphQLOutputType, expr: str) -> str:
+        """The text of a plain column's value; `expr` is a column reference (it is written
+        more than once, so it must carry no parameter)."""
         non_null, inner = _unwrap(gtype)
         if isinstance(inner, GraphQLEnumType):
             cls = getattr(inner, "wrapped_cls")  # noqa: B009 (strawberry's enum type)
@@ -271,6 +273,9 @@ class Writer:
             if child.gfield is None:
                 parts.append((child.key, _literal(orjson.dumps(gtype.name).decode())))
                 continue
+            if child.name == "totalCount":
+                parts.append((child.key, self.total(bound, source, where, names, params)))
+                continue
             inner = _named_object(child)
             assert inner is not None
             if child.name == "nodes":
@@ -296,6 +301,30 @@ class Writer:
                 (child.key, self.array(item, source, [*where, *keyset], order, bound.page.first))
             )
         return self.object(parts), params
+
+    def total(
+        self,
+        bound: Bound,
+        source: str,
+        where: list[str],
+        names: dict[str, str],
+        params: list[Any],
+    ) -> str:
+        """A page's `totalCount`, counted as the Python path counts it (sql.py `relation`): the
+        rows without the keyset, what the bound says to count, or the parent's cached counter
+        (a null there is the executor's error to report)."""
+        if bound.total == "count" and bound.count_source:
+            counted = [c.format(**names) for c in bound.count_where]
+            params.extend(bound.count_params)
+            count = f"(SELECT COUNT(*) FROM {bound.count_source.format(**names)}{_where(counted)})"
+        elif bound.total == "count":
+            params.extend(bound.params)
+            count = f"(SELECT COUNT(*) FROM {source}{_where(where)})"
+        else:
+            assert bound.total, "a page relation always says how it is counted"
+            count = f"{names['p']}.{bound.total}"
+        # written once: a COUNT's parameters appear once
+        return f"COALESCE(CAST({count} AS TEXT), {self.error})"
 
     def entity(
         self,

@@ -349,6 +349,19 @@ CASES: list[tuple[str, dict[str, Any]]] = [
           source(id: $src) { works(first: 2) { nodes { title venue { displayName } } } } }""",
         {"yes": False, "src": "Source:1"},
     ),
+    # totalCount in spliced pages: counted rows, a filtered author's works (their own count),
+    # the cached counters (works, close collaborators), empty pages
+    (
+        """{ authors(first: 3, filter: {namePrefix: "p"}) { n: totalCount nodes { displayName
+            works(first: 2) { totalCount nodes { title } }
+            recent: works(first: 1, filter: {yearFrom: 2015}) { totalCount }
+            none: works(first: 0, filter: {yearFrom: 3000}) { totalCount edges { node { id } } }
+            collaborators(first: 1, closeOnly: true) { totalCount nodes { sharedWorks } }
+            all: collaborators(first: 2) { totalCount } } }
+          works(first: 2, filter: {yearTo: 2000}) { totalCount edges { node {
+            citedBy(first: 1) { totalCount } references(first: 1) { totalCount } } } } }""",
+        {},
+    ),
     # seven levels of lists: too deep for SQLite's parser (the executor answers there)
     (
         """{ authors(first: 2) { edges { node { collaborators(first: 2) { edges { node {
