@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 from graphql import GraphQLSchema, ListValueNode, ObjectValueNode, ValueNode, VariableNode
 from graphql.execution.values import VariableValues, get_argument_values
 
+import settings
 from resolvers.relations import NODE_TABLES, Bound, Relation, Unplanned
 from server.lru import LRU
 from server.planner.emit import Writer, expressible
@@ -259,7 +260,8 @@ class Builder:
         slots and spliced relations it recorded. The SQL and its parameters are the same for
         those: they depend on nothing else."""
         values = tuple(repr(self.variables.coerced.get(n)) for n in argument_variables(sel, own))
-        full = (*key, own, self.postgres, values)
+        # the page size limit the arguments were checked against is part of what decides
+        full = (*key, own, self.postgres, settings.MAX_PAGE_SIZE, values)
         hit = self.statements.get(full)
         if hit is not None:
             slots, spliced, result = hit
