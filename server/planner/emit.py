@@ -201,7 +201,9 @@ class Writer:
             assert isinstance(inner, GraphQLScalarType)
             kind = _SCALARS[inner.name]
             if kind == "string":
-                written = f"to_json({expr})::text" if self.postgres else f"json_quote({expr})"
+                # as text whatever the column's type, as GraphQL's String serialises it
+                text = f"CAST({expr} AS TEXT)"
+                written = f"to_json({text})::text" if self.postgres else f"json_quote({text})"
             elif kind == "int":
                 written = f"CAST({expr} AS TEXT)"
             else:
