@@ -397,3 +397,57 @@ async def test_regression_cases_answer_alike(api_db: str, graph: Graph, case: in
     # when both answer it, then alike, and the planner did answer (where it can)
     await compare(query, variables, graph)
     assert graph.outcomes["planned"] == before + (1 if planned_on == api_db else 0)
+
+
+#: `viewer` read by a signed-in user (claims with their authors), an admin (the claims to
+#: review), and refused: anonymous (UNAUTHENTICATED) and a non-admin's claimsToReview
+#: (FORBIDDEN), where the planner must stand aside for the executor's error
+VIEWER_CASES = [
+    (
+        "claimant",
+        """{ viewer { user { id email isAdmin orcid orcidVerified createdAt __typename }
+          claims { id status orcid note createdAt reviewedAt __typename author { id displayName
+            works(first: 2) { totalCount nodes { title } } claim { status viewerState } } } } }""",
+        True,
+    ),
+    (
+        "admin",
+        """{ viewer { user { isAdmin } claimsToReview { ... on Node { id } status
+          author { displayName viewerIsClaimant } } } }""",
+        True,
+    ),
+    (
+        "claimant",
+        """query($id: ID!) { author(id: $id) { displayName viewerIsFollowing }
+          me: viewer { user { email }
+            mine: claims { status author { ... on Author { id } } } } }""",
+        True,
+    ),
+    ("anonymous", "{ viewer { user { email } } }", False),
+    ("claimant", "{ viewer { claimsToReview { id } } }", False),
+    ("claimant", "{ viewer { following(first: 2) { totalCount } } }", False),
+]
+
+
+@pytest.mark.parametrize("case", range(len(VIEWER_CASES)))
+async def test_viewer_documents_answer_alike(api_db: str, graph: Graph, case: int) -> None:
+    from models.social import User
+    from resolvers.context import Principal
+    from tests.factories_social import make_claim, make_user
+
+    # given a claimant (one approved claim), another user's pending claim, and an admin
+    who, query, planned_here = VIEWER_CASES[case]
+    claimant = await make_user(orcid=f"0000-0002-0000-{case:04d}", orcid_verified=True)
+    await make_claim(claimant, await make_author(display_name="Claimed Ø"), "CLAIMED")
+    await make_claim(await make_user(), await make_author(), "PENDING")
+    admin = await make_user(is_admin=True)
+    user: User | None = {"claimant": claimant, "admin": admin}.get(who)
+
+    def context() -> Context:
+        return Context(principal=Principal(user=user))
+
+    before = graph.outcomes["planned"]
+    # when the planner and the executor answer it as that user
+    await compare(query, {"id": graph.ids[0]}, graph, context)
+    # then alike; the planner answered the signed-in reads and stood aside for the refusals
+    assert graph.outcomes["planned"] == before + (1 if planned_here else 0), graph.reasons
