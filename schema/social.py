@@ -120,8 +120,9 @@ async def _author(info: Info, author_id: int) -> Author:
     return Author.of(row)
 
 
-def _author_ref(parent: Claim) -> str:
-    """The global id of a claim's author: the planner reads the author with its selection."""
+def _author_ref(parent: Claim | Invitation) -> str:
+    """The global id of a claim's or an invitation's author: the planner reads the author with
+    its selection."""
     return to_global_id("Author", int(parent._row["author_id"]))
 
 
@@ -211,15 +212,17 @@ class Invitation(Node):
     def of(cls, row: Row) -> Invitation:
         return cls(id=strawberry.ID(to_global_id("Invitation", row["id"])), _row=row)
 
-    @strawberry.field(description="PENDING until the claimant accepts or declines.")
+    @strawberry.field(
+        description="PENDING until the claimant accepts or declines.", metadata=reads()
+    )
     def status(self) -> InvitationStatus:
         return InvitationStatus(self._row["status"])
 
-    @strawberry.field(description="The sender's message, 1 to 2,000 characters.")
+    @strawberry.field(description="The sender's message, 1 to 2,000 characters.", metadata=reads())
     def message(self) -> str:
         return str(self._row["message"])
 
-    @strawberry.field(description="Who sent it.")
+    @strawberry.field(description="Who sent it.", metadata=reads())
     def sender(self) -> InvitationSender:
         return InvitationSender(
             id=strawberry.ID(to_global_id("User", self._row["sender_id"])),
@@ -227,17 +230,21 @@ class Invitation(Node):
             _user_id=int(self._row["sender_id"]),
         )
 
-    @strawberry.field(description="The invited author.")
+    @strawberry.field(
+        description="The invited author.", metadata=reads(node="Author", ref=_author_ref)
+    )
     async def author(self, info: Info) -> Annotated[Author, strawberry.lazy("schema.authors")]:
         return await _author(info, int(self._row["author_id"]))
 
-    @strawberry.field(description="When it was sent.")
+    @strawberry.field(description="When it was sent.", metadata=reads())
     def created_at(self) -> datetime.datetime:
         value = timestamp(self._row["created_at"])
         assert value is not None
         return value
 
-    @strawberry.field(description="When it was accepted or declined; null while PENDING.")
+    @strawberry.field(
+        description="When it was accepted or declined; null while PENDING.", metadata=reads()
+    )
     def responded_at(self) -> datetime.datetime | None:
         return timestamp(self._row["responded_at"])
 
