@@ -35,7 +35,13 @@ from schema import schema
 from server import execution
 from server.execution import Executor, Operation
 from server.planner.run import Planner
-from tests.api.planner_surface import differential_settings, meaningful, planned_schema
+from tests.api.planner_surface import (
+    LEFT_OUT,
+    NODE_TYPES,
+    differential_settings,
+    meaningful,
+    planned_schema,
+)
 from tests.factories import (
     link_institutions,
     make_author,
@@ -201,6 +207,13 @@ async def compare(
 
 
 SURFACE = planned_schema()
+#: `viewer` and what it reaches, but its pages of follows and invitations and a sender's own
+#: profile, which the planner leaves to the executor
+VIEWER_SURFACE = planned_schema(
+    ("viewer",),
+    LEFT_OUT | {("Viewer", "following"), ("Viewer", "invitations"), ("InvitationSender", "author")},
+    (*NODE_TYPES, "Node"),
+)
 
 
 async def test_random_documents_answer_alike(api_db: str, graph: Graph) -> None:
@@ -451,3 +464,39 @@ async def test_viewer_documents_answer_alike(api_db: str, graph: Graph, case: in
     await compare(query, {"id": graph.ids[0]}, graph, context)
     # then alike; the planner answered the signed-in reads and stood aside for the refusals
     assert graph.outcomes["planned"] == before + (1 if planned_here else 0), graph.reasons
+
+
+async def test_random_viewer_documents_answer_alike(api_db: str, graph: Graph) -> None:
+    from resolvers.context import Principal
+    from tests.factories_social import make_claim, make_user
+
+    # given an admin holding an approved claim, other users' pending claims, and documents
+    # generated from the viewer's surface, read as that admin
+    admin = await make_user(is_admin=True, orcid="0000-0002-0000-0777", orcid_verified=True)
+    await make_claim(admin, await make_author(display_name="Admin Ø 李"), "VERIFIED")
+    for _ in range(2):
+        await make_claim(await make_user(), await make_author(), "PENDING")
+    ids = graph.ids
+
+    def pick(n: int, kind: str | None) -> str:
+        fitting = [i for i in ids if kind is None or graph.kinds.get(i) == kind]
+        return ids[n % len(ids)] if n % 7 == 0 else fitting[n % len(fitting)]
+
+    def context() -> Context:
+        return Context(principal=Principal(user=admin))
+
+    before = dict(graph.outcomes)
+    strategy = queries(VIEWER_SURFACE, print_ast=lambda d: print_ast(meaningful(d, pick)))
+
+    @differential_settings(max(EXAMPLES // 5, 20))
+    @given(strategy)
+    def check(query: str) -> None:
+        # when the planner and the executor answer it, then alike
+        asyncio.run_coroutine_threadsafe(compare(query, None, graph, context), loop).result()
+
+    loop = asyncio.get_running_loop()
+    await asyncio.to_thread(check)
+    # and most were planned
+    planned = graph.outcomes["planned"] - before["planned"]
+    fallback = graph.outcomes["fallback"] - before["fallback"]
+    assert planned > fallback, (planned, fallback, graph.reasons)
