@@ -94,6 +94,27 @@ def to_global_id(type_name: str, key: int | str) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+#: what SQLite writes for a global id it cannot encode itself (it has no base64): `Type:key`
+#: between the control characters 2 and 3, which JSON text never holds raw
+_MARKS = re.compile("\x02([A-Za-z]+):([0-9]+)\x03")
+
+
+def global_id_sql(type_name: str, key_sql: str, postgres: bool) -> str:
+    """SQL text of the global id of the row whose id is `key_sql`: on PostgreSQL
+    `to_global_id`'s own encoding (base64url of `Type:key`, unpadded; ids are short enough
+    that `encode` wraps no line), on SQLite the marks `expand_id_marks` replaces."""
+    assert type_name.isalpha()
+    if postgres:
+        raw = f"convert_to('{type_name}:' || {key_sql}, 'UTF8')"
+        return f"rtrim(translate(encode({raw}, 'base64'), '+/', '-_'), '=')"
+    return f"char(2) || '{type_name}:' || {key_sql} || char(3)"
+
+
+def expand_id_marks(text: str) -> str:
+    """Text holding SQLite's global id marks, each replaced by `to_global_id`'s form."""
+    return _MARKS.sub(lambda m: to_global_id(m[1], m[2]), text)
+
+
 def from_global_id(value: str) -> GlobalId:
     padded = value + "=" * (-len(value) % 4)
     try:

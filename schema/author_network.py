@@ -13,6 +13,7 @@ from resolvers import relations
 from resolvers.pagination import build_page
 from resolvers.sql import Row
 from schema.connections import Connection
+from schema.cost import column
 
 if TYPE_CHECKING:
     from schema.authors import Author
@@ -24,7 +25,9 @@ class AuthorTopic:
     topic: Annotated[Topic, strawberry.lazy("schema.topics")] = strawberry.field(
         description="The topic."
     )
-    work_count: int = strawberry.field(description="The author's works on this topic.")
+    work_count: int = strawberry.field(
+        description="The author's works on this topic.", metadata=column("work_count")
+    )
     share: float = strawberry.field(
         description="`workCount` divided by the author's works, from 0 to 1."
     )
@@ -35,12 +38,16 @@ class Collaborator:
     author: Annotated[Author, strawberry.lazy("schema.authors")] = strawberry.field(
         description="The co-author."
     )
-    shared_works: int = strawberry.field(description="Works both are authors of; at least 1.")
+    shared_works: int = strawberry.field(
+        description="Works both are authors of; at least 1.", metadata=column("shared_works")
+    )
     first_year: int | None = strawberry.field(
-        description="The year of their first shared work; null when no shared work is dated."
+        description="The year of their first shared work; null when no shared work is dated.",
+        metadata=column("first_year"),
     )
     last_year: int | None = strawberry.field(
-        description="The year of their latest shared work; null when no shared work is dated."
+        description="The year of their latest shared work; null when no shared work is dated.",
+        metadata=column("last_year"),
     )
     is_close: bool = strawberry.field(description="A close collaborator: 2 or more shared works.")
 

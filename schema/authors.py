@@ -43,7 +43,7 @@ from schema.author_profile import (
 from schema.common import ExternalId, ExternalIdScheme, Node
 from schema.connections import Connection
 from schema.context import Info
-from schema.cost import reads
+from schema.cost import column, reads
 
 if TYPE_CHECKING:
     from schema.slices import GraphSlice
@@ -78,7 +78,7 @@ class Author(Node):
     def of(cls, row: Row) -> Author:
         return cls(id=strawberry.ID(to_global_id("Author", row["id"])), _row=row)
 
-    @strawberry.field(description="The name to show.", metadata=reads("display_name"))
+    @strawberry.field(description="The name to show.", metadata=column("display_name"))
     def display_name(self) -> str:
         return str(self._row["display_name"])
 
@@ -91,14 +91,14 @@ class Author(Node):
 
     @strawberry.field(
         description="A one-line bio, set with `updateAuthorProfile`; null when none.",
-        metadata=reads("description"),
+        metadata=column("description"),
     )
     def description(self) -> str | None:
         return self._row["description"]  # type: ignore[no-any-return]
 
     @strawberry.field(
         description="The ORCID iD, such as 0000-0002-1825-0097; null when unknown.",
-        metadata=reads("orcid"),
+        metadata=column("orcid"),
     )
     def orcid(self) -> str | None:
         return self._row["orcid"]  # type: ignore[no-any-return]
@@ -134,7 +134,7 @@ class Author(Node):
 
     @strawberry.field(
         description="The author welcomes invitations to collaborate; see `setOpenToCollaborate`.",
-        metadata=reads("open_to_collaborate"),
+        metadata=column("open_to_collaborate"),
     )
     def open_to_collaborate(self) -> bool:
         return bool(self._row["open_to_collaborate"])

@@ -54,6 +54,9 @@ class Reads:
     stored: the field's items are stored mappings (a slice's JSON), keyed by the item type's
         field names; `stored(parent)` returns them, the resolver builds its objects from the
         same mappings, and the planner shapes them directly.
+    plain: the field's value is its one column as stored, given its GraphQL type (a string, an
+        integer, a boolean, an enum member named by its value) and nothing else: the database
+        writes it into the response itself (server/planner/emit.py), as the executor would.
     """
 
     columns: tuple[str, ...] = ()
@@ -64,6 +67,7 @@ class Reads:
     outside: bool = False
     stored: Callable[[Any], Sequence[Mapping[str, Any]]] | None = None
     ref: Callable[[Any], str | None] | None = None
+    plain: bool = False
 
 
 def cost(weight: int = 0, *, list_size: int | None = None, free: bool = False) -> dict[str, Any]:
@@ -80,6 +84,7 @@ def reads(
     outside: bool = False,
     stored: Callable[[Any], Sequence[Mapping[str, Any]]] | None = None,
     ref: Callable[[Any], str | None] | None = None,
+    plain: bool = False,
     weight: int = 0,
     list_size: int | None = None,
 ) -> dict[str, Any]:
@@ -87,8 +92,14 @@ def reads(
     what it costs, as with `cost`)."""
     return {
         "cost": Cost(weight, list_size),
-        "reads": Reads(tuple(columns), relation, build, viewer, node, outside, stored, ref),
+        "reads": Reads(tuple(columns), relation, build, viewer, node, outside, stored, ref, plain),
     }
+
+
+def column(name: str) -> dict[str, Any]:
+    """`strawberry.field(metadata=column("title"))`: the field is the column `name` as stored
+    (`reads(name, plain=True)`), so the database can write it into the response."""
+    return reads(name, plain=True)
 
 
 #: Declarations for fields whose module does not declare them itself, keyed "Type.field".

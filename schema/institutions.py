@@ -15,7 +15,7 @@ from resolvers.works import WorkQuery
 from schema.args import After, First, id_argument
 from schema.common import ExternalId, ExternalIdScheme, Node, describe
 from schema.context import Info
-from schema.cost import reads
+from schema.cost import column, reads
 from schema.work_lists import work_page, works_of
 
 if TYPE_CHECKING:
@@ -88,21 +88,21 @@ class Institution(Node):
 
     @strawberry.field(
         description="The institution's name.",
-        metadata=reads("display_name"),
+        metadata=column("display_name"),
     )
     def display_name(self) -> str:
         return str(self._row["display_name"])
 
     @strawberry.field(
         description="Its ROR id without `https://ror.org/` (`00f54p054`); null when it has none.",
-        metadata=reads("ror"),
+        metadata=column("ror"),
     )
     def ror(self) -> str | None:
         return self._row["ror"]  # type: ignore[no-any-return]
 
     @strawberry.field(
         description="ISO 3166-1 alpha-2 country code (`US`); null when unknown.",
-        metadata=reads("country_code"),
+        metadata=column("country_code"),
     )
     def country_code(self) -> str | None:
         return self._row["country_code"]  # type: ignore[no-any-return]
@@ -110,7 +110,7 @@ class Institution(Node):
     @strawberry.field(
         description="OpenAlex's institution type (`education`, `company`, `facility`, …); "
         "null when unknown.",
-        metadata=reads("type"),
+        metadata=column("type"),
     )
     def type(self) -> str | None:
         return self._row["type"]  # type: ignore[no-any-return]
@@ -118,7 +118,7 @@ class Institution(Node):
     @strawberry.field(
         description="Works in this graph with an author affiliated here, recounted after every "
         "import (not OpenAlex's worldwide count).",
-        metadata=reads("works_count"),
+        metadata=column("works_count"),
     )
     def works_count(self) -> int:
         return int(self._row["works_count"])

@@ -24,6 +24,7 @@ from schema.args import After, First
 from schema.common import Node, describe, enum_without
 from schema.connections import Connection
 from schema.context import Context, Info
+from schema.cost import reads
 from schema.nodes import NODE_RESOLVERS
 
 if TYPE_CHECKING:
@@ -119,6 +120,12 @@ async def _author(info: Info, author_id: int) -> Author:
     return Author.of(row)
 
 
+def _author_ref(parent: Claim | Invitation) -> str:
+    """The global id of a claim's or an invitation's author: the planner reads the author with
+    its selection."""
+    return to_global_id("Author", int(parent._row["author_id"]))
+
+
 @strawberry.type(description="A user's claim on an author; readable by the claimant and admins.")
 class Claim(Node):
     _row: strawberry.Private[Row]
@@ -127,29 +134,36 @@ class Claim(Node):
     def of(cls, row: Row) -> Claim:
         return cls(id=strawberry.ID(to_global_id("Claim", row["id"])), _row=row)
 
-    @strawberry.field(description="Where the claim stands.")
+    @strawberry.field(description="Where the claim stands.", metadata=reads())
     def status(self) -> ClaimRequestStatus:
         return ClaimRequestStatus(self._row["status"])
 
-    @strawberry.field(description="The claimed author.")
+    @strawberry.field(
+        description="The claimed author.", metadata=reads(node="Author", ref=_author_ref)
+    )
     async def author(self, info: Info) -> Annotated[Author, strawberry.lazy("schema.authors")]:
         return await _author(info, int(self._row["author_id"]))
 
-    @strawberry.field(description="The ORCID iD the claim was made with, if any.")
+    @strawberry.field(description="The ORCID iD the claim was made with, if any.", metadata=reads())
     def orcid(self) -> str | None:
         return self._row["orcid"]  # type: ignore[no-any-return]
 
-    @strawberry.field(description="The reviewer's note (up to 2,000 characters); null when none.")
+    @strawberry.field(
+        description="The reviewer's note (up to 2,000 characters); null when none.",
+        metadata=reads(),
+    )
     def note(self) -> str | None:
         return self._row["note"]  # type: ignore[no-any-return]
 
-    @strawberry.field(description="When the claim was made.")
+    @strawberry.field(description="When the claim was made.", metadata=reads())
     def created_at(self) -> datetime.datetime:
         value = timestamp(self._row["created_at"])
         assert value is not None
         return value
 
-    @strawberry.field(description="When it was approved or rejected; null while PENDING.")
+    @strawberry.field(
+        description="When it was approved or rejected; null while PENDING.", metadata=reads()
+    )
     def reviewed_at(self) -> datetime.datetime | None:
         return timestamp(self._row["reviewed_at"])
 
@@ -198,15 +212,17 @@ class Invitation(Node):
     def of(cls, row: Row) -> Invitation:
         return cls(id=strawberry.ID(to_global_id("Invitation", row["id"])), _row=row)
 
-    @strawberry.field(description="PENDING until the claimant accepts or declines.")
+    @strawberry.field(
+        description="PENDING until the claimant accepts or declines.", metadata=reads()
+    )
     def status(self) -> InvitationStatus:
         return InvitationStatus(self._row["status"])
 
-    @strawberry.field(description="The sender's message, 1 to 2,000 characters.")
+    @strawberry.field(description="The sender's message, 1 to 2,000 characters.", metadata=reads())
     def message(self) -> str:
         return str(self._row["message"])
 
-    @strawberry.field(description="Who sent it.")
+    @strawberry.field(description="Who sent it.", metadata=reads())
     def sender(self) -> InvitationSender:
         return InvitationSender(
             id=strawberry.ID(to_global_id("User", self._row["sender_id"])),
@@ -214,17 +230,21 @@ class Invitation(Node):
             _user_id=int(self._row["sender_id"]),
         )
 
-    @strawberry.field(description="The invited author.")
+    @strawberry.field(
+        description="The invited author.", metadata=reads(node="Author", ref=_author_ref)
+    )
     async def author(self, info: Info) -> Annotated[Author, strawberry.lazy("schema.authors")]:
         return await _author(info, int(self._row["author_id"]))
 
-    @strawberry.field(description="When it was sent.")
+    @strawberry.field(description="When it was sent.", metadata=reads())
     def created_at(self) -> datetime.datetime:
         value = timestamp(self._row["created_at"])
         assert value is not None
         return value
 
-    @strawberry.field(description="When it was accepted or declined; null while PENDING.")
+    @strawberry.field(
+        description="When it was accepted or declined; null while PENDING.", metadata=reads()
+    )
     def responded_at(self) -> datetime.datetime | None:
         return timestamp(self._row["responded_at"])
 
@@ -238,7 +258,7 @@ class InvitationConnection(Connection[Invitation]):
 class Viewer:
     _user: strawberry.Private[UserModel]
 
-    @strawberry.field(description="The signed-in account.")
+    @strawberry.field(description="The signed-in account.", metadata=reads())
     def user(self) -> User:
         return User.of(self._user)
 
@@ -251,13 +271,14 @@ class Viewer:
         page = await data.following_page(info.context, self._user.id, first, after, Author.of)
         return AuthorConnection.of(page)  # type: ignore[no-any-return]
 
-    @strawberry.field(description="The viewer's claims, newest first.")
+    @strawberry.field(description="The viewer's claims, newest first.", metadata=reads())
     async def claims(self) -> list[Claim]:
         return [Claim.of(r) for r in await data.claims_of(self._user.id)]
 
     @strawberry.field(
         description="Admins: the claims waiting for review, oldest first (at most 100);"
-        " FORBIDDEN for anyone else."
+        " FORBIDDEN for anyone else.",
+        metadata=reads(),
     )
     async def claims_to_review(self, info: Info) -> list[Claim]:
         try:
@@ -284,7 +305,10 @@ class Viewer:
 
 @strawberry.type
 class ViewerQueries:
-    @strawberry.field(description="The signed-in user; null with UNAUTHENTICATED when anonymous.")
+    @strawberry.field(
+        description="The signed-in user; null with UNAUTHENTICATED when anonymous.",
+        metadata=reads(outside=True),
+    )
     def viewer(self, info: Info) -> Viewer | None:
         user = info.context.principal.user
         if user is None:

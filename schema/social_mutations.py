@@ -20,8 +20,8 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 AuthorRef = Annotated["Author", strawberry.lazy("schema.authors")]
-#: mutations whose payload holds an author: the planner runs the write (the resolver, once) and
-#: reads the author's selection in one statement (server/planner/)
+#: every mutation here: the planner runs the write (the resolver, once) and shapes its payload,
+#: reading the author it holds (or its claim's or invitation's) in one statement (server/planner/)
 WRITES = reads(outside=True)
 AuthorId = Annotated[
     strawberry.ID,
@@ -107,7 +107,9 @@ def _auth(session: accounts.Session | None, errors: list[UserError]) -> AuthPayl
 
 @strawberry.type
 class SocialMutations:
-    @strawberry.mutation(description="Create an account and return its first token.")
+    @strawberry.mutation(
+        description="Create an account and return its first token.", metadata=WRITES
+    )
     async def sign_up(
         self,
         info: Info,
@@ -122,7 +124,9 @@ class SocialMutations:
     ) -> AuthPayload:
         return _auth(*await attempt(accounts.sign_up(email, password, info.context)))
 
-    @strawberry.mutation(description="Exchange an email and password for a new token.")
+    @strawberry.mutation(
+        description="Exchange an email and password for a new token.", metadata=WRITES
+    )
     async def log_in(
         self,
         info: Info,
@@ -131,7 +135,9 @@ class SocialMutations:
     ) -> AuthPayload:
         return _auth(*await attempt(accounts.log_in(email, password, info.context)))
 
-    @strawberry.mutation(description="Revoke the token this request was made with.")
+    @strawberry.mutation(
+        description="Revoke the token this request was made with.", metadata=WRITES
+    )
     async def log_out(self, info: Info) -> LogOutPayload:
         token_id = info.context.principal.token_id
         if info.context.principal.user is None or token_id is None:
@@ -152,7 +158,8 @@ class SocialMutations:
 
     @strawberry.mutation(
         description="Claim an author: VERIFIED at once when `orcid` (default: your verified"
-        " ORCID iD) matches both your verified ORCID iD and the author's; PENDING otherwise."
+        " ORCID iD) matches both your verified ORCID iD and the author's; PENDING otherwise.",
+        metadata=WRITES,
     )
     async def claim_author(
         self,
@@ -167,7 +174,8 @@ class SocialMutations:
         return ClaimPayload(claim=Claim.of(row) if row else None, user_errors=errors)
 
     @strawberry.mutation(
-        description="Admins: approve (CLAIMED, or VERIFIED with `verify`) or reject a claim."
+        description="Admins: approve (CLAIMED, or VERIFIED with `verify`) or reject a claim.",
+        metadata=WRITES,
     )
     async def review_claim(
         self,
@@ -243,7 +251,8 @@ class SocialMutations:
         return AuthorPayload(author=_wrap_author(row), user_errors=[])
 
     @strawberry.mutation(
-        description="Invite a claimed author to collaborate (1 to 2,000 characters)."
+        description="Invite a claimed author to collaborate (1 to 2,000 characters).",
+        metadata=WRITES,
     )
     async def send_invitation(
         self,
@@ -258,7 +267,9 @@ class SocialMutations:
         )
         return InvitationPayload(invitation=Invitation.of(row) if row else None, user_errors=errors)
 
-    @strawberry.mutation(description="The invited author's claimant: accept or decline.")
+    @strawberry.mutation(
+        description="The invited author's claimant: accept or decline.", metadata=WRITES
+    )
     async def respond_to_invitation(
         self,
         info: Info,

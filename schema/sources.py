@@ -14,7 +14,7 @@ from resolvers.works import WorkQuery
 from schema.args import After, First, id_argument
 from schema.common import ExternalId, ExternalIdScheme, Node
 from schema.context import Info
-from schema.cost import reads
+from schema.cost import column, reads
 from schema.work_lists import work_page, works_of
 
 if TYPE_CHECKING:
@@ -32,19 +32,20 @@ class Source(Node):
         return cls(id=strawberry.ID(to_global_id("Source", row["id"])), _row=row)
 
     @strawberry.field(
-        description="The venue's name (`arXiv`, a journal's title).", metadata=reads("display_name")
+        description="The venue's name (`arXiv`, a journal's title).",
+        metadata=column("display_name"),
     )
     def display_name(self) -> str:
         return str(self._row["display_name"])
 
-    @strawberry.field(description="What kind of venue it is.", metadata=reads("type"))
+    @strawberry.field(description="What kind of venue it is.", metadata=column("type"))
     def type(self) -> SourceType:
         return SourceType(self._row["type"])
 
     @strawberry.field(
         description="The linking ISSN (ISSN-L) of a journal or series, `1234-567X`; null when "
         "the record gives none.",
-        metadata=reads("issn_l"),
+        metadata=column("issn_l"),
     )
     def issn_l(self) -> str | None:
         return self._row["issn_l"]  # type: ignore[no-any-return]

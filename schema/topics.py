@@ -14,7 +14,7 @@ from resolvers.works import WorkQuery
 from schema.args import After, First, id_argument
 from schema.common import Node
 from schema.context import Info
-from schema.cost import reads
+from schema.cost import column, reads
 from schema.work_lists import work_page, works_of
 
 if TYPE_CHECKING:
@@ -34,21 +34,21 @@ class Topic(Node):
 
     @strawberry.field(
         description="The topic's name (`Computation and Language` for `cs.CL`).",
-        metadata=reads("display_name"),
+        metadata=column("display_name"),
     )
     def display_name(self) -> str:
         return str(self._row["display_name"])
 
     @strawberry.field(
         description="Whose classification it belongs to: OpenAlex topics or arXiv categories.",
-        metadata=reads("scheme"),
+        metadata=column("scheme"),
     )
     def scheme(self) -> TopicScheme:
         return TopicScheme(self._row["scheme"])
 
     @strawberry.field(
         description="`T11211` for OpenAlex topics, `cs.CL` for arXiv categories.",
-        metadata=reads("external_id"),
+        metadata=column("external_id"),
     )
     def external_id(self) -> str:
         return str(self._row["external_id"])
@@ -56,7 +56,7 @@ class Topic(Node):
     @strawberry.field(
         description="OpenAlex's description of the topic; null when it has none, as for arXiv "
         "categories.",
-        metadata=reads("description"),
+        metadata=column("description"),
     )
     def description(self) -> str | None:
         return self._row["description"]  # type: ignore[no-any-return]
@@ -64,7 +64,7 @@ class Topic(Node):
     @strawberry.field(
         description="The OpenAlex subfield it belongs to (`Artificial Intelligence`); null for "
         "arXiv categories.",
-        metadata=reads("subfield"),
+        metadata=column("subfield"),
     )
     def subfield(self) -> str | None:
         return self._row["subfield"]  # type: ignore[no-any-return]
@@ -72,7 +72,7 @@ class Topic(Node):
     @strawberry.field(
         description="The OpenAlex field it belongs to (`Computer Science`); null for arXiv "
         "categories.",
-        metadata=reads("field"),
+        metadata=column("field"),
     )
     def field(self) -> str | None:
         return self._row["field"]  # type: ignore[no-any-return]
@@ -80,7 +80,7 @@ class Topic(Node):
     @strawberry.field(
         description="The OpenAlex domain it belongs to (`Physical Sciences`); null for arXiv "
         "categories.",
-        metadata=reads("domain"),
+        metadata=column("domain"),
     )
     def domain(self) -> str | None:
         return self._row["domain"]  # type: ignore[no-any-return]
@@ -88,7 +88,7 @@ class Topic(Node):
     @strawberry.field(
         description="Works in this graph with this topic, recounted after every import (not "
         "OpenAlex's worldwide count).",
-        metadata=reads("works_count"),
+        metadata=column("works_count"),
     )
     def works_count(self) -> int:
         return int(self._row["works_count"])

@@ -18,7 +18,7 @@ from schema.args import MAX_YEAR_SPAN, After, First, YearFrom, YearTo, id_argume
 from schema.common import ExternalId, ExternalIdScheme, Node
 from schema.connections import Connection
 from schema.context import Info
-from schema.cost import reads
+from schema.cost import column, reads
 from schema.work_fields import (
     Biblio,
     CitationYearCount,
@@ -48,12 +48,16 @@ if TYPE_CHECKING:
 @strawberry.type(description="Where a work appeared: arXiv, a journal, a conference or a series.")
 class Venue:
     display_name: str = strawberry.field(
-        description="The venue's name (`arXiv`, a journal's title)."
+        description="The venue's name (`arXiv`, a journal's title).",
+        metadata=column("display_name"),
     )
-    type: SourceType = strawberry.field(description="What kind of venue it is.")
+    type: SourceType = strawberry.field(
+        description="What kind of venue it is.", metadata=column("type")
+    )
     issn_l: str | None = strawberry.field(
         description="The linking ISSN (ISSN-L) of a journal or series, `1234-567X`; null when "
-        "the record gives none."
+        "the record gives none.",
+        metadata=column("issn_l"),
     )
     source: Annotated[Source, strawberry.lazy("schema.sources")] = strawberry.field(
         description="The venue as an entity: its id, external ids and works."
@@ -117,11 +121,16 @@ def work_page(
 
 @strawberry.type(description="One author's place in a work's byline.")
 class Authorship:
-    position: int = strawberry.field(description="Place in the byline, 0 for the first author.")
-    raw_name: str = strawberry.field(description="The name as the work's record prints it.")
+    position: int = strawberry.field(
+        description="Place in the byline, 0 for the first author.", metadata=column("position")
+    )
+    raw_name: str = strawberry.field(
+        description="The name as the work's record prints it.", metadata=column("raw_name")
+    )
     is_corresponding: bool = strawberry.field(
         description="Whether the record marks this author as corresponding; false when it does "
-        "not say (arXiv records never do)."
+        "not say (arXiv records never do).",
+        metadata=column("is_corresponding"),
     )
     _row: strawberry.Private[Row]
 
@@ -178,21 +187,21 @@ class Work(Node):
 
     @strawberry.field(
         description="The title as the record gives it.",
-        metadata=reads("title"),
+        metadata=column("title"),
     )
     def title(self) -> str:
         return str(self._row["title"])
 
     @strawberry.field(
         description="The abstract as the record gives it; null when it has none.",
-        metadata=reads("abstract"),
+        metadata=column("abstract"),
     )
     def abstract(self) -> str | None:
         return self._row["abstract"]  # type: ignore[no-any-return]
 
     @strawberry.field(
         description="What kind of work it is.",
-        metadata=reads("type"),
+        metadata=column("type"),
     )
     def type(self) -> WorkType:
         return WorkType(self._row["type"])
@@ -200,7 +209,7 @@ class Work(Node):
     @strawberry.field(
         description="The year published (for an arXiv preprint that was published since, the "
         "published year); null when unknown.",
-        metadata=reads("publication_year"),
+        metadata=column("publication_year"),
     )
     def publication_year(self) -> int | None:
         return self._row["publication_year"]  # type: ignore[no-any-return]
@@ -230,14 +239,14 @@ class Work(Node):
 
     @strawberry.field(
         description="The DOI without `https://doi.org/` (`10.1145/…`); null when it has none.",
-        metadata=reads("doi"),
+        metadata=column("doi"),
     )
     def doi(self) -> str | None:
         return self._row["doi"]  # type: ignore[no-any-return]
 
     @strawberry.field(
         description="The arXiv id (`2007.08563`); null for works not on arXiv.",
-        metadata=reads("arxiv_id"),
+        metadata=column("arxiv_id"),
     )
     def arxiv_id(self) -> str | None:
         return self._row["arxiv_id"]  # type: ignore[no-any-return]
@@ -248,25 +257,25 @@ class Work(Node):
     )
     def external_ids(self) -> list[ExternalId]:
         out = []
-        for scheme, column in (
+        for scheme, key in (
             (ExternalIdScheme.DOI, "doi"),
             (ExternalIdScheme.ARXIV, "arxiv_id"),
             (ExternalIdScheme.OPENALEX, "openalex_id"),
         ):
-            if self._row[column]:
-                out.append(ExternalId.of(scheme, self._row[column]))
+            if self._row[key]:
+                out.append(ExternalId.of(scheme, self._row[key]))
         return out
 
     @strawberry.field(
         description="How many works cite it, as its record counts them (citing works need not be "
         "in this graph; see `citedBy` for those that are).",
-        metadata=reads("cited_by_count"),
+        metadata=column("cited_by_count"),
     )
     def cited_by_count(self) -> int:
         return int(self._row["cited_by_count"])
 
     @strawberry.field(
-        metadata=reads("author_count"),
+        metadata=column("author_count"),
         description="How many authors the record names. All of them are in `authorships` and"
         " count the work as theirs; only the first PEERGRAPH_COLLABORATION_MAX_AUTHORS"
         " (default 100) become each other's collaborators.",
@@ -303,7 +312,7 @@ class Work(Node):
     @strawberry.field(
         description="Its language, an ISO 639-1 code as OpenAlex detects it (`en`); null when "
         "unknown.",
-        metadata=reads("language"),
+        metadata=column("language"),
     )
     def language(self) -> str | None:
         return self._row["language"]  # type: ignore[no-any-return]
@@ -336,14 +345,14 @@ class Work(Node):
     @strawberry.field(
         description="How many works it cites, as its record counts them, in the graph or not "
         "(see `references` for those that are).",
-        metadata=reads("referenced_works_count"),
+        metadata=column("referenced_works_count"),
     )
     def referenced_works_count(self) -> int:
         return int(self._row["referenced_works_count"])
 
     @strawberry.field(
         description="Whether it has been retracted.",
-        metadata=reads("is_retracted"),
+        metadata=column("is_retracted"),
     )
     def is_retracted(self) -> bool:
         return bool(self._row["is_retracted"])
@@ -358,7 +367,7 @@ class Work(Node):
     @strawberry.field(
         description="The arXiv `journal-ref` of a preprint published since, as arXiv gives it "
         "(`venue` and `publicationYear` are read from it); null otherwise.",
-        metadata=reads("journal_ref"),
+        metadata=column("journal_ref"),
     )
     def journal_ref(self) -> str | None:
         return self._row["journal_ref"]  # type: ignore[no-any-return]

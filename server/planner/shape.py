@@ -25,6 +25,7 @@ from graphql import (
 from strawberry.types.arguments import convert_arguments
 
 from resolvers.relations import Unplanned
+from server.planner.emit import splice
 from server.planner.sql import Builder
 from server.planner.tree import Sel
 
@@ -81,6 +82,9 @@ class Shaper:
                 continue
             if sel.project is not None:  # stored items, shaped without objects
                 out[sel.key] = sel.project(obj)
+                continue
+            if sel.emits and id(sel) in self.builder.spliced:  # response JSON, as written
+                out[sel.key] = splice(obj._row[self.builder.slots[id(sel)].key])
                 continue
             if sel.reference:  # an entity to fetch with its selection: filled in later
                 out[sel.key] = None

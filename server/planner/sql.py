@@ -12,14 +12,20 @@ values (ids, cursors) are parameters.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
-from graphql import GraphQLSchema
+from graphql import GraphQLSchema, ListValueNode, ObjectValueNode, ValueNode, VariableNode
 from graphql.execution.values import VariableValues, get_argument_values
 
+import settings
 from resolvers.relations import NODE_TABLES, Bound, Relation, Unplanned
+from server.lru import LRU
+from server.planner.emit import Writer, expressible
 from server.planner.tree import Sel
+
+T = TypeVar("T")
 
 #: PostgreSQL takes at most 100 arguments per function call: 50 keys per object
 MAX_KEYS = 50
@@ -56,12 +62,23 @@ class Statement:
 class Builder:
     """Builds the SQL of one request's root fields; records each relation's slot by field."""
 
-    def __init__(self, schema: GraphQLSchema, postgres: bool, variables: VariableValues) -> None:
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        postgres: bool,
+        variables: VariableValues,
+        statements: LRU[Any, Any] | None = None,
+    ) -> None:
         self.schema = schema
+        #: SQL built for earlier requests (the planner's, shared by them; see `cached`)
+        self.statements: LRU[Any, Any] = statements if statements is not None else LRU(64)
         self.postgres = postgres
         self.variables = variables
         self.slots: dict[int, Slot] = {}
+        #: the relation fields whose slot holds response JSON written by the database
+        self.spliced: set[int] = set()
         self.counter = 0
+        self.writer = Writer(postgres, self.args, self.fresh)
 
     def args(self, sel: Sel) -> dict[str, Any]:
         assert sel.gfield is not None
@@ -112,6 +129,16 @@ class Builder:
 
     def relation(self, sel: Sel, relation: Relation, parent: Scope) -> None:
         bound = relation.bind(self.args(sel))
+        if parent.alias is not None and expressible(sel):
+            # the database writes the whole value as response JSON (emit.py)
+            key = f"~{self.fresh()}"
+            self.slots[id(sel)] = Slot(key, bound)
+            self.spliced.add(id(sel))
+            parent.columns[key], parent.params[key] = self.writer.relation(
+                sel, relation, bound, parent.alias
+            )
+            return
+        self.spliced.discard(id(sel))
         n = self.fresh()
         names = {"t": f"t{n}", "x": f"x{n}", "p": parent.alias or ""}
         scope = Scope(names["t"])
@@ -191,29 +218,91 @@ class Builder:
         """A JSON array of the objects of one type whose id (or orcid, doi, …: `columns`) is
         one of the values asked."""
         table = NODE_TABLES[type_name]
-        scope = Scope(f"t{self.fresh()}")
-        scope.need("id")
-        for column in columns:
-            scope.need(column)
-        self.fields(sel.children.get(type_name, []), type_name, scope)
-        obj, params = self.object(scope)
+
+        def build() -> tuple[str, str, list[Any]]:
+            scope = Scope(f"t{self.fresh()}")
+            scope.need("id")
+            for column in columns:
+                scope.need(column)
+            self.fields(sel.children.get(type_name, []), type_name, scope)
+            obj, obj_params = self.object(scope)
+            assert scope.alias is not None
+            return scope.alias, obj, obj_params
+
+        # the object's SQL depends on the selection and the arguments below it, not on the
+        # ids asked: built once per document and values of the variables its arguments read
+        alias, obj, cached_params = self.cached((sel, type_name, tuple(columns)), sel, False, build)
+        params = list(cached_params)
         matches = []
         for column, values in columns.items():
-            matches.append(f"{scope.alias}.{column} IN ({', '.join('?' for _ in values)})")
+            matches.append(f"{alias}.{column} IN ({', '.join('?' for _ in values)})")
             params.extend(values)
         where = [f"({' OR '.join(matches)})"]
-        return self.aggregate(obj, f"{table} {scope.alias}", where, "", None), params
+        return self.aggregate(obj, f"{table} {alias}", where, "", None), params
 
     def root_relation(self, sel: Sel, relation: Relation) -> Statement:
-        root = Scope("root")
-        self.relation(sel, relation, root)
-        slot = self.slots[id(sel)]
-        parts: list[str] = []
-        params: list[Any] = []
-        for key, expr in root.columns.items():
-            parts.append(f"{expr} AS {'r' if key == slot.key else 'c'}")
-            params.extend(root.params.get(key, ()))
-        return Statement(f"SELECT {', '.join(parts)}", params)
+        def build() -> Statement:
+            root = Scope("root")
+            self.relation(sel, relation, root)
+            slot = self.slots[id(sel)]
+            parts: list[str] = []
+            params: list[Any] = []
+            for key, expr in root.columns.items():
+                parts.append(f"{expr} AS {'r' if key == slot.key else 'c'}")
+                params.extend(root.params.get(key, ()))
+            return Statement(f"SELECT {', '.join(parts)}", params)
+
+        return self.cached((sel, "relation"), sel, True, build)
+
+    def cached(self, key: tuple[Any, ...], sel: Sel, own: bool, build: Callable[[], T]) -> T:
+        """`build()`, or what it built for an earlier request with the same key, backend and
+        values of the variables the arguments under `sel` read (`own`: and its own), with the
+        slots and spliced relations it recorded. The SQL and its parameters are the same for
+        those: they depend on nothing else."""
+        values = tuple(repr(self.variables.coerced.get(n)) for n in argument_variables(sel, own))
+        # the page size limit the arguments were checked against is part of what decides
+        full = (*key, own, self.postgres, settings.MAX_PAGE_SIZE, values)
+        hit = self.statements.get(full)
+        if hit is not None:
+            slots, spliced, result = hit
+            self.slots.update(slots)
+            self.spliced.update(spliced)
+            return result  # type: ignore[no-any-return]
+        before, spliced_before = dict(self.slots), set(self.spliced)
+        result = build()
+        slots = {k: v for k, v in self.slots.items() if before.get(k) is not v}
+        self.statements.put(full, (slots, self.spliced - spliced_before, result))
+        return result
+
+
+def argument_variables(sel: Sel, own: bool) -> tuple[str, ...]:
+    """The variables the arguments of the fields under `sel` read (`own`: and of `sel`)."""
+    found = sel.variables if own else sel.child_variables
+    if found is None:
+        below: set[str] = set()
+        for sels in sel.children.values():
+            for child in sels:
+                below.update(argument_variables(child, True))
+        sel.child_variables = tuple(sorted(below))
+        mine = {
+            node.name.value
+            for field_node in sel.nodes
+            for arg in field_node.arguments or ()
+            for node in _variables(arg.value)
+        }
+        sel.variables = tuple(sorted(below | mine))
+        found = sel.variables if own else sel.child_variables
+    return found
+
+
+def _variables(value: ValueNode) -> list[VariableNode]:
+    if isinstance(value, VariableNode):
+        return [value]
+    if isinstance(value, ListValueNode):
+        return [v for item in value.values for v in _variables(item)]
+    if isinstance(value, ObjectValueNode):
+        return [v for f in value.fields for v in _variables(f.value)]
+    return []
 
 
 def wants_total(sel: Sel) -> bool:

@@ -65,6 +65,11 @@ class Sel:
     project: Callable[[Any], Any] | None = None
     #: an entity referenced by a value (`reads(node=…)` below the root): fetched by its id
     reference: bool = False
+    #: a relation the database writes as response JSON (emit.py; None: not yet known)
+    emits: bool | None = None
+    #: the variables read by its arguments and its fields' (and theirs only), once known
+    variables: tuple[str, ...] | None = None
+    child_variables: tuple[str, ...] | None = None
 
     def prepare(self) -> None:
         assert self.gfield is not None

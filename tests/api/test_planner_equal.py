@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 import pytest
 from graphql import OperationDefinitionNode, parse, print_ast
 from hypothesis import given
@@ -34,7 +35,13 @@ from schema import schema
 from server import execution
 from server.execution import Executor, Operation
 from server.planner.run import Planner
-from tests.api.planner_surface import differential_settings, meaningful, planned_schema
+from tests.api.planner_surface import (
+    LEFT_OUT,
+    NODE_TYPES,
+    differential_settings,
+    meaningful,
+    planned_schema,
+)
 from tests.factories import (
     link_institutions,
     make_author,
@@ -64,6 +71,12 @@ async def _build() -> Graph:
     bob = await make_author(orcid="0000-0002-0000-0001", open_to_collaborate=True)
     lonely = await make_author(openalex_id=None, description=None)
     many = await make_author(display_name="Prolific Ω")
+    # every control character, quotes, a backslash and characters beyond the BMP, and an empty
+    # description (not null): as the database writes them into spliced JSON
+    await make_author(
+        display_name="".join(chr(i) for i in range(1, 32)) + '"q" \\ \x7f \u2028 😀',
+        description="",
+    )
     inst = await make_institution(display_name="Université de Zürich")
     other = await make_institution(ror=None, country_code=None)
     arxiv = await make_source(display_name="arXiv")
@@ -189,10 +202,18 @@ async def compare(
         return
     graph.outcomes["planned"] += 1
     assert "errors" not in expected, (query, expected)
-    assert planned == expected["data"], query
+    # byte-equal responses: key order, unicode, nulls, numbers (spliced JSON included)
+    assert orjson.dumps(planned) == orjson.dumps(expected["data"]), query
 
 
 SURFACE = planned_schema()
+#: `viewer` and what it reaches, but its pages of follows and invitations and a sender's own
+#: profile, which the planner leaves to the executor
+VIEWER_SURFACE = planned_schema(
+    ("viewer",),
+    LEFT_OUT | {("Viewer", "following"), ("Viewer", "invitations"), ("InvitationSender", "author")},
+    (*NODE_TYPES, "Node"),
+)
 
 
 async def test_random_documents_answer_alike(api_db: str, graph: Graph) -> None:
@@ -311,6 +332,49 @@ CASES: list[tuple[str, dict[str, Any]]] = [
           again: search(text: "machine", kinds: [TOPIC]) { label node { id } } }""",
         {"text": "ådå"},
     ),
+    # subtrees the database writes as response JSON (server/planner/emit.py): aliases,
+    # __typename, fragments, @include/@skip inside them, unicode and nulls, empty lists, enums,
+    # booleans, a page's edges and nodes side by side, venues absent and present
+    (
+        """query($yes: Boolean!, $no: Boolean!) {
+          authors(first: 6, orderBy: DISPLAY_NAME_ASC) { __typename
+            edges { __typename node { ...Who name: displayName
+              description @include(if: $yes) orcid @skip(if: $yes) open: openToCollaborate
+              topics(first: 3) { __typename workCount topic { id displayName description } }
+              collaborators(first: 2, closeOnly: false) { edges { node { sharedWorks firstYear
+                lastYear who: author { id ...Who } } } }
+              works(first: 40) { nodes { id title abstract type publicationYear doi arxivId
+                  language journalRef citedByCount authorCount referencedWorksCount
+                  isRetracted
+                  venue { __typename displayName type issnL source { id displayName } }
+                  authorships { position rawName isCorresponding author { id displayName } }
+                  references(first: 2) @include(if: $no) { nodes { id } } }
+                edges { node { ... on Work { t: title y: publicationYear } } } } } } }
+          works(first: 3, orderBy: TITLE_ASC) { edges { node { title
+            citedBy(first: 3) { nodes { title } } references(first: 1) { edges { node { id
+              authorships { author { displayName } } } } } } } } }
+        fragment Who on Author { id displayName }""",
+        {"yes": True, "no": False},
+    ),
+    (
+        """query($yes: Boolean!, $src: ID!) { works(first: 2, orderBy: TITLE_ASC) { edges { node {
+            authorships @include(if: $yes) { rawName } x: authorships { position } } } }
+          source(id: $src) { works(first: 2) { nodes { title venue { displayName } } } } }""",
+        {"yes": False, "src": "Source:1"},
+    ),
+    # totalCount in spliced pages: counted rows, a filtered author's works (their own count),
+    # the cached counters (works, close collaborators), empty pages
+    (
+        """{ authors(first: 3, filter: {namePrefix: "p"}) { n: totalCount nodes { displayName
+            works(first: 2) { totalCount nodes { title } }
+            recent: works(first: 1, filter: {yearFrom: 2015}) { totalCount }
+            none: works(first: 0, filter: {yearFrom: 3000}) { totalCount edges { node { id } } }
+            collaborators(first: 1, closeOnly: true) { totalCount nodes { sharedWorks } }
+            all: collaborators(first: 2) { totalCount } } }
+          works(first: 2, filter: {yearTo: 2000}) { totalCount edges { node {
+            citedBy(first: 1) { totalCount } references(first: 1) { totalCount } } } } }""",
+        {},
+    ),
     # seven levels of lists: too deep for SQLite's parser (the executor answers there)
     (
         """{ authors(first: 2) { edges { node { collaborators(first: 2) { edges { node {
@@ -346,3 +410,93 @@ async def test_regression_cases_answer_alike(api_db: str, graph: Graph, case: in
     # when both answer it, then alike, and the planner did answer (where it can)
     await compare(query, variables, graph)
     assert graph.outcomes["planned"] == before + (1 if planned_on == api_db else 0)
+
+
+#: `viewer` read by a signed-in user (claims with their authors), an admin (the claims to
+#: review), and refused: anonymous (UNAUTHENTICATED) and a non-admin's claimsToReview
+#: (FORBIDDEN), where the planner must stand aside for the executor's error
+VIEWER_CASES = [
+    (
+        "claimant",
+        """{ viewer { user { id email isAdmin orcid orcidVerified createdAt __typename }
+          claims { id status orcid note createdAt reviewedAt __typename author { id displayName
+            works(first: 2) { totalCount nodes { title } } claim { status viewerState } } } } }""",
+        True,
+    ),
+    (
+        "admin",
+        """{ viewer { user { isAdmin } claimsToReview { ... on Node { id } status
+          author { displayName viewerIsClaimant } } } }""",
+        True,
+    ),
+    (
+        "claimant",
+        """query($id: ID!) { author(id: $id) { displayName viewerIsFollowing }
+          me: viewer { user { email }
+            mine: claims { status author { ... on Author { id } } } } }""",
+        True,
+    ),
+    ("anonymous", "{ viewer { user { email } } }", False),
+    ("claimant", "{ viewer { claimsToReview { id } } }", False),
+    ("claimant", "{ viewer { following(first: 2) { totalCount } } }", False),
+]
+
+
+@pytest.mark.parametrize("case", range(len(VIEWER_CASES)))
+async def test_viewer_documents_answer_alike(api_db: str, graph: Graph, case: int) -> None:
+    from models.social import User
+    from resolvers.context import Principal
+    from tests.factories_social import make_claim, make_user
+
+    # given a claimant (one approved claim), another user's pending claim, and an admin
+    who, query, planned_here = VIEWER_CASES[case]
+    claimant = await make_user(orcid=f"0000-0002-0000-{case:04d}", orcid_verified=True)
+    await make_claim(claimant, await make_author(display_name="Claimed Ø"), "CLAIMED")
+    await make_claim(await make_user(), await make_author(), "PENDING")
+    admin = await make_user(is_admin=True)
+    user: User | None = {"claimant": claimant, "admin": admin}.get(who)
+
+    def context() -> Context:
+        return Context(principal=Principal(user=user))
+
+    before = graph.outcomes["planned"]
+    # when the planner and the executor answer it as that user
+    await compare(query, {"id": graph.ids[0]}, graph, context)
+    # then alike; the planner answered the signed-in reads and stood aside for the refusals
+    assert graph.outcomes["planned"] == before + (1 if planned_here else 0), graph.reasons
+
+
+async def test_random_viewer_documents_answer_alike(api_db: str, graph: Graph) -> None:
+    from resolvers.context import Principal
+    from tests.factories_social import make_claim, make_user
+
+    # given an admin holding an approved claim, other users' pending claims, and documents
+    # generated from the viewer's surface, read as that admin
+    admin = await make_user(is_admin=True, orcid="0000-0002-0000-0777", orcid_verified=True)
+    await make_claim(admin, await make_author(display_name="Admin Ø 李"), "VERIFIED")
+    for _ in range(2):
+        await make_claim(await make_user(), await make_author(), "PENDING")
+    ids = graph.ids
+
+    def pick(n: int, kind: str | None) -> str:
+        fitting = [i for i in ids if kind is None or graph.kinds.get(i) == kind]
+        return ids[n % len(ids)] if n % 7 == 0 else fitting[n % len(fitting)]
+
+    def context() -> Context:
+        return Context(principal=Principal(user=admin))
+
+    before = dict(graph.outcomes)
+    strategy = queries(VIEWER_SURFACE, print_ast=lambda d: print_ast(meaningful(d, pick)))
+
+    @differential_settings(max(EXAMPLES // 5, 20))
+    @given(strategy)
+    def check(query: str) -> None:
+        # when the planner and the executor answer it, then alike
+        asyncio.run_coroutine_threadsafe(compare(query, None, graph, context), loop).result()
+
+    loop = asyncio.get_running_loop()
+    await asyncio.to_thread(check)
+    # and most were planned
+    planned = graph.outcomes["planned"] - before["planned"]
+    fallback = graph.outcomes["fallback"] - before["fallback"]
+    assert planned > fallback, (planned, fallback, graph.reasons)

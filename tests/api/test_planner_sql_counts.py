@@ -236,3 +236,44 @@ async def test_search_hits_with_their_selection_take_one_more_statement(
         # then every hit's node comes from one more statement, however many hits there are
         assert "errors" not in body and len(body["data"]["search"]) == n, body
         assert log.count == own + 1, log.statements
+
+
+VIEWER_REVIEW = """{ viewer { user { email isAdmin } claimsToReview { id status createdAt
+  author { displayName works(first: 2) { totalCount nodes { title } }
+    topics(first: 2) { topic { displayName } } } } } }"""
+
+
+async def test_viewer_claims_with_their_authors_take_two_statements(
+    api: GraphQLClient, sizes: Sizes
+) -> None:
+    import settings
+    from tests.factories import make_author
+    from tests.factories_social import make_claim, make_user, signed_in
+
+    # given an admin (the token's own statements counted on a bare viewer read)
+    _admin, headers = await signed_in(is_admin=True)
+
+    async def count(query: str) -> int:
+        with count_sql() as log:
+            body = await api(query, headers=headers)
+        assert "errors" not in body, body
+        return log.count
+
+    bare = await count("{ viewer { user { email } } }")
+    counts = []
+    for pending in (2, 6):
+        # when there are 2, then 6, claims waiting, each on an author with works and topics
+        while await _pending() < pending:
+            await make_claim(await make_user(), await make_author(), "PENDING")
+        counts.append(await count(VIEWER_REVIEW) - bare)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(settings, "PLANNER", False)
+        executor = await count(VIEWER_REVIEW) - bare
+    # then the claims are one statement and their authors, with every relation, one more
+    assert counts == [2, 2], (bare, counts)
+    assert executor > 2, executor
+
+
+async def _pending() -> int:
+    rows = await fetch("SELECT COUNT(*) AS n FROM claim WHERE status = 'PENDING'", [])
+    return int(rows[0]["n"])
