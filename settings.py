@@ -77,6 +77,11 @@ WORKER_RECONNECT_MAX_SECONDS: float = config(
 COLLABORATION_MAX_AUTHORS: int = config(
     "PEERGRAPH_COLLABORATION_MAX_AUTHORS", cast=int, default=100
 )
+#: Each work keeps its N strongest co-cited and N strongest coupled works of weight at least
+#: SIMILAR_MIN_WEIGHT (`work_similar`, importers/similarity.py); graph slices read their CO_CITED
+#: and COUPLED neighbours there (a pair counts when either work keeps the other; docs/slices.md).
+SIMILAR_WORKS_PER_WORK: int = config("PEERGRAPH_SIMILAR_WORKS_PER_WORK", cast=int, default=25)
+SIMILAR_MIN_WEIGHT: int = config("PEERGRAPH_SIMILAR_MIN_WEIGHT", cast=int, default=2)
 #: Run the arq worker inside `peergraph serve` (always on in the embedded default).
 INPROCESS_WORKER: bool = config("PEERGRAPH_INPROCESS_WORKER", cast=bool, default=False)
 

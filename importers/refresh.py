@@ -6,7 +6,8 @@
 - `author_topic`: works per author and topic;
 - the counters on `author` (works, citations, h-index, i10, topics, close collaborators,
   persistent work, counts by year), `topic.works_count` and `institution.works_count`;
-- citations whose cited work arrived later are linked.
+- citations whose cited work arrived later are linked;
+- `work_similar`, each work's strongest co-cited and coupled works (importers/similarity.py).
 
 Given author ids, only those authors and their co-authors are recomputed (incremental imports);
 with None, everything is. Every step computes into a temporary table and then writes only the
@@ -21,6 +22,7 @@ from collections.abc import Iterable, Sequence
 from tortoise.transactions import in_transaction
 
 import settings
+from importers.similarity import refresh_similar
 from importers.sql import Sql
 
 _TEMP = (
@@ -305,6 +307,7 @@ class _Refresh:
                 scope="1 = 1" if full else "institution.id IN (SELECT id FROM tmp_ic)",
             )
         )
+        await refresh_similar(sql, full)  # work_similar: importers/similarity.py
         await self._drop_temps()
 
     async def _sync(

@@ -134,7 +134,11 @@ async def reference_graph(
         g.add_edge(
             ("Author", r["author_id"]), ("Institution", r["institution_id"]), kind="AFFILIATED"
         )
-    for kind, pairs in (await similarity(set(works))).items() if similar else ():
+    found = await similarity(set(works)) if similar else {}
+    if similar and year_from is None and year_to is None:  # work_similar's lists (docs/slices.md)
+        cites = {w: int(r["cited_by_count"]) for w, r in works.items()}
+        found = {k: strongest_kept(p, cites) if k != "RELATED" else p for k, p in found.items()}
+    for kind, pairs in found.items():
         for (a, b), n in pairs.items():
             g.add_edge(("Work", a), ("Work", b), kind=kind, weight=n)
     return g
@@ -167,6 +171,27 @@ async def similarity(works: set[int]) -> dict[str, dict[tuple[int, int], int]]:
             pair = (min(a, b), max(a, b))
             out["RELATED"][pair] = out["RELATED"].get(pair, 0) + 1
     return out
+
+
+def strongest_kept(
+    pairs: dict[tuple[int, int], int], cited_by: dict[int, int]
+) -> dict[tuple[int, int], int]:
+    """The CO_CITED or COUPLED pairs a slice sees without a year window: each work keeps its
+    `SIMILAR_WORKS_PER_WORK` strongest neighbours of weight at least `SIMILAR_MIN_WEIGHT` (by
+    weight, then the neighbour's citations, then its lower id), and a pair stays when either
+    work keeps the other."""
+    import settings
+
+    lists: dict[int, list[tuple[int, int, int]]] = {}
+    for (a, b), n in pairs.items():
+        if n >= settings.SIMILAR_MIN_WEIGHT:
+            lists.setdefault(a, []).append((-n, -cited_by[b], b))
+            lists.setdefault(b, []).append((-n, -cited_by[a], a))
+    kept: set[tuple[int, int]] = set()
+    for work, mine in lists.items():
+        for _n, _c, other in sorted(mine)[: settings.SIMILAR_WORKS_PER_WORK]:
+            kept.add((min(work, other), max(work, other)))
+    return {pair: n for pair, n in pairs.items() if pair in kept}
 
 
 def restrict(g: nx.MultiGraph, kinds: set[str]) -> nx.MultiGraph:

@@ -1,0 +1,141 @@
+"""Each work's strongest co-cited and coupled works (`work_similar`), part of the aggregate refresh
+(importers/refresh.py), so that a graph slice reads its similarity neighbours, edges and counts
+through an index instead of joining `citation` with itself (docs/slices.md).
+
+- CO_CITED (kind 1): works cited together with the work; weight = the works citing both (a work
+  citing itself is no evidence, references to works not imported pair with nothing).
+- COUPLED (kind 2): works sharing references with the work; weight = the shared references,
+  counted by OpenAlex id, so references to works that are not imported count too.
+
+Per work and kind only the `settings.SIMILAR_WORKS_PER_WORK` strongest are kept, of weight at
+least `settings.SIMILAR_MIN_WEIGHT`: ranked by weight, then the other work's citations, then its
+lower id (the order a slice offers them in). A pair is a similarity neighbour when either work
+keeps the other (readers look both ways), so the relation stays symmetric.
+
+Scope: given the refresh's authors (`tmp_rs`), the works they wrote (every work whose record or
+references an import changed has its authors there) and the works those cite (whose
+co-citations changed). Their lists are recomputed whole; a work outside the scope whose
+coupling with one of them changed keeps its own (older) list until a full refresh, the nightly
+one at the latest, but the changed work's list, read both ways, already shows the pair. With no
+authors (a full refresh) every work is recomputed, in chunks of ids so that each statement's
+aggregate stays within work_mem. As with the other aggregates, only differences are written.
+"""
+
+from __future__ import annotations
+
+import settings
+from importers.sql import Sql
+
+#: kind codes in `work_similar.kind`, and the edge kind each stands for
+CO_CITED, COUPLED = 1, 2
+
+#: full refresh: works per chunk (each chunk's pairs are counted in one statement)
+CHUNK = 5_000
+
+_TEMP = ("tmp_sw", "tmp_sim")
+
+#: `(a, b, w)`: the works co-cited with the works of `{scope}` (on `c1.cited_id`), and how often
+_CO_CITED = (
+    "SELECT c1.cited_id AS a, c2.cited_id AS b, COUNT(*) AS w"
+    " FROM citation c1 JOIN citation c2 ON c2.citing_id = c1.citing_id"
+    " WHERE {scope} AND c2.cited_id IS NOT NULL AND c2.cited_id <> c1.cited_id"
+    " AND c1.citing_id <> c1.cited_id AND c2.citing_id <> c2.cited_id"
+    " GROUP BY c1.cited_id, c2.cited_id HAVING COUNT(*) >= {floor}"
+)
+#: `(a, b, w)`: the works sharing references with the works of `{scope}` (on `r1.citing_id`);
+#: (citing, cited_key) is unique, so a row is one shared reference
+_COUPLED = (
+    "SELECT r1.citing_id AS a, r2.citing_id AS b, COUNT(*) AS w"
+    " FROM citation r1 JOIN citation r2 ON r2.cited_key = r1.cited_key"
+    " WHERE {scope} AND r2.citing_id <> r1.citing_id AND r1.cited_key <> ''"
+    " AND (r1.cited_id IS NULL OR r1.cited_id <> r1.citing_id)"
+    " AND (r2.cited_id IS NULL OR r2.cited_id <> r2.citing_id)"
+    " GROUP BY r1.citing_id, r2.citing_id HAVING COUNT(*) >= {floor}"
+)
+
+_TOP = (
+    "INSERT INTO tmp_sim (work_id, kind, other_id, weight)"
+    " SELECT r.a, {kind}, r.b, r.w FROM (SELECT p.a, p.b, p.w, ROW_NUMBER() OVER"
+    " (PARTITION BY p.a ORDER BY p.w DESC, k.cited_by_count DESC, p.b) AS rn"
+    " FROM ({pairs}) p JOIN work k ON k.id = p.b) r WHERE r.rn <= {n}"
+)
+
+#: the refresh's works: those its authors wrote, and the works these cite
+_SCOPE = (
+    "INSERT INTO tmp_sw (id) SELECT x.work_id FROM authorship x"
+    " WHERE x.author_id IN (SELECT id FROM tmp_rs)"
+    " UNION SELECT c.cited_id FROM citation c JOIN authorship x ON x.work_id = c.citing_id"
+    " WHERE x.author_id IN (SELECT id FROM tmp_rs) AND c.cited_id IS NOT NULL"
+)
+
+
+async def refresh_similar(sql: Sql, full: bool) -> None:
+    """Recompute `work_similar` for the works of the refresh's authors (`tmp_rs`), or for every
+    work when `full`. Runs inside the refresh's transaction."""
+    schema = "pg_temp" if sql.pg else "temp"
+    for table in _TEMP:
+        await sql.execute(f"DROP TABLE IF EXISTS {schema}.{table}")
+    await sql.execute(
+        "CREATE TEMP TABLE tmp_sim (work_id INTEGER, kind INTEGER, other_id INTEGER,"
+        " weight INTEGER)"
+    )
+    if full:
+        bounds = (await sql.fetch("SELECT MIN(id) AS lo, MAX(id) AS hi FROM work"))[0]
+        if bounds["lo"] is not None:
+            for lo in range(int(bounds["lo"]), int(bounds["hi"]) + 1, CHUNK):
+                await _rank(sql, f"BETWEEN {lo:d} AND {lo + CHUNK - 1:d}")
+        scope = "1 = 1"
+    else:
+        await sql.execute("CREATE TEMP TABLE tmp_sw (id INTEGER PRIMARY KEY)")
+        await sql.execute(_SCOPE)
+        if sql.pg:
+            await sql.execute("ANALYZE tmp_sw")
+        await _rank(sql, "IN (SELECT id FROM tmp_sw)")
+        scope = "work_similar.work_id IN (SELECT id FROM tmp_sw)"
+    await sql.execute("CREATE INDEX tmp_sim_key_idx ON tmp_sim (work_id, kind, other_id)")
+    if sql.pg:
+        await sql.execute("ANALYZE tmp_sim")
+    await _sync(sql, scope)
+    for table in _TEMP:
+        await sql.execute(f"DROP TABLE IF EXISTS {schema}.{table}")
+
+
+async def _rank(sql: Sql, works: str) -> None:
+    """Add to tmp_sim the kept neighbours of the works whose id is `works` (a SQL predicate)."""
+    n = int(settings.SIMILAR_WORKS_PER_WORK)
+    floor = max(int(settings.SIMILAR_MIN_WEIGHT), 1)
+    for kind, pairs in ((CO_CITED, _CO_CITED), (COUPLED, _COUPLED)):
+        column = "c1.cited_id" if kind == CO_CITED else "r1.citing_id"
+        query = pairs.format(scope=f"{column} {works}", floor=f"{floor:d}")
+        await sql.execute(_TOP.format(kind=f"{kind:d}", pairs=query, n=f"{n:d}"))
+
+
+async def _sync(sql: Sql, scope: str) -> None:
+    """Make work_similar equal tmp_sim within `scope`, writing only the differences."""
+    match = (
+        "t.work_id = work_similar.work_id AND t.kind = work_similar.kind"
+        " AND t.other_id = work_similar.other_id"
+    )
+    await sql.execute(
+        f"DELETE FROM work_similar WHERE {scope}"
+        f" AND NOT EXISTS (SELECT 1 FROM tmp_sim t WHERE {match})"
+    )
+    await sql.execute(
+        "UPDATE work_similar SET weight = t.weight FROM tmp_sim t"
+        f" WHERE {match} AND work_similar.weight <> t.weight"
+    )
+    new = (
+        "FROM tmp_sim t WHERE NOT EXISTS (SELECT 1 FROM work_similar k WHERE k.work_id = t.work_id"
+        " AND k.kind = t.kind AND k.other_id = t.other_id)"
+    )
+    rows = 0
+    if sql.pg:  # how many rows are new decides whether their foreign keys are bulk-checked
+        rows = int((await sql.fetch(f"SELECT COUNT(*) AS n {new}"))[0]["n"])
+        if not rows:
+            return
+    async with sql.bulk("work_similar", rows):
+        await sql.execute(
+            "INSERT INTO work_similar (work_id, kind, other_id, weight)"
+            f" SELECT t.work_id, t.kind, t.other_id, t.weight {new}"
+            " ORDER BY t.work_id, t.kind, t.other_id"
+        )

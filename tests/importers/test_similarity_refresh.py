@@ -1,0 +1,95 @@
+"""work_similar (importers/similarity.py): each work's strongest co-cited and coupled works, kept by
+refresh_aggregates, checked against counts made in Python from the works' reference lists."""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter
+
+import pytest
+
+import settings
+from importers import refresh_aggregates
+from models.related import WorkSimilar
+from models.works import Work
+from tests.factories import make_author, make_work
+
+
+async def _stored() -> dict[tuple[int, int, int], int]:
+    rows = await WorkSimilar.all().values_list("work_id", "kind", "other_id", "weight")
+    return {(w, k, o): n for w, k, o, n in rows}
+
+
+async def test_each_work_keeps_its_strongest_co_cited_and_coupled_works(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(settings, "SIMILAR_MIN_WEIGHT", 1)  # ties of weight 1 kept (default 2)
+    # given works cited together by several works (two also not imported references), and each
+    # work keeping its 2 strongest neighbours per kind
+    monkeypatch.setattr(settings, "SIMILAR_WORKS_PER_WORK", 2)
+    cited = [await make_work(cited_by_count=n) for n in (5, 9, 1, 7)]
+    lists = [[0, 1, 2], [0, 1], [0, 1, 3], [2, 3], [0, 3]]
+    citing = [
+        await make_work(references=[*(cited[i] for i in refs), "W800000001"]) for refs in lists
+    ]
+    # when the aggregates are refreshed
+    await refresh_aggregates()
+    # then per work and kind the rows are its 2 strongest (weight, then citations, then id)
+    refs = {w.id: {cited[i].id for i in r} for w, r in zip(citing, lists, strict=True)}
+    keys = {
+        w.id: {*(cited[i].openalex_id for i in r), "W800000001"}
+        for w, r in zip(citing, lists, strict=True)
+    }
+    weights: dict[int, Counter[tuple[int, int]]] = {1: Counter(), 2: Counter()}
+    for r in refs.values():
+        for a, b in itertools.permutations(r, 2):
+            weights[1][(a, b)] += 1
+    for a, b in itertools.permutations(keys, 2):
+        weights[2][(a, b)] = len(keys[a] & keys[b])
+    cites = {w.id: w.cited_by_count for w in await Work.all()}
+    expected = {}
+    for kind, pairs in weights.items():
+        for work in {a for a, _b in pairs}:
+            mine = sorted((-n, -cites[b], b) for (a, b), n in pairs.items() if a == work and n)
+            expected.update({(work, kind, b): -n for n, _c, b in mine[:2]})
+    assert await _stored() == expected
+    assert expected[(cited[0].id, 1, cited[1].id)] == 3  # lists 0, 1 and 2 cite both
+
+
+async def test_the_floor_leaves_out_weak_ties_and_an_unchanged_refresh_writes_nothing(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given two works sharing two references and a third sharing one, with a floor of 2
+    monkeypatch.setattr(settings, "SIMILAR_MIN_WEIGHT", 2)
+    a = await make_work(references=["W800000001", "W800000002"])
+    b = await make_work(references=["W800000001", "W800000002"])
+    await make_work(references=["W800000001"])
+    # when the aggregates are refreshed, twice
+    await refresh_aggregates()
+    first = await WorkSimilar.all().values_list("id", "work_id", "kind", "other_id", "weight")
+    await refresh_aggregates()
+    # then only the strong coupling is kept, both ways, and the second refresh changed no row
+    assert sorted(r[1:] for r in first) == sorted([(a.id, 2, b.id, 2), (b.id, 2, a.id, 2)])
+    assert await WorkSimilar.all().values_list("id", "work_id", "kind", "other_id", "weight") == (
+        first
+    )
+
+
+async def test_an_incremental_refresh_recomputes_the_new_works_and_what_they_cite(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(settings, "SIMILAR_MIN_WEIGHT", 1)  # ties of weight 1 kept (default 2)
+    # given two works cited together once, refreshed
+    x, y, z = await make_work(), await make_work(), await make_work()
+    await make_work(authors=[await make_author()], references=[x, y])
+    await refresh_aggregates()
+    assert (await _stored())[(x.id, 1, y.id)] == 1
+    # when a new work by a new author cites x, y and z, and only that author is refreshed
+    ada = await make_author()
+    new = await make_work(authors=[ada], references=[x, y, z])
+    await refresh_aggregates([ada.id])
+    # then the co-citations among what it cites count it, and it is coupled with the first work
+    stored = await _stored()
+    assert stored[(x.id, 1, y.id)] == stored[(y.id, 1, x.id)] == 2
+    assert stored[(z.id, 1, x.id)] == 1
+    assert any(w == new.id and k == 2 for w, k, _o in stored)
