@@ -12,11 +12,12 @@ least `settings.SIMILAR_MIN_WEIGHT`: ranked by weight, then the other work's cit
 lower id (the order a slice offers them in). A pair is a similarity neighbour when either work
 keeps the other (readers look both ways), so the relation stays symmetric.
 
-Scope: given the refresh's authors (`tmp_rs`), the works they wrote (every work whose record or
-references an import changed has its authors there) and the works those cite (whose
-co-citations changed). Their lists are recomputed whole; a work outside the scope whose
-coupling with one of them changed keeps its own (older) list until a full refresh, the nightly
-one at the latest, but the changed work's list, read both ways, already shows the pair. With no
+Scope: given the refresh's authors (`tmp_rs`), the coupled lists of the works they wrote (every
+work whose record or references an import changed has its authors there) and the co-cited lists
+of those works and of the works they cite (whose co-citations changed). Those lists are
+recomputed whole; a work outside the scope whose coupling with one of them changed keeps its own
+(older) list until a full refresh, the nightly one at the latest, but the changed work's list,
+read both ways, already shows the pair. With no
 authors (a full refresh) every work is recomputed, in chunks of ids so that each statement's
 aggregate stays within work_mem. As with the other aggregates, only differences are written.
 """
@@ -32,7 +33,7 @@ CO_CITED, COUPLED = 1, 2
 #: full refresh: works per chunk (each chunk's pairs are counted in one statement)
 CHUNK = 5_000
 
-_TEMP = ("tmp_sw", "tmp_sim")
+_TEMP = ("tmp_sw", "tmp_sc", "tmp_sim")
 
 #: `(a, b, w)`: the works co-cited with the works of `{scope}` (on `c1.cited_id`), and how often
 _CO_CITED = (
@@ -60,12 +61,15 @@ _TOP = (
     " FROM ({pairs}) p JOIN work k ON k.id = p.b) r WHERE r.rn <= {n}"
 )
 
-#: the refresh's works: those its authors wrote, and the works these cite
+#: the refresh's works (those its authors wrote): their couplings changed
 _SCOPE = (
     "INSERT INTO tmp_sw (id) SELECT x.work_id FROM authorship x"
-    " WHERE x.author_id IN (SELECT id FROM tmp_rs)"
-    " UNION SELECT c.cited_id FROM citation c JOIN authorship x ON x.work_id = c.citing_id"
-    " WHERE x.author_id IN (SELECT id FROM tmp_rs) AND c.cited_id IS NOT NULL"
+    " WHERE x.author_id IN (SELECT id FROM tmp_rs) GROUP BY x.work_id"
+)
+#: and the works these cite: their co-citations changed
+_CITED_SCOPE = (
+    "INSERT INTO tmp_sc (id) SELECT id FROM tmp_sw UNION SELECT c.cited_id FROM citation c"
+    " WHERE c.citing_id IN (SELECT id FROM tmp_sw) AND c.cited_id IS NOT NULL"
 )
 
 
@@ -83,15 +87,22 @@ async def refresh_similar(sql: Sql, full: bool) -> None:
         bounds = (await sql.fetch("SELECT MIN(id) AS lo, MAX(id) AS hi FROM work"))[0]
         if bounds["lo"] is not None:
             for lo in range(int(bounds["lo"]), int(bounds["hi"]) + 1, CHUNK):
-                await _rank(sql, f"BETWEEN {lo:d} AND {lo + CHUNK - 1:d}")
+                chunk = f"BETWEEN {lo:d} AND {lo + CHUNK - 1:d}"
+                await _rank(sql, chunk, chunk)
         scope = "1 = 1"
     else:
-        await sql.execute("CREATE TEMP TABLE tmp_sw (id INTEGER PRIMARY KEY)")
-        await sql.execute(_SCOPE)
-        if sql.pg:
-            await sql.execute("ANALYZE tmp_sw")
-        await _rank(sql, "IN (SELECT id FROM tmp_sw)")
-        scope = "work_similar.work_id IN (SELECT id FROM tmp_sw)"
+        for table, fill in (("tmp_sw", _SCOPE), ("tmp_sc", _CITED_SCOPE)):
+            await sql.execute(f"CREATE TEMP TABLE {table} (id INTEGER PRIMARY KEY)")
+            await sql.execute(fill)
+            if sql.pg:
+                await sql.execute(f"ANALYZE {table}")
+        await _rank(sql, "IN (SELECT id FROM tmp_sc)", "IN (SELECT id FROM tmp_sw)")
+        # each side reached by its index (an OR of two `IN (SELECT …)` would scan the table)
+        scope = (
+            "work_similar.id IN (SELECT id FROM work_similar WHERE work_id IN"
+            f" (SELECT id FROM tmp_sc) AND kind = {CO_CITED:d} UNION ALL SELECT id"
+            f" FROM work_similar WHERE work_id IN (SELECT id FROM tmp_sw) AND kind = {COUPLED:d})"
+        )
     await sql.execute("CREATE INDEX tmp_sim_key_idx ON tmp_sim (work_id, kind, other_id)")
     if sql.pg:
         await sql.execute("ANALYZE tmp_sim")
@@ -100,13 +111,14 @@ async def refresh_similar(sql: Sql, full: bool) -> None:
         await sql.execute(f"DROP TABLE IF EXISTS {schema}.{table}")
 
 
-async def _rank(sql: Sql, works: str) -> None:
-    """Add to tmp_sim the kept neighbours of the works whose id is `works` (a SQL predicate)."""
+async def _rank(sql: Sql, cited: str, citing: str) -> None:
+    """Add to tmp_sim the kept co-cited works of the works whose id is `cited`, and the kept
+    coupled works of those whose id is `citing` (SQL predicates)."""
     n = int(settings.SIMILAR_WORKS_PER_WORK)
     floor = max(int(settings.SIMILAR_MIN_WEIGHT), 1)
-    for kind, pairs in ((CO_CITED, _CO_CITED), (COUPLED, _COUPLED)):
+    for kind, pairs, scope in ((CO_CITED, _CO_CITED, cited), (COUPLED, _COUPLED, citing)):
         column = "c1.cited_id" if kind == CO_CITED else "r1.citing_id"
-        query = pairs.format(scope=f"{column} {works}", floor=f"{floor:d}")
+        query = pairs.format(scope=f"{column} {scope}", floor=f"{floor:d}")
         await sql.execute(_TOP.format(kind=f"{kind:d}", pairs=query, n=f"{n:d}"))
 
 
