@@ -276,7 +276,9 @@ async def run_import(
                 await _next(waiting, bar, write)
             with bar.phase("refresh", "refresh aggregates"):
                 # repairing a killed run: which authors it touched is not known, so all of them
-                await refresh_aggregates(None if interrupted else run.touched)
+                await refresh_aggregates(
+                    None if interrupted else run.touched, works=summary.changed_works
+                )
             if is_postgres() and (interrupted or await _large_change(len(run.touched))):
                 # fresh statistics: without them the planner seq-scanned citation for slices
                 # after a bulk import; and a visibility map, without which every "index-only"

@@ -193,18 +193,25 @@ WHERE {scope} AND works_count <> COALESCE((SELECT n FROM {temp} t WHERE t.id = {
 """
 
 
-async def refresh_aggregates(author_ids: Iterable[int] | None = None) -> None:
-    """Recompute the aggregates for these authors and their co-authors (None: for everyone)."""
+async def refresh_aggregates(
+    author_ids: Iterable[int] | None = None, works: Iterable[int] | None = None
+) -> None:
+    """Recompute the aggregates for these authors and their co-authors (None: for everyone).
+    `works`, when known (an import's changed works), scopes the similarity lists instead of every
+    work of the authors (importers/similarity.py)."""
     ids = None if author_ids is None else sorted(set(author_ids))
+    changed = None if works is None else sorted(set(works))
     if ids is not None and not ids:
         async with in_transaction("default") as conn:
             await Sql(conn).execute(_RESOLVE_CITATIONS)
+            if changed:
+                await refresh_similar(Sql(conn), False, changed)
         return
     async with in_transaction("default") as conn:
         sql = Sql(conn)
         if ids is not None and len(ids) * 2 >= await _author_count(sql):
             ids = None  # most authors: recomputing all is the same result with simpler plans
-        await _Refresh(sql, ids).run()
+        await _Refresh(sql, ids, changed).run()
 
 
 async def _author_count(sql: Sql) -> int:
@@ -213,9 +220,10 @@ async def _author_count(sql: Sql) -> int:
 
 
 class _Refresh:
-    def __init__(self, sql: Sql, ids: list[int] | None) -> None:
+    def __init__(self, sql: Sql, ids: list[int] | None, works: list[int] | None = None) -> None:
         self.sql = sql
         self.ids = ids
+        self.works = works
         self.ne = "IS DISTINCT FROM" if sql.pg else "IS NOT"
         self.bound = int(settings.COLLABORATION_MAX_AUTHORS)
 
@@ -307,7 +315,7 @@ class _Refresh:
                 scope="1 = 1" if full else "institution.id IN (SELECT id FROM tmp_ic)",
             )
         )
-        await refresh_similar(sql, full)  # work_similar: importers/similarity.py
+        await refresh_similar(sql, full, self.works)  # work_similar: importers/similarity.py
         await self._drop_temps()
 
     async def _sync(

@@ -12,17 +12,20 @@ least `settings.SIMILAR_MIN_WEIGHT`: ranked by weight, then the other work's cit
 lower id (the order a slice offers them in). A pair is a similarity neighbour when either work
 keeps the other (readers look both ways), so the relation stays symmetric.
 
-Scope: given the refresh's authors (`tmp_rs`), the coupled lists of the works they wrote (every
-work whose record or references an import changed has its authors there) and the co-cited lists
-of those works and of the works they cite (whose co-citations changed). Those lists are
-recomputed whole; a work outside the scope whose coupling with one of them changed keeps its own
-(older) list until a full refresh, the nightly one at the latest, but the changed work's list,
-read both ways, already shows the pair. With no
-authors (a full refresh) every work is recomputed, in chunks of ids so that each statement's
-aggregate stays within work_mem. As with the other aggregates, only differences are written.
+Scope: the works whose references changed (an import passes its changed works; without them,
+every work the refresh's authors in `tmp_rs` wrote): their coupled lists, and the co-cited lists
+of them and of the works they cite (whose co-citations changed). Those lists are recomputed
+whole. A work outside the scope whose coupling with one of them changed keeps its own (older)
+list until a full refresh, the nightly one at the latest, but the changed work's list, read both
+ways, already shows the pair; so do the co-citations among references a work no longer cites.
+With no authors (a full refresh) every work is recomputed, in chunks of ids so that each
+statement's aggregate stays within work_mem. As with the other aggregates, only differences are
+written.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import settings
 from importers.sql import Sql
@@ -73,9 +76,10 @@ _CITED_SCOPE = (
 )
 
 
-async def refresh_similar(sql: Sql, full: bool) -> None:
-    """Recompute `work_similar` for the works of the refresh's authors (`tmp_rs`), or for every
-    work when `full`. Runs inside the refresh's transaction."""
+async def refresh_similar(sql: Sql, full: bool, works: Sequence[int] | None = None) -> None:
+    """Recompute `work_similar` for `works` (the works whose references changed) or else the
+    works of the refresh's authors (`tmp_rs`), or for every work when `full`. Runs inside the
+    refresh's transaction."""
     schema = "pg_temp" if sql.pg else "temp"
     for table in _TEMP:
         await sql.execute(f"DROP TABLE IF EXISTS {schema}.{table}")
@@ -93,7 +97,10 @@ async def refresh_similar(sql: Sql, full: bool) -> None:
     else:
         for table, fill in (("tmp_sw", _SCOPE), ("tmp_sc", _CITED_SCOPE)):
             await sql.execute(f"CREATE TEMP TABLE {table} (id INTEGER PRIMARY KEY)")
-            await sql.execute(fill)
+            if table == "tmp_sw" and works is not None:
+                await _insert_ids(sql, works)
+            else:
+                await sql.execute(fill)
             if sql.pg:
                 await sql.execute(f"ANALYZE {table}")
         await _rank(sql, "IN (SELECT id FROM tmp_sc)", "IN (SELECT id FROM tmp_sw)")
@@ -109,6 +116,13 @@ async def refresh_similar(sql: Sql, full: bool) -> None:
     await _sync(sql, scope)
     for table in _TEMP:
         await sql.execute(f"DROP TABLE IF EXISTS {schema}.{table}")
+
+
+async def _insert_ids(sql: Sql, works: Sequence[int]) -> None:
+    if sql.pg:
+        await sql.execute("INSERT INTO tmp_sw (id) SELECT unnest($1::int[])", [list(works)])
+    else:
+        await sql.execute_many("INSERT INTO tmp_sw (id) VALUES (?)", [[w] for w in works])
 
 
 async def _rank(sql: Sql, cited: str, citing: str) -> None:

@@ -93,3 +93,24 @@ async def test_an_incremental_refresh_recomputes_the_new_works_and_what_they_cit
     assert stored[(x.id, 1, y.id)] == stored[(y.id, 1, x.id)] == 2
     assert stored[(z.id, 1, x.id)] == 1
     assert any(w == new.id and k == 2 for w, k, _o in stored)
+
+
+async def test_an_import_refreshes_only_the_lists_its_changed_works_touch(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given works cited together once, refreshed, and then a second citing work written without
+    # a refresh (as another writer would), and a new work by a known author
+    monkeypatch.setattr(settings, "SIMILAR_MIN_WEIGHT", 1)  # ties of weight 1 kept (default 2)
+    ada = await make_author()
+    x, y = await make_work(), await make_work()
+    await make_work(authors=[ada], references=[x, y])
+    await refresh_aggregates()
+    await make_work(references=[x, y])
+    new = await make_work(authors=[ada], references=[x])
+    # when the refresh is told which works changed (the new one only)
+    await refresh_aggregates([ada.id], works=[new.id])
+    # then the co-citations of what the new work cites are recounted (x and y: now 2), and the
+    # new work's couplings are there, from the changed work's side
+    stored = await _stored()
+    assert stored[(x.id, 1, y.id)] == 2
+    assert {(w, k) for w, k, _o in stored if w == new.id} == {(new.id, 2)}
