@@ -12,7 +12,7 @@ rows `(a, b, w, r1, r2)` for the sources `a`; `r1, r2` rank `b`, higher first).
 Without a year window, CO_CITED and COUPLED are read from `work_similar` (importers/similarity.py:
 each work's strongest co-cited and coupled works, kept by the aggregate refresh): `b` is a
 neighbour of `a` when either keeps the other, so every statement is two index lookups per source
-instead of a join of `citation` with itself (about 5,000 rows per work at 10^5 works).
+instead of a join of `citation` with itself (which read about 5,000 rows per work at 10^5).
 
 Ties in strength go to the more cited work. With a year window, `a` and `b` must be inside it,
 and so must the citing works of a co-citation (they are works of the graph); a coupling counts
