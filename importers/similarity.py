@@ -7,10 +7,21 @@ through an index instead of joining `citation` with itself (docs/slices.md).
 - COUPLED (kind 2): works sharing references with the work; weight = the shared references,
   counted by OpenAlex id, so references to works that are not imported count too.
 
+Two bounds keep the pairs linear in the citations (as `COLLABORATION_MAX_AUTHORS` does for
+co-authors): a reference that more than `settings.SIMILAR_MAX_CITERS` works cite adds no
+coupling (n citing works make n^2 pairs, and sharing a classic says little), and a work citing
+more than `settings.SIMILAR_MAX_REFERENCES` imported works adds no co-citation; every weight
+counts the rest.
+
 Per work and kind only the `settings.SIMILAR_WORKS_PER_WORK` strongest are kept, of weight at
 least `settings.SIMILAR_MIN_WEIGHT`: ranked by weight, then the other work's citations, then its
 lower id (the order a slice offers them in). A pair is a similarity neighbour when either work
 keeps the other (readers look both ways), so the relation stays symmetric.
+
+How: the citations that can pair are first copied into two narrow temporary tables, integers
+only (`tmp_cc`: citing and cited work of the works citing 2 to SIMILAR_MAX_REFERENCES imported
+works; `tmp_sp`: citing work and a number per reference key of the references cited by 2 to
+SIMILAR_MAX_CITERS works), and each kind's pairs are counted from those.
 
 Scope: the works whose references changed (an import passes its changed works; without them,
 every work the refresh's authors in `tmp_rs` wrote): their coupled lists, and the co-cited lists
@@ -34,27 +45,42 @@ from importers.sql import Sql
 CO_CITED, COUPLED = 1, 2
 
 #: full refresh: works per chunk (each chunk's pairs are counted in one statement)
-CHUNK = 5_000
+CHUNK = 10_000
 
-_TEMP = ("tmp_sw", "tmp_sc", "tmp_sim")
+_TEMP = ("tmp_sw", "tmp_sc", "tmp_sim", "tmp_sk", "tmp_sp", "tmp_cc")
 
-#: `(a, b, w)`: the works co-cited with the works of `{scope}` (on `c1.cited_id`), and how often
-_CO_CITED = (
-    "SELECT c1.cited_id AS a, c2.cited_id AS b, COUNT(*) AS w"
-    " FROM citation c1 JOIN citation c2 ON c2.citing_id = c1.citing_id"
-    " WHERE {scope} AND c2.cited_id IS NOT NULL AND c2.cited_id <> c1.cited_id"
-    " AND c1.citing_id <> c1.cited_id AND c2.citing_id <> c2.cited_id"
-    " GROUP BY c1.cited_id, c2.cited_id HAVING COUNT(*) >= {floor}"
+#: a citation row that is evidence (a work citing itself is not)
+_NOT_SELF = "(c.cited_id IS NULL OR c.cited_id <> c.citing_id)"
+
+#: the reference keys that can couple: cited by 2 to {most} works (of the keys `{scope}`)
+_KEYS = (
+    "INSERT INTO tmp_sk (k, r) SELECT q.cited_key, ROW_NUMBER() OVER () FROM"
+    " (SELECT c.cited_key FROM citation c WHERE {scope} AND c.cited_key <> '' AND "
+    + _NOT_SELF
+    + " GROUP BY c.cited_key HAVING COUNT(*) BETWEEN 2 AND {most}) q"
 )
-#: `(a, b, w)`: the works sharing references with the works of `{scope}` (on `r1.citing_id`);
-#: (citing, cited_key) is unique, so a row is one shared reference
+#: their citing works: `(s, r)`, one row per (work, reference); (citing, cited_key) is unique
+_KEYED = (
+    "INSERT INTO tmp_sp (s, r) SELECT c.citing_id, k.r FROM citation c"
+    " JOIN tmp_sk k ON k.k = c.cited_key WHERE " + _NOT_SELF
+)
+#: `(s, t)`: the imported works cited by the works citing 2 to {most} of them (of those `{scope}`)
+_CITING = (
+    "INSERT INTO tmp_cc (s, t) SELECT c.citing_id, c.cited_id FROM citation c"
+    " WHERE c.cited_id IS NOT NULL AND c.cited_id <> c.citing_id AND c.citing_id IN"
+    " (SELECT x.citing_id FROM citation x WHERE {scope} AND x.cited_id IS NOT NULL"
+    " AND x.cited_id <> x.citing_id GROUP BY x.citing_id HAVING COUNT(*) BETWEEN 2 AND {most})"
+)
+
+#: `(a, b, w)`: the works co-cited with the works of `{scope}` (on `c1.t`), and how often
+_CO_CITED = (
+    "SELECT c1.t AS a, c2.t AS b, COUNT(*) AS w FROM tmp_cc c1 JOIN tmp_cc c2 ON c2.s = c1.s"
+    " WHERE {scope} AND c2.t <> c1.t GROUP BY c1.t, c2.t HAVING COUNT(*) >= {floor}"
+)
+#: `(a, b, w)`: the works sharing references with the works of `{scope}` (on `p1.s`)
 _COUPLED = (
-    "SELECT r1.citing_id AS a, r2.citing_id AS b, COUNT(*) AS w"
-    " FROM citation r1 JOIN citation r2 ON r2.cited_key = r1.cited_key"
-    " WHERE {scope} AND r2.citing_id <> r1.citing_id AND r1.cited_key <> ''"
-    " AND (r1.cited_id IS NULL OR r1.cited_id <> r1.citing_id)"
-    " AND (r2.cited_id IS NULL OR r2.cited_id <> r2.citing_id)"
-    " GROUP BY r1.citing_id, r2.citing_id HAVING COUNT(*) >= {floor}"
+    "SELECT p1.s AS a, p2.s AS b, COUNT(*) AS w FROM tmp_sp p1 JOIN tmp_sp p2 ON p2.r = p1.r"
+    " WHERE {scope} AND p2.s <> p1.s GROUP BY p1.s, p2.s HAVING COUNT(*) >= {floor}"
 )
 
 _TOP = (
@@ -74,6 +100,15 @@ _CITED_SCOPE = (
     "INSERT INTO tmp_sc (id) SELECT id FROM tmp_sw UNION SELECT c.cited_id FROM citation c"
     " WHERE c.citing_id IN (SELECT id FROM tmp_sw) AND c.cited_id IS NOT NULL"
 )
+#: incremental: the keys the changed works cite, and the works citing a work of tmp_sc
+_SCOPED_KEYS = (
+    "c.cited_key IN (SELECT y.cited_key FROM citation y"
+    " WHERE y.citing_id IN (SELECT id FROM tmp_sw))"
+)
+_SCOPED_CITING = (
+    "x.citing_id IN (SELECT y.citing_id FROM citation y"
+    " WHERE y.cited_id IN (SELECT id FROM tmp_sc))"
+)
 
 
 async def refresh_similar(sql: Sql, full: bool, works: Sequence[int] | None = None) -> None:
@@ -88,6 +123,7 @@ async def refresh_similar(sql: Sql, full: bool, works: Sequence[int] | None = No
         " weight INTEGER)"
     )
     if full:
+        await _pairable(sql, "1 = 1", "1 = 1")
         bounds = (await sql.fetch("SELECT MIN(id) AS lo, MAX(id) AS hi FROM work"))[0]
         if bounds["lo"] is not None:
             for lo in range(int(bounds["lo"]), int(bounds["hi"]) + 1, CHUNK):
@@ -103,6 +139,7 @@ async def refresh_similar(sql: Sql, full: bool, works: Sequence[int] | None = No
                 await sql.execute(fill)
             if sql.pg:
                 await sql.execute(f"ANALYZE {table}")
+        await _pairable(sql, _SCOPED_KEYS, _SCOPED_CITING)
         await _rank(sql, "IN (SELECT id FROM tmp_sc)", "IN (SELECT id FROM tmp_sw)")
         # each side reached by its index (an OR of two `IN (SELECT …)` would scan the table)
         scope = (
@@ -125,13 +162,34 @@ async def _insert_ids(sql: Sql, works: Sequence[int]) -> None:
         await sql.execute_many("INSERT INTO tmp_sw (id) VALUES (?)", [[w] for w in works])
 
 
+async def _pairable(sql: Sql, keys: str, citing: str) -> None:
+    """Fill tmp_sk, tmp_sp and tmp_cc (the module's docstring) from the reference keys `keys` and
+    the citing works `citing` (SQL predicates on `c` and `x`), within the two bounds."""
+    text = "TEXT" if not sql.pg else "VARCHAR(32)"
+    await sql.execute(f"CREATE TEMP TABLE tmp_sk (k {text}, r INTEGER)")
+    await sql.execute("CREATE TEMP TABLE tmp_sp (s INTEGER, r INTEGER)")
+    await sql.execute("CREATE TEMP TABLE tmp_cc (s INTEGER, t INTEGER)")
+    await sql.execute(_KEYS.format(scope=keys, most=f"{int(settings.SIMILAR_MAX_CITERS):d}"))
+    if not sql.pg:
+        await sql.execute("CREATE INDEX tmp_sk_k_idx ON tmp_sk (k)")
+    await sql.execute(_KEYED)
+    await sql.execute(
+        _CITING.format(scope=citing, most=f"{int(settings.SIMILAR_MAX_REFERENCES):d}")
+    )
+    for table, one, two in (("tmp_sp", "r", "s"), ("tmp_cc", "s", "t")):
+        await sql.execute(f"CREATE INDEX {table}_a_idx ON {table} ({one}, {two})")
+        await sql.execute(f"CREATE INDEX {table}_b_idx ON {table} ({two}, {one})")
+        if sql.pg:
+            await sql.execute(f"ANALYZE {table}")
+
+
 async def _rank(sql: Sql, cited: str, citing: str) -> None:
     """Add to tmp_sim the kept co-cited works of the works whose id is `cited`, and the kept
     coupled works of those whose id is `citing` (SQL predicates)."""
     n = int(settings.SIMILAR_WORKS_PER_WORK)
     floor = max(int(settings.SIMILAR_MIN_WEIGHT), 1)
     for kind, pairs, scope in ((CO_CITED, _CO_CITED, cited), (COUPLED, _COUPLED, citing)):
-        column = "c1.cited_id" if kind == CO_CITED else "r1.citing_id"
+        column = "c1.t" if kind == CO_CITED else "p1.s"
         query = pairs.format(scope=f"{column} {scope}", floor=f"{floor:d}")
         await sql.execute(_TOP.format(kind=f"{kind:d}", pairs=query, n=f"{n:d}"))
 

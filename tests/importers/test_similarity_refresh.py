@@ -114,3 +114,32 @@ async def test_an_import_refreshes_only_the_lists_its_changed_works_touch(
     stored = await _stored()
     assert stored[(x.id, 1, y.id)] == 2
     assert {(w, k) for w, k, _o in stored if w == new.id} == {(new.id, 2)}
+
+
+async def test_much_cited_references_couple_nothing_and_long_reference_lists_co_cite_nothing(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(settings, "SIMILAR_MIN_WEIGHT", 1)  # ties of weight 1 kept (default 2)
+    # given at most 3 citing works per reference and 3 imported references per work: a reference
+    # four works cite (two of which also share another), and a work citing four imported works
+    monkeypatch.setattr(settings, "SIMILAR_MAX_CITERS", 3)
+    monkeypatch.setattr(settings, "SIMILAR_MAX_REFERENCES", 3)
+    hub, other = "W800000009", "W800000001"
+    a, b = [await make_work(references=[hub, other]) for _ in range(2)]
+    c, d = [await make_work(references=[hub]) for _ in range(2)]
+    x, y, z, u = [await make_work() for _ in range(4)]
+    long = await make_work(references=[x, y, z, u])
+    short = await make_work(references=[x, y])
+    # when the aggregates are refreshed
+    await refresh_aggregates()
+    # then the much-cited reference couples no one and a and b share the other one only; the long
+    # list co-cites nothing (x and y once, by the short one), but its references still couple it
+    assert await _stored() == {
+        (a.id, 2, b.id): 1,
+        (b.id, 2, a.id): 1,
+        (x.id, 1, y.id): 1,
+        (y.id, 1, x.id): 1,
+        (long.id, 2, short.id): 2,
+        (short.id, 2, long.id): 2,
+    }
+    assert {c.id, d.id, z.id, u.id}.isdisjoint(w for w, _k, _o in await _stored())

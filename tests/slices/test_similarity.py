@@ -27,6 +27,7 @@ from tests.slices.helpers import (
     restrict,
     strongest_kept,
     until_done,
+    within_bounds,
 )
 from tests.slices.test_ranking import expect, slice_around
 
@@ -54,15 +55,16 @@ def expected_similarity(path: Path) -> tuple[dict[str, Counter[Pair]], int]:
     records = list(raw_records(path))
     ids = {oid(r["id"]) for r in records}
     refs = {oid(r["id"]): {oid(x) for x in r.get("referenced_works") or ()} for r in records}
+    refs = {work: keys - {work} for work, keys in refs.items()}
+    inside = sum(len(keys & ids) for keys in refs.values())
+    # (within work_similar's bounds on citing works per reference and references per work)
+    refs, cites = within_bounds(refs, {work: keys & ids for work, keys in refs.items()})
     weights: dict[str, Counter[Pair]] = {k: Counter() for k in SIMILAR}
-    inside = 0
-    for work, cited in refs.items():
-        cited = cited - {work}
-        inside += len(cited & ids)
-        for a, b in itertools.combinations(sorted(cited & ids), 2):
+    for cited in cites.values():
+        for a, b in itertools.combinations(sorted(cited), 2):
             weights["CO_CITED"][frozenset((a, b))] += 1
     for a, b in itertools.combinations(sorted(refs), 2):
-        if shared := len((refs[a] - {a}) & (refs[b] - {b})):
+        if shared := len(refs[a] & refs[b]):
             weights["COUPLED"][frozenset((a, b))] = shared
     for r in records:
         for other in r.get("related_works") or ():
