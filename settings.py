@@ -86,7 +86,7 @@ SIMILAR_MIN_WEIGHT: int = config("PEERGRAPH_SIMILAR_MIN_WEIGHT", cast=int, defau
 #: SIMILAR_MAX_REFERENCES imported works adds no CO_CITED pairs; weights count the rest
 #: (docs/slices.md). Keeps the refresh's pairs linear in the citations: a reference cited by n
 #: works makes n^2 of them.
-SIMILAR_MAX_CITERS: int = config("PEERGRAPH_SIMILAR_MAX_CITERS", cast=int, default=200)
+SIMILAR_MAX_CITERS: int = config("PEERGRAPH_SIMILAR_MAX_CITERS", cast=int, default=1000)
 SIMILAR_MAX_REFERENCES: int = config("PEERGRAPH_SIMILAR_MAX_REFERENCES", cast=int, default=500)
 #: Run the arq worker inside `peergraph serve` (always on in the embedded default).
 INPROCESS_WORKER: bool = config("PEERGRAPH_INPROCESS_WORKER", cast=bool, default=False)

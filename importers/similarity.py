@@ -18,10 +18,14 @@ least `settings.SIMILAR_MIN_WEIGHT`: ranked by weight, then the other work's cit
 lower id (the order a slice offers them in). A pair is a similarity neighbour when either work
 keeps the other (readers look both ways), so the relation stays symmetric.
 
-How: the citations that can pair are first copied into two narrow temporary tables, integers
-only (`tmp_cc`: citing and cited work of the works citing 2 to SIMILAR_MAX_REFERENCES imported
-works; `tmp_sp`: citing work and a number per reference key of the references cited by 2 to
-SIMILAR_MAX_CITERS works), and each kind's pairs are counted from those.
+How: the citations that can pair are first copied into narrow temporary tables, integers only
+(`tmp_sp`: citing work and a number per reference key, of the references cited by 2 to
+SIMILAR_MAX_CITERS works; in a full refresh also `tmp_cc`: citing and cited work, of the works
+citing 2 to SIMILAR_MAX_REFERENCES imported works), and the pairs are counted from those. A full
+refresh counts each pair once (lower id first, into `tmp_pw`, only those reaching the floor) and
+then ranks them both ways: the count of the pairs, most of weight 1, is most of its time. The
+incremental one counts co-citations from `citation` itself (copying the citing works of every
+work the changed works cite costs more than it saves), leaving out the works in `tmp_long`.
 
 Scope: the works whose references changed (an import passes its changed works; without them,
 every work the refresh's authors in `tmp_rs` wrote): their coupled lists, and the co-cited lists
@@ -47,7 +51,7 @@ CO_CITED, COUPLED = 1, 2
 #: full refresh: works per chunk (each chunk's pairs are counted in one statement)
 CHUNK = 10_000
 
-_TEMP = ("tmp_sw", "tmp_sc", "tmp_sim", "tmp_sk", "tmp_sp", "tmp_cc")
+_TEMP = ("tmp_sw", "tmp_sc", "tmp_sim", "tmp_sk", "tmp_sp", "tmp_cc", "tmp_pw", "tmp_long")
 
 #: a citation row that is evidence (a work citing itself is not)
 _NOT_SELF = "(c.cited_id IS NULL OR c.cited_id <> c.citing_id)"
@@ -64,23 +68,37 @@ _KEYED = (
     "INSERT INTO tmp_sp (s, r) SELECT c.citing_id, k.r FROM citation c"
     " JOIN tmp_sk k ON k.k = c.cited_key WHERE " + _NOT_SELF
 )
-#: `(s, t)`: the imported works cited by the works citing 2 to {most} of them (of those `{scope}`)
+#: full refresh `(s, t)`: the imported works cited by the works citing 2 to {most} of them
 _CITING = (
     "INSERT INTO tmp_cc (s, t) SELECT c.citing_id, c.cited_id FROM citation c"
     " WHERE c.cited_id IS NOT NULL AND c.cited_id <> c.citing_id AND c.citing_id IN"
-    " (SELECT x.citing_id FROM citation x WHERE {scope} AND x.cited_id IS NOT NULL"
+    " (SELECT x.citing_id FROM citation x WHERE x.cited_id IS NOT NULL"
     " AND x.cited_id <> x.citing_id GROUP BY x.citing_id HAVING COUNT(*) BETWEEN 2 AND {most})"
 )
 
 #: `(a, b, w)`: the works co-cited with the works of `{scope}` (on `c1.t`), and how often
 _CO_CITED = (
     "SELECT c1.t AS a, c2.t AS b, COUNT(*) AS w FROM tmp_cc c1 JOIN tmp_cc c2 ON c2.s = c1.s"
-    " WHERE {scope} AND c2.t <> c1.t GROUP BY c1.t, c2.t HAVING COUNT(*) >= {floor}"
+    " WHERE {scope} AND c2.t {other} c1.t GROUP BY c1.t, c2.t HAVING COUNT(*) >= {floor}"
 )
 #: `(a, b, w)`: the works sharing references with the works of `{scope}` (on `p1.s`)
 _COUPLED = (
     "SELECT p1.s AS a, p2.s AS b, COUNT(*) AS w FROM tmp_sp p1 JOIN tmp_sp p2 ON p2.r = p1.r"
-    " WHERE {scope} AND p2.s <> p1.s GROUP BY p1.s, p2.s HAVING COUNT(*) >= {floor}"
+    " WHERE {scope} AND p2.s {other} p1.s GROUP BY p1.s, p2.s HAVING COUNT(*) >= {floor}"
+)
+#: incremental CO_CITED, from `citation` (a copy of the citing works of every work the changed
+#: works cite would cost more than it saves): the works citing more than the bound are in tmp_long
+_CO_CITED_SCOPED = (
+    "SELECT c1.cited_id AS a, c2.cited_id AS b, COUNT(*) AS w"
+    " FROM citation c1 JOIN citation c2 ON c2.citing_id = c1.citing_id"
+    " WHERE {scope} AND c2.cited_id IS NOT NULL AND c2.cited_id <> c1.cited_id"
+    " AND c1.citing_id <> c1.cited_id AND c2.citing_id <> c2.cited_id"
+    " AND c1.citing_id NOT IN (SELECT id FROM tmp_long)"
+    " GROUP BY c1.cited_id, c2.cited_id HAVING COUNT(*) >= {floor}"
+)
+_LONG = (
+    "INSERT INTO tmp_long (id) SELECT c.citing_id FROM citation c WHERE c.cited_id IS NOT NULL"
+    " AND c.cited_id <> c.citing_id GROUP BY c.citing_id HAVING COUNT(*) > {most}"
 )
 
 _TOP = (
@@ -105,10 +123,6 @@ _SCOPED_KEYS = (
     "c.cited_key IN (SELECT y.cited_key FROM citation y"
     " WHERE y.citing_id IN (SELECT id FROM tmp_sw))"
 )
-_SCOPED_CITING = (
-    "x.citing_id IN (SELECT y.citing_id FROM citation y"
-    " WHERE y.cited_id IN (SELECT id FROM tmp_sc))"
-)
 
 
 async def refresh_similar(sql: Sql, full: bool, works: Sequence[int] | None = None) -> None:
@@ -123,12 +137,18 @@ async def refresh_similar(sql: Sql, full: bool, works: Sequence[int] | None = No
         " weight INTEGER)"
     )
     if full:
-        await _pairable(sql, "1 = 1", "1 = 1")
+        await _keyed(sql, "1 = 1")
+        await sql.execute("CREATE TEMP TABLE tmp_cc (s INTEGER, t INTEGER)")
+        await sql.execute(_CITING.format(most=f"{int(settings.SIMILAR_MAX_REFERENCES):d}"))
+        await _index(sql, "tmp_cc", "s", "t")
+        await sql.execute("CREATE TEMP TABLE tmp_pw (a INTEGER, b INTEGER, w INTEGER)")
         bounds = (await sql.fetch("SELECT MIN(id) AS lo, MAX(id) AS hi FROM work"))[0]
         if bounds["lo"] is not None:
-            for lo in range(int(bounds["lo"]), int(bounds["hi"]) + 1, CHUNK):
-                chunk = f"BETWEEN {lo:d} AND {lo + CHUNK - 1:d}"
-                await _rank(sql, chunk, chunk)
+            chunks = [
+                f"BETWEEN {lo:d} AND {lo + CHUNK - 1:d}"
+                for lo in range(int(bounds["lo"]), int(bounds["hi"]) + 1, CHUNK)
+            ]
+            await _rank_all(sql, chunks)
         scope = "1 = 1"
     else:
         for table, fill in (("tmp_sw", _SCOPE), ("tmp_sc", _CITED_SCOPE)):
@@ -139,7 +159,9 @@ async def refresh_similar(sql: Sql, full: bool, works: Sequence[int] | None = No
                 await sql.execute(fill)
             if sql.pg:
                 await sql.execute(f"ANALYZE {table}")
-        await _pairable(sql, _SCOPED_KEYS, _SCOPED_CITING)
+        await _keyed(sql, _SCOPED_KEYS)
+        await sql.execute("CREATE TEMP TABLE tmp_long (id INTEGER PRIMARY KEY)")
+        await sql.execute(_LONG.format(most=f"{int(settings.SIMILAR_MAX_REFERENCES):d}"))
         await _rank(sql, "IN (SELECT id FROM tmp_sc)", "IN (SELECT id FROM tmp_sw)")
         # each side reached by its index (an OR of two `IN (SELECT …)` would scan the table)
         scope = (
@@ -162,35 +184,58 @@ async def _insert_ids(sql: Sql, works: Sequence[int]) -> None:
         await sql.execute_many("INSERT INTO tmp_sw (id) VALUES (?)", [[w] for w in works])
 
 
-async def _pairable(sql: Sql, keys: str, citing: str) -> None:
-    """Fill tmp_sk, tmp_sp and tmp_cc (the module's docstring) from the reference keys `keys` and
-    the citing works `citing` (SQL predicates on `c` and `x`), within the two bounds."""
+async def _index(sql: Sql, table: str, one: str, two: str) -> None:
+    await sql.execute(f"CREATE INDEX {table}_a_idx ON {table} ({one}, {two})")
+    await sql.execute(f"CREATE INDEX {table}_b_idx ON {table} ({two}, {one})")
+    if sql.pg:
+        await sql.execute(f"ANALYZE {table}")
+
+
+async def _keyed(sql: Sql, keys: str) -> None:
+    """Fill tmp_sk and tmp_sp (the module's docstring) from the reference keys `keys` (an SQL
+    predicate on `c`), within SIMILAR_MAX_CITERS."""
     text = "TEXT" if not sql.pg else "VARCHAR(32)"
     await sql.execute(f"CREATE TEMP TABLE tmp_sk (k {text}, r INTEGER)")
     await sql.execute("CREATE TEMP TABLE tmp_sp (s INTEGER, r INTEGER)")
-    await sql.execute("CREATE TEMP TABLE tmp_cc (s INTEGER, t INTEGER)")
     await sql.execute(_KEYS.format(scope=keys, most=f"{int(settings.SIMILAR_MAX_CITERS):d}"))
     if not sql.pg:
         await sql.execute("CREATE INDEX tmp_sk_k_idx ON tmp_sk (k)")
     await sql.execute(_KEYED)
-    await sql.execute(
-        _CITING.format(scope=citing, most=f"{int(settings.SIMILAR_MAX_REFERENCES):d}")
-    )
-    for table, one, two in (("tmp_sp", "r", "s"), ("tmp_cc", "s", "t")):
-        await sql.execute(f"CREATE INDEX {table}_a_idx ON {table} ({one}, {two})")
-        await sql.execute(f"CREATE INDEX {table}_b_idx ON {table} ({two}, {one})")
-        if sql.pg:
-            await sql.execute(f"ANALYZE {table}")
+    await _index(sql, "tmp_sp", "r", "s")
+
+
+def _settings() -> tuple[int, int]:
+    return int(settings.SIMILAR_WORKS_PER_WORK), max(int(settings.SIMILAR_MIN_WEIGHT), 1)
+
+
+async def _rank_all(sql: Sql, chunks: Sequence[str]) -> None:
+    """The full refresh: each kind's pairs counted once (the lower id first, chunk by chunk) into
+    tmp_pw, then ranked both ways, chunk by chunk."""
+    n, floor = _settings()
+    for kind, pairs, column in ((CO_CITED, _CO_CITED, "c1.t"), (COUPLED, _COUPLED, "p1.s")):
+        await sql.execute("DELETE FROM tmp_pw")
+        for chunk in chunks:
+            query = pairs.format(scope=f"{column} {chunk}", other=">", floor=f"{floor:d}")
+            await sql.execute(f"INSERT INTO tmp_pw (a, b, w) {query}")
+        await _index(sql, "tmp_pw", "a", "b")
+        for chunk in chunks:
+            both = (
+                f"SELECT a, b, w FROM tmp_pw WHERE a {chunk}"
+                f" UNION ALL SELECT b, a, w FROM tmp_pw WHERE b {chunk}"
+            )
+            await sql.execute(_TOP.format(kind=f"{kind:d}", pairs=both, n=f"{n:d}"))
+        await sql.execute("DROP INDEX tmp_pw_a_idx")
+        await sql.execute("DROP INDEX tmp_pw_b_idx")
 
 
 async def _rank(sql: Sql, cited: str, citing: str) -> None:
     """Add to tmp_sim the kept co-cited works of the works whose id is `cited`, and the kept
     coupled works of those whose id is `citing` (SQL predicates)."""
-    n = int(settings.SIMILAR_WORKS_PER_WORK)
-    floor = max(int(settings.SIMILAR_MIN_WEIGHT), 1)
-    for kind, pairs, scope in ((CO_CITED, _CO_CITED, cited), (COUPLED, _COUPLED, citing)):
-        column = "c1.t" if kind == CO_CITED else "p1.s"
-        query = pairs.format(scope=f"{column} {scope}", floor=f"{floor:d}")
+    n, floor = _settings()
+    for kind, query in (
+        (CO_CITED, _CO_CITED_SCOPED.format(scope=f"c1.cited_id {cited}", floor=f"{floor:d}")),
+        (COUPLED, _COUPLED.format(scope=f"p1.s {citing}", other="<>", floor=f"{floor:d}")),
+    ):
         await sql.execute(_TOP.format(kind=f"{kind:d}", pairs=query, n=f"{n:d}"))
 
 
