@@ -143,3 +143,32 @@ async def test_much_cited_references_couple_nothing_and_long_reference_lists_co_
         (short.id, 2, long.id): 2,
     }
     assert {c.id, d.id, z.id, u.id}.isdisjoint(w for w, _k, _o in await _stored())
+
+
+async def test_an_incremental_refresh_applies_the_same_bounds(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(settings, "SIMILAR_MIN_WEIGHT", 1)  # ties of weight 1 kept (default 2)
+    # given at most 2 citing works per reference and 2 imported references per work, and two
+    # works sharing a reference, refreshed
+    monkeypatch.setattr(settings, "SIMILAR_MAX_CITERS", 2)
+    monkeypatch.setattr(settings, "SIMILAR_MAX_REFERENCES", 2)
+    x, y, z = await make_work(), await make_work(), await make_work()
+    a = await make_work(references=["W800000009", "W800000001"])
+    b = await make_work(references=["W800000009"])
+    await refresh_aggregates()
+    assert (await _stored())[(a.id, 2, b.id)] == 1
+    # when a new work cites that reference (now cited by 3), a's other one and x, y, z, and
+    # another new one x and y, and only these two are refreshed
+    ada = await make_author()
+    new = await make_work(authors=[ada], references=["W800000009", "W800000001", x, y, z])
+    other = await make_work(authors=[ada], references=[x, y])
+    await refresh_aggregates([ada.id], works=[new.id, other.id])
+    # then the new work couples with a through the other reference only, not with b, and with
+    # the other new work through x and y; its three imported references co-cite nothing
+    stored = await _stored()
+    assert {(k, o): n for (w, k, o), n in stored.items() if w == new.id} == {
+        (2, a.id): 1,
+        (2, other.id): 2,
+    }
+    assert stored[(x.id, 1, y.id)] == 1 and (x.id, 1, z.id) not in stored
