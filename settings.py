@@ -77,6 +77,17 @@ WORKER_RECONNECT_MAX_SECONDS: float = config(
 COLLABORATION_MAX_AUTHORS: int = config(
     "PEERGRAPH_COLLABORATION_MAX_AUTHORS", cast=int, default=100
 )
+#: Each work keeps its N strongest co-cited and N strongest coupled works of weight at least
+#: SIMILAR_MIN_WEIGHT (`work_similar`, importers/similarity.py); graph slices read their CO_CITED
+#: and COUPLED neighbours there (a pair counts when either work keeps the other; docs/slices.md).
+SIMILAR_WORKS_PER_WORK: int = config("PEERGRAPH_SIMILAR_WORKS_PER_WORK", cast=int, default=25)
+SIMILAR_MIN_WEIGHT: int = config("PEERGRAPH_SIMILAR_MIN_WEIGHT", cast=int, default=2)
+#: A reference cited by more than N works adds no COUPLED pairs, and a work citing more than
+#: SIMILAR_MAX_REFERENCES imported works adds no CO_CITED pairs; weights count the rest
+#: (docs/slices.md). Keeps the refresh's pairs linear in the citations: a reference cited by n
+#: works makes n^2 of them.
+SIMILAR_MAX_CITERS: int = config("PEERGRAPH_SIMILAR_MAX_CITERS", cast=int, default=1000)
+SIMILAR_MAX_REFERENCES: int = config("PEERGRAPH_SIMILAR_MAX_REFERENCES", cast=int, default=500)
 #: Run the arq worker inside `peergraph serve` (always on in the embedded default).
 INPROCESS_WORKER: bool = config("PEERGRAPH_INPROCESS_WORKER", cast=bool, default=False)
 

@@ -274,7 +274,9 @@ async def run_import(
             if not summary.staged:  # the staged path refreshes in its own transaction
                 with bar.phase("refresh", "refresh aggregates"):
                     # repairing a killed run: which authors it touched is not known, so all
-                    await refresh_aggregates(None if interrupted else touched)
+                    await refresh_aggregates(
+                        None if interrupted else touched, works=summary.changed_works
+                    )
             if pg and (interrupted or touched is None or await _large_change(len(touched))):
                 # fresh statistics: without them the planner seq-scanned citation for slices
                 # after a bulk import; and a visibility map, without which every "index-only"

@@ -6,7 +6,8 @@
 - `author_topic`: works per author and topic;
 - the counters on `author` (works, citations, h-index, i10, topics, close collaborators,
   persistent work, counts by year), `topic.works_count` and `institution.works_count`;
-- citations whose cited work arrived later are linked.
+- citations whose cited work arrived later are linked;
+- `work_similar`, each work's strongest co-cited and coupled works (importers/similarity.py).
 
 Given author ids, only those authors and their co-authors are recomputed (incremental imports);
 with None, everything is. Every step computes into a temporary table and then writes only the
@@ -21,6 +22,7 @@ from collections.abc import Iterable, Sequence
 from tortoise.transactions import in_transaction
 
 import settings
+from importers.similarity import refresh_similar
 from importers.sql import Sql
 
 _TEMP = (
@@ -200,18 +202,25 @@ WHERE {scope} AND works_count <> COALESCE((SELECT n FROM {temp} t WHERE t.id = {
 """
 
 
-async def refresh_aggregates(author_ids: Iterable[int] | None = None) -> None:
-    """Recompute the aggregates for these authors and their co-authors (None: for everyone)."""
+async def refresh_aggregates(
+    author_ids: Iterable[int] | None = None, works: Iterable[int] | None = None
+) -> None:
+    """Recompute the aggregates for these authors and their co-authors (None: for everyone).
+    `works`, when known (an import's changed works), scopes the similarity lists instead of every
+    work of the authors (importers/similarity.py)."""
     ids = None if author_ids is None else sorted(set(author_ids))
+    changed = None if works is None else sorted(set(works))
     if ids is not None and not ids:
         async with in_transaction("default") as conn:
             await Sql(conn).execute(_RESOLVE_CITATIONS)
+            if changed:
+                await refresh_similar(Sql(conn), False, changed)
         return
     async with in_transaction("default") as conn:
         sql = Sql(conn)
         if ids is not None and len(ids) * 2 >= await _author_count(sql):
             ids = None  # most authors: recomputing all is the same result with simpler plans
-        await _Refresh(sql, ids).run()
+        await _Refresh(sql, ids, changed).run()
 
 
 async def refresh_all_in(sql: Sql) -> None:
@@ -226,9 +235,10 @@ async def _author_count(sql: Sql) -> int:
 
 
 class _Refresh:
-    def __init__(self, sql: Sql, ids: list[int] | None) -> None:
+    def __init__(self, sql: Sql, ids: list[int] | None, works: list[int] | None = None) -> None:
         self.sql = sql
         self.ids = ids
+        self.works = works
         self.ne = "IS DISTINCT FROM" if sql.pg else "IS NOT"
         self.bound = int(settings.COLLABORATION_MAX_AUTHORS)
 
@@ -324,6 +334,7 @@ class _Refresh:
                 scope="1 = 1" if full else "institution.id IN (SELECT id FROM tmp_ic)",
             )
         )
+        await refresh_similar(sql, full, self.works)  # work_similar: importers/similarity.py
         await self._drop_temps()
 
     async def _sync(

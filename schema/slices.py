@@ -112,8 +112,9 @@ class GraphSliceInput:
     )
     min_similarity: int | None = strawberry.field(
         default=1,
-        description="The least weight of a CO_CITED or COUPLED edge (1 to 1000): 2 or more "
-        "hides weak ties, which are most of them around much-cited works.",
+        description="The least weight of a CO_CITED or COUPLED edge (1 to 1000). Without a "
+        "year window these edges are each work's strongest, kept by the server from weight 2 by "
+        "default (docs/slices.md), so values below that floor act as the floor.",
     )
 
 

@@ -9,9 +9,15 @@ rows `(a, b, w, r1, r2)` for the sources `a`; `r1, r2` rank `b`, higher first).
 - RELATED: OpenAlex `related_works` (`related_work`), either direction; weight 2 when each lists
   the other, else 1.
 
+Without a year window, CO_CITED and COUPLED are read from `work_similar` (importers/similarity.py:
+each work's strongest co-cited and coupled works, kept by the aggregate refresh): `b` is a
+neighbour of `a` when either keeps the other, so every statement is two index lookups per source
+instead of a join of `citation` with itself (which read about 5,000 rows per work at 10^5).
+
 Ties in strength go to the more cited work. With a year window, `a` and `b` must be inside it,
 and so must the citing works of a co-citation (they are works of the graph); a coupling counts
-every shared reference, since a work's reference list is its own data.
+every shared reference, since a work's reference list is its own data. Those are counted from
+`citation` (every pair, not only the kept ones), as `work_similar` has no years.
 """
 
 from __future__ import annotations
@@ -20,9 +26,46 @@ from collections.abc import Sequence
 from typing import Any
 
 from resolvers.sql import in_list
-from workers.slice_window import Window, win
+from workers.slice_window import Window, win, windowed
 
 _NOT_SELF = "(r.cited_id IS NULL OR r.cited_id <> r.citing_id)"
+
+#: `work_similar.kind` per relation (importers/similarity.py)
+STORED_KIND = {"co_cited": 1, "coupled": 2}
+
+
+def stored_pairs(name: str, min_weight: int, targets: str = "") -> str:
+    """`(a, b, w)` for the sources `{ids}` (which appears twice) from `work_similar`, both ways
+    (a pair is kept when either work keeps the other: it may come twice, with one weight)."""
+    kind = STORED_KIND[name]
+    least = f" AND s.weight >= {min_weight:d}" if min_weight > 1 else ""
+    only_b = f" AND s.other_id IN {targets}" if targets else ""
+    only_a = f" AND s.work_id IN {targets}" if targets else ""
+    return (
+        "SELECT s.work_id AS a, s.other_id AS b, s.weight AS w FROM work_similar s"
+        f" WHERE s.work_id IN {{ids}} AND s.kind = {kind:d}{least}{only_b}"
+        " UNION ALL SELECT s.other_id AS a, s.work_id AS b, s.weight AS w FROM work_similar s"
+        f" WHERE s.other_id IN {{ids}} AND s.kind = {kind:d}{least}{only_a}"
+    )
+
+
+def stored_neighbours(name: str, min_weight: int) -> str:
+    """`(a, b)` for the sources `{ids}` (twice), for the degree pass (see slice_sql._PAIRS)."""
+    return f"SELECT q.a, q.b FROM ({stored_pairs(name, min_weight)}) q"
+
+
+def _stored(
+    name: str, ids: str, idp: list[Any], targets: Sequence[int] | None, min_weight: int
+) -> tuple[str, list[Any]]:
+    """The relation's rows from `work_similar`; `b`'s citations are read once per pair."""
+    only = in_list(targets) if targets is not None else ""
+    tp = list(targets) if targets is not None else []
+    pairs = stored_pairs(name, min_weight, only).format(ids=ids)
+    return (
+        "SELECT p.a AS a, p.b AS b, MAX(p.w) AS w, MAX(p.w) AS r1, MAX(k.cited_by_count) AS r2"
+        f" FROM ({pairs}) p JOIN work k ON k.id = p.b GROUP BY p.a, p.b",
+        idp + tp + idp + tp,
+    )
 
 
 def _targets(column: str, targets: Sequence[int] | None) -> tuple[str, list[Any]]:
@@ -55,6 +98,8 @@ def co_cited(
     targets: Sequence[int] | None = None,
     min_weight: int = 1,
 ) -> tuple[str, list[Any]]:
+    if not windowed(window):
+        return _stored("co_cited", ids, idp, targets, min_weight)
     having, ph = _at_least(min_weight)
     only, po = _targets("c2.cited_id", targets)
     win_t, pt = win("t", window)
@@ -82,6 +127,8 @@ def coupled(
     targets: Sequence[int] | None = None,
     min_weight: int = 1,
 ) -> tuple[str, list[Any]]:
+    if not windowed(window):
+        return _stored("coupled", ids, idp, targets, min_weight)
     having, ph = _at_least(min_weight)
     only, po = _targets("r2.citing_id", targets)
     win_t, pt = win("t", window)
@@ -135,29 +182,10 @@ SIMILARITY_BUILDERS = {"co_cited": co_cited, "coupled": coupled, "related": rela
 THRESHOLDED = frozenset({"co_cited", "coupled"})
 
 
-def pairs_at_least(pairs: str, min_weight: int) -> str:
-    """A SIMILARITY_PAIRS statement keeping the pairs of weight ≥ min_weight (its rows are one
-    per citing work or shared reference, so the weight is their count)."""
-    if min_weight <= 1:
-        return pairs
-    return f"SELECT p.a, p.b FROM ({pairs}) p GROUP BY p.a, p.b HAVING COUNT(*) >= {min_weight:d}"
-
-
-#: Neighbour pairs without a year window, for the degree pass (see slice_sql._PAIRS).
+#: Neighbour pairs without a year window, for the degree pass (see slice_sql._PAIRS); CO_CITED
+#: and COUPLED with `minSimilarity` 1 (`stored_neighbours` for more).
 SIMILARITY_PAIRS: dict[str, tuple[str, bool]] = {
-    "co_cited": (
-        "SELECT c1.cited_id AS a, c2.cited_id AS b FROM citation c1"
-        " JOIN citation c2 ON c2.citing_id = c1.citing_id WHERE c1.cited_id IN {ids}"
-        " AND c2.cited_id <> c1.cited_id AND c1.citing_id <> c1.cited_id"
-        " AND c2.citing_id <> c2.cited_id",
-        False,
-    ),
-    "coupled": (
-        "SELECT r1.citing_id AS a, r2.citing_id AS b FROM citation r1"
-        " JOIN citation r2 ON r2.cited_key = r1.cited_key WHERE r1.citing_id IN {ids}"
-        " AND r2.citing_id <> r1.citing_id AND r1.cited_key <> ''"
-        f" AND {_NOT_SELF.replace('r.', 'r1.')} AND {_NOT_SELF.replace('r.', 'r2.')}",
-        False,
-    ),
+    "co_cited": (stored_neighbours("co_cited", 1), False),
+    "coupled": (stored_neighbours("coupled", 1), False),
     "related": (_RELATED_PAIRS.replace("{only_a}", "").replace("{only_b}", ""), False),
 }

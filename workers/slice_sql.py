@@ -24,7 +24,7 @@ from workers.similarity_sql import (
     SIMILARITY_BUILDERS,
     SIMILARITY_PAIRS,
     THRESHOLDED,
-    pairs_at_least,
+    stored_neighbours,
 )
 from workers.slice_spec import EdgeKind
 from workers.slice_window import Window
@@ -355,7 +355,7 @@ async def degrees(
         for rel in rels:
             pairs = _PAIRS[rel.name][0]
             if rel.name in THRESHOLDED:
-                pairs = pairs_at_least(pairs, rel.min_weight)
+                pairs = stored_neighbours(rel.name, rel.min_weight)
             parts.append(pairs.format(ids=in_list(sources)))
             params += list(sources) * pairs.count("{ids}")
         count = "COUNT(*)" if unique else "COUNT(DISTINCT u.b)"

@@ -269,7 +269,8 @@ async def compute(spec: SliceSpec) -> dict[str, Any]:
     shown = [n for n in walk.chosen if n not in walk.excluded]  # only centers can be both
     visible = set(shown)
     # independent passes, each on its own connection: the neighbour counts read the most rows
-    # (every co-cited and coupled work of each chosen work), the others run meanwhile
+    # (every citing work of each chosen work, and the similarity lists listing it), the others
+    # run meanwhile
     edges, degree, (known, prior, derivative) = await asyncio.gather(
         walk.edges(), walk.degree(), details(shown, spec.centers, spec.window, RANKED_KEEP)
     )

@@ -6,8 +6,9 @@ from __future__ import annotations
 import asyncio
 import itertools
 import random
+from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import networkx as nx
 from tortoise.transactions import in_transaction
@@ -16,6 +17,9 @@ from importers.refresh import refresh_aggregates
 from resolvers.ids import from_global_id, to_global_id
 from resolvers.sql import fetch
 from tests.factories import make_author, make_institution, make_topic, make_work
+
+W = TypeVar("W")
+K = TypeVar("K")
 
 SLICE_FIELDS = """
   id status retryAfterMs error truncated computedAt expiresAt
@@ -134,15 +138,23 @@ async def reference_graph(
         g.add_edge(
             ("Author", r["author_id"]), ("Institution", r["institution_id"]), kind="AFFILIATED"
         )
-    for kind, pairs in (await similarity(set(works))).items() if similar else ():
+    stored = year_from is None and year_to is None  # work_similar's lists (docs/slices.md)
+    found = await similarity(set(works), bounded=stored) if similar else {}
+    if similar and stored:
+        cites = {w: int(r["cited_by_count"]) for w, r in works.items()}
+        found = {k: strongest_kept(p, cites) if k != "RELATED" else p for k, p in found.items()}
+    for kind, pairs in found.items():
         for (a, b), n in pairs.items():
             g.add_edge(("Work", a), ("Work", b), kind=kind, weight=n)
     return g
 
 
-async def similarity(works: set[int]) -> dict[str, dict[tuple[int, int], int]]:
+async def similarity(
+    works: set[int], bounded: bool = False
+) -> dict[str, dict[tuple[int, int], int]]:
     """CO_CITED, COUPLED and RELATED weights per work pair (lower id first) among `works`, counted
-    in Python from the citation and related_work rows (not with the worker's SQL)."""
+    in Python from the citation and related_work rows (not with the worker's SQL); `bounded`:
+    within work_similar's bounds (within_bounds())."""
     cites: dict[int, set[int]] = {}
     refs: dict[int, set[str]] = {}
     for r in await fetch("SELECT citing_id, cited_id, cited_key FROM citation"):
@@ -152,6 +164,8 @@ async def similarity(works: set[int]) -> dict[str, dict[tuple[int, int], int]]:
             refs.setdefault(r["citing_id"], set()).add(r["cited_key"])
         if r["cited_id"] is not None and r["cited_id"] in works:
             cites.setdefault(r["citing_id"], set()).add(r["cited_id"])
+    if bounded:
+        refs, cites = within_bounds(refs, cites)
     out: dict[str, dict[tuple[int, int], int]] = {"CO_CITED": {}, "COUPLED": {}, "RELATED": {}}
     for citing, cited in cites.items():
         if citing in works:
@@ -167,6 +181,44 @@ async def similarity(works: set[int]) -> dict[str, dict[tuple[int, int], int]]:
             pair = (min(a, b), max(a, b))
             out["RELATED"][pair] = out["RELATED"].get(pair, 0) + 1
     return out
+
+
+def within_bounds(
+    refs: dict[W, set[K]], cites: dict[W, set[W]]
+) -> tuple[dict[W, set[K]], dict[W, set[W]]]:
+    """The references that count towards work_similar's weights (importers/similarity.py), from
+    each work's reference keys `refs` and the imported works it cites `cites` (itself left out):
+    a reference cited by more than SIMILAR_MAX_CITERS works couples nothing, a work citing more
+    than SIMILAR_MAX_REFERENCES imported works co-cites nothing."""
+    import settings
+
+    citers: Counter[K] = Counter(k for keys in refs.values() for k in keys)
+    most = settings.SIMILAR_MAX_CITERS
+    return (
+        {w: {k for k in keys if citers[k] <= most} for w, keys in refs.items()},
+        {w: c for w, c in cites.items() if len(c) <= settings.SIMILAR_MAX_REFERENCES},
+    )
+
+
+def strongest_kept(
+    pairs: dict[tuple[int, int], int], cited_by: dict[int, int]
+) -> dict[tuple[int, int], int]:
+    """The CO_CITED or COUPLED pairs a slice sees without a year window: each work keeps its
+    `SIMILAR_WORKS_PER_WORK` strongest neighbours of weight at least `SIMILAR_MIN_WEIGHT` (by
+    weight, then the neighbour's citations, then its lower id), and a pair stays when either
+    work keeps the other."""
+    import settings
+
+    lists: dict[int, list[tuple[int, int, int]]] = {}
+    for (a, b), n in pairs.items():
+        if n >= settings.SIMILAR_MIN_WEIGHT:
+            lists.setdefault(a, []).append((-n, -cited_by[b], b))
+            lists.setdefault(b, []).append((-n, -cited_by[a], a))
+    kept: set[tuple[int, int]] = set()
+    for work, mine in lists.items():
+        for _n, _c, other in sorted(mine)[: settings.SIMILAR_WORKS_PER_WORK]:
+            kept.add((min(work, other), max(work, other)))
+    return {pair: n for pair, n in pairs.items() if pair in kept}
 
 
 def restrict(g: nx.MultiGraph, kinds: set[str]) -> nx.MultiGraph:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+from pathlib import Path
 from typing import Any
 
 from graphql import ValueNode, parse_value, print_ast
@@ -87,3 +88,27 @@ async def test_random_slice_documents_answer_alike(
         graph.outcomes,
         graph.reasons,
     )
+
+
+async def test_the_trusted_document_answers_as_the_executor_does(
+    gql: GraphQLClient, worker: Any, redis: Any
+) -> None:
+    # given a READY two-seed slice with similarity edges, and the trusted slice document, whose
+    # node and edge selections are the stored keys in their order (the planner passes the stored
+    # lists through as they are), and the same fields in another order (shaped field by field)
+    world = await make_world()
+    value = {
+        "centers": [gid("Work", world.works[20].id), gid("Author", world.authors[3].id)],
+        "radius": 2,
+        "edgeKinds": ["CITES", "AUTHORED", "CO_CITED", "COUPLED", "RELATED"],
+    }
+    ready = await until_done(gql, {"input": value})
+    assert ready["status"] == "READY" and ready["nodes"] and ready["edges"], ready
+    trusted = (Path(__file__).resolve().parents[2] / "docs/queries/slice.graphql").read_text()
+    reordered = trusted.replace("source target kind weight", "weight kind target source")
+    assert reordered != trusted
+    graph = Graph()
+    # when the planner and the executor answer each, then they answer alike, both planned
+    for query in (trusted, reordered):
+        await compare(query, {"input": value}, graph, lambda: Context(redis=redis, arq=worker.pool))
+    assert graph.outcomes["planned"] == 2, (graph.outcomes, graph.reasons)

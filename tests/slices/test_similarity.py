@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from importers import run_import
+import settings
+from importers import refresh_aggregates, run_import
 from models.related import RelatedWork
 from models.works import Work
 from tests.conftest import shared_data
@@ -24,7 +25,9 @@ from tests.slices.helpers import (
     key_of,
     reference_graph,
     restrict,
+    strongest_kept,
     until_done,
+    within_bounds,
 )
 from tests.slices.test_ranking import expect, slice_around
 
@@ -52,15 +55,16 @@ def expected_similarity(path: Path) -> tuple[dict[str, Counter[Pair]], int]:
     records = list(raw_records(path))
     ids = {oid(r["id"]) for r in records}
     refs = {oid(r["id"]): {oid(x) for x in r.get("referenced_works") or ()} for r in records}
+    refs = {work: keys - {work} for work, keys in refs.items()}
+    inside = sum(len(keys & ids) for keys in refs.values())
+    # (within work_similar's bounds on citing works per reference and references per work)
+    refs, cites = within_bounds(refs, {work: keys & ids for work, keys in refs.items()})
     weights: dict[str, Counter[Pair]] = {k: Counter() for k in SIMILAR}
-    inside = 0
-    for work, cited in refs.items():
-        cited = cited - {work}
-        inside += len(cited & ids)
-        for a, b in itertools.combinations(sorted(cited & ids), 2):
+    for cited in cites.values():
+        for a, b in itertools.combinations(sorted(cited), 2):
             weights["CO_CITED"][frozenset((a, b))] += 1
     for a, b in itertools.combinations(sorted(refs), 2):
-        if shared := len((refs[a] - {a}) & (refs[b] - {b})):
+        if shared := len(refs[a] & refs[b]):
             weights["COUPLED"][frozenset((a, b))] = shared
     for r in records:
         for other in r.get("related_works") or ():
@@ -81,6 +85,15 @@ async def test_similarity_weights_match_the_raw_snowball_records(
     await run_import("openalex", [path], rejects_dir=tmp_path, progress=False)
     key_of_id = {w.id: w.openalex_id for w in await Work.all()}
     row_of = {v: k for k, v in key_of_id.items()}
+    # (a slice sees the co-citations and couplings that work_similar keeps: each work's strongest
+    # SIMILAR_WORKS_PER_WORK, a pair when either work keeps the other; docs/slices.md)
+    cites = {w.id: w.cited_by_count for w in await Work.all()}
+    for kind in ("CO_CITED", "COUPLED"):
+        rows = {tuple(sorted(row_of[w] for w in p)): n for p, n in expected[kind].items()}
+        kept = strongest_kept(rows, cites)  # type: ignore[arg-type]
+        expected[kind] = Counter(
+            {frozenset(str(key_of_id[i]) for i in p): n for p, n in kept.items()}
+        )
     # when the explorer asks for each key work's similarity slice
     for center in ("W3046863325", "W3045921891"):
         work = await Work.get(openalex_id=center)
@@ -127,6 +140,7 @@ async def test_coupling_counts_references_that_are_not_imported(gql: Any, worker
     cited = await make_work()
     a = await make_work(references=[cited, "W100000001", "W100000002", "W100000003"])
     b = await make_work(references=[cited, "W100000001", "W100000002"])
+    await refresh_aggregates()  # co-citations and couplings are read from work_similar
     # when a's slice follows coupling
     sl, nodes = await slice_around(gql, ("Work", a.id), "COUPLED", 10)
     # then b is coupled with weight 3, and the work they both cite is no COUPLED neighbour
@@ -135,13 +149,17 @@ async def test_coupling_counts_references_that_are_not_imported(gql: Any, worker
     assert sl["edges"][0]["source"] == gid("Work", min(a.id, b.id))
 
 
-async def test_co_cited_works_are_ranked_by_how_many_works_cite_both(gql: Any, worker: Any) -> None:
+async def test_co_cited_works_are_ranked_by_how_many_works_cite_both(
+    gql: Any, worker: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(settings, "SIMILAR_MIN_WEIGHT", 1)  # ties of weight 1 kept (default 2)
     # given a work cited together with three others by 1, 3 and 2 works (strongest in the middle)
     center = await make_work()
     one, three, two = await make_work(), await make_work(), await make_work()
     for other, n in ((one, 1), (three, 3), (two, 2)):
         for _ in range(n):
             await make_work(references=[center, other])
+    await refresh_aggregates()  # co-citations and couplings are read from work_similar
     # when the budget leaves room for two of them
     sl, nodes = await slice_around(gql, ("Work", center.id), "CO_CITED", 3)
     # then the two cited together most often are shown, with those counts as weights
@@ -151,8 +169,9 @@ async def test_co_cited_works_are_ranked_by_how_many_works_cite_both(gql: Any, w
 
 
 async def test_coupled_works_are_ranked_by_shared_references_then_citations(
-    gql: Any, worker: Any
+    gql: Any, worker: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(settings, "SIMILAR_MIN_WEIGHT", 1)  # ties of weight 1 kept (default 2)
     # given works sharing 1, 2 and 2 references with the center, the later pair differing in
     # citations so that the tie goes to the more cited one
     refs = [f"W2000000{n:02d}" for n in range(3)]
@@ -160,6 +179,7 @@ async def test_coupled_works_are_ranked_by_shared_references_then_citations(
     one = await make_work(references=refs[:1], cited_by_count=90)
     two_more_cited = await make_work(references=refs[1:], cited_by_count=20)
     two_less_cited = await make_work(references=refs[:2], cited_by_count=10)
+    await refresh_aggregates()  # co-citations and couplings are read from work_similar
     # when the budget leaves room for one
     sl, nodes = await slice_around(gql, ("Work", center.id), "COUPLED", 2)
     # then it is the more cited of the two with two shared references
@@ -176,6 +196,7 @@ async def test_related_works_count_either_direction_and_rank_mutual_first(
     center = await make_work(related=[listed, mutual, "W300000001"])
     await make_work(related=[center], cited_by_count=40)
     await RelatedWork.create(work=mutual, related=center, related_key=center.openalex_id)
+    await refresh_aggregates()  # co-citations and couplings are read from work_similar
     # when its slice follows RELATED with room for everything, then for one
     sl, nodes = await slice_around(gql, ("Work", center.id), "RELATED", 10)
     assert len(nodes) == 4  # the center, listed, mutual, the one listing it; not W300000001
@@ -203,6 +224,7 @@ async def test_similarity_slices_match_networkx_at_radius_two(gql: Any, worker: 
         external = [f"W4000000{(n + k) % 5:02d}" for k in range(2)]
         related = [works[(n * 3) % len(works)]] if works and n % 4 == 0 else []
         works.append(await make_work(references=[*refs, *external], related=related))
+    await refresh_aggregates()  # co-citations and couplings are read from work_similar
     full = restrict(await reference_graph(similar=True), {"CITES", *SIMILAR})
     # when radius-2 slices of several sizes are computed, with or without weak ties, then they
     # match networkx exactly
@@ -231,11 +253,15 @@ async def test_similarity_slices_match_networkx_at_radius_two(gql: Any, worker: 
             assert min(weights, default=least) >= least
 
 
-async def test_similarity_edges_are_followed_only_when_asked_for(gql: Any, worker: Any) -> None:
+async def test_similarity_edges_are_followed_only_when_asked_for(
+    gql: Any, worker: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(settings, "SIMILAR_MIN_WEIGHT", 1)  # ties of weight 1 kept (default 2)
     # given two works cited together and sharing a reference
     shared = await make_work()
     a, b = await make_work(references=[shared]), await make_work(references=[shared])
     await make_work(references=[a, b])
+    await refresh_aggregates()  # co-citations and couplings are read from work_similar
     # when a's slice is asked for without edgeKinds, then it follows the structural kinds only
     default = await until_done(gql, {"input": {"center": gid("Work", a.id)}})
     assert {e["kind"] for e in default["edges"]} == {"CITES"}
@@ -264,13 +290,15 @@ async def test_min_similarity_outside_its_bounds_is_bad_user_input(gql: Any, lea
 
 
 async def test_min_similarity_drops_weak_ties_from_nodes_edges_and_hidden_counts(
-    gql: Any, worker: Any
+    gql: Any, worker: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(settings, "SIMILAR_MIN_WEIGHT", 1)  # ties of weight 1 kept (default 2)
     # given a work coupled to one work by two shared references and to another by one
     refs = ["W500000001", "W500000002"]
     center = await make_work(references=refs)
     strong, weak = await make_work(references=refs), await make_work(references=refs[:1])
     asked = {"center": gid("Work", center.id), "edgeKinds": ["COUPLED"], "maxNodes": 10}
+    await refresh_aggregates()  # co-citations and couplings are read from work_similar
     # when its coupling slice asks for at least 2 shared references
     sl = await until_done(gql, {"input": {**asked, "minSimilarity": 2}})
     # then the weak tie is neither shown nor counted as hidden
