@@ -36,8 +36,8 @@ from importers.changes import changed_entities
 from importers.common import (
     ImportSummary,
     Line,
-    Reject,
     RejectsWriter,
+    add_lines,
     parse_json_object,
     read_lines,
 )
@@ -115,23 +115,8 @@ def _parse_chunk(kind: str, items: list[_Item]) -> _Parsed:
     """Parse lines into one batch. Pure CPU work: runs in a worker process for large imports."""
     importer = _importer(kind)
     parsed = _Parsed(importer.new_batch(), [], [])
-    for position, item in enumerate(items):
-        if isinstance(item, tuple):
-            parsed.rejects.append(item)
-            continue
-        try:
-            skipped = importer.add(parsed.batch, parse_json_object(item))
-        except Reject as exc:
-            parsed.rejects.append((item, str(exc)))
-            continue
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            parsed.rejects.append((item, f"unexpected record shape: {exc!r}"))
-            continue
-        parsed.records += 1
-        if skipped:
-            parsed.skipped[skipped] += 1
-        else:
-            parsed.accepted.append(position)
+    parsed.accepted = add_lines(importer, parsed.batch, items, parsed.rejects, parsed.skipped)
+    parsed.records = len(parsed.accepted) + parsed.skipped.total()
     return parsed
 
 

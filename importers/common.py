@@ -157,6 +157,38 @@ def parse_json_object(line: Line) -> dict[str, Any]:
     return value
 
 
+def add_lines(
+    importer: Any,
+    batch: Any,
+    items: list[Line | tuple[Line, str]],
+    rejects: list[tuple[Line, str]],
+    skipped: Counter[str],
+) -> list[int]:
+    """Map each line's record into `batch` (the importer's record → row mapping) and return the
+    positions of the lines it took. A line refused already (a `(line, reason)` pair) or now goes
+    to `rejects` with its reason; a record the importer leaves out (outdated, a type not
+    modelled) is counted in `skipped` by its reason. The batch path and the staged path's
+    workers share it."""
+    accepted: list[int] = []
+    for position, item in enumerate(items):
+        if isinstance(item, tuple):
+            rejects.append(item)
+            continue
+        try:
+            left_out = importer.add(batch, parse_json_object(item))
+        except Reject as exc:
+            rejects.append((item, str(exc)))
+            continue
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            rejects.append((item, f"unexpected record shape: {exc!r}"))
+            continue
+        if left_out:
+            skipped[left_out] += 1
+        else:
+            accepted.append(position)
+    return accepted
+
+
 class RejectsWriter:
     """Appends rejected lines to `<rejects_dir>/<file stem>.rejects.jsonl`, created on first use.
 

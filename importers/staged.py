@@ -41,7 +41,7 @@ from typing import Any
 import asyncpg
 import orjson
 
-from importers.common import ImportSummary, Line, Reject, parse_json_object
+from importers.common import ImportSummary, Line, add_lines
 from importers.openalex import OpenAlexBatch, OpenAlexImporter
 from importers.sql import Sql, Table
 from importers.upsert import AUTHOR, FUNDER, INSTITUTION, OPENALEX_TOPIC, SOURCE, WORK
@@ -151,23 +151,8 @@ def stage_chunk(target: Target, chunk: int, items: list[Line | tuple[Line, str]]
     importer = OpenAlexImporter()
     batch = importer.new_batch()
     out = Staged()
-    for item in items:
-        if isinstance(item, tuple):
-            out.rejects.append(item)
-            continue
-        try:
-            skipped = importer.add(batch, parse_json_object(item))
-        except Reject as exc:
-            out.rejects.append((item, str(exc)))
-            continue
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            out.rejects.append((item, f"unexpected record shape: {exc!r}"))
-            continue
-        out.records += 1
-        if skipped:
-            out.skipped[skipped] += 1
-        else:
-            out.accepted += 1
+    out.accepted = len(add_lines(importer, batch, items, out.rejects, out.skipped))
+    out.records = out.accepted + out.skipped.total()
     rows = _rows(target, chunk, batch, out)
     loop = _worker.get("loop")
     if loop is None:
