@@ -1,7 +1,8 @@
-"""Paths, logging and the tool checks every bench module shares."""
+"""Paths, logging, the tool checks and the load options every bench module shares."""
 
 from __future__ import annotations
 
+import argparse
 import shutil
 import sys
 import time
@@ -35,3 +36,13 @@ def missing_tools(need_postgraphile: bool = True) -> list[str]:
                 " (pinned in package-lock.json; node_modules is gitignored)"
             )
     return problems
+
+
+def add_load_arguments(p: argparse.ArgumentParser) -> None:
+    """The wrk load options, the same for every server of a run (bench.run, bench.partners)."""
+    p.add_argument("--redis-url", default="redis://127.0.0.1:6379/5")
+    p.add_argument("--concurrency", default="1,8,32")
+    p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--seconds", type=float, default=8)
+    p.add_argument("--warmup", type=float, default=2)
+    p.add_argument("--processes", type=int, default=2, help="processes per server")

@@ -31,7 +31,7 @@ import orjson
 from graphql import OperationDefinitionNode, parse, print_ast
 
 from bench import importing, profile
-from bench.common import OUT, POSTGRAPHILE_DIR, REPO, log, missing_tools
+from bench.common import OUT, POSTGRAPHILE_DIR, REPO, add_load_arguments, log, missing_tools
 from bench.servers import Server, peergraph, post, postgraphile, start_all
 
 DOCS = REPO / "bench" / "partners"
@@ -162,12 +162,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--db", default="peergraph_bench", help="benchmark database")
     p.add_argument("--reuse-db", action="store_true", help="measure --db as it is")
     p.add_argument("--pg", default="postgres://postgres@127.0.0.1:5432")
-    p.add_argument("--redis-url", default="redis://127.0.0.1:6379/5")
-    p.add_argument("--concurrency", default="1,8,32")
-    p.add_argument("--rounds", type=int, default=3)
-    p.add_argument("--seconds", type=float, default=8)
-    p.add_argument("--warmup", type=float, default=2)
-    p.add_argument("--processes", type=int, default=2, help="processes per server")
+    add_load_arguments(p)
     p.add_argument("--pool", type=int, default=10, help="database connections per process")
     p.add_argument("--workloads", default=",".join(WORKLOADS))
     p.add_argument("--wrk-cpu", default="1", help="the core wrk is pinned to (taskset -c)")

@@ -18,7 +18,7 @@ import time
 from typing import Any
 
 from bench import importing, profile, report, sqlcount
-from bench.common import OUT, POSTGRAPHILE_DIR, log, missing_tools
+from bench.common import OUT, POSTGRAPHILE_DIR, add_load_arguments, log, missing_tools
 from bench.servers import Server, floor, peergraph, postgraphile, start_all
 
 PG_HOST = "postgres://postgres@127.0.0.1:5432"
@@ -41,12 +41,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="keep the databases from a previous run: no generate/import",
     )
     p.add_argument("--pg", default=PG_HOST, help="PostgreSQL server URL, without a database")
-    p.add_argument("--redis-url", default="redis://127.0.0.1:6379/5")
-    p.add_argument("--concurrency", default="1,8,32")
-    p.add_argument("--rounds", type=int, default=3)
-    p.add_argument("--seconds", type=float, default=8)
-    p.add_argument("--warmup", type=float, default=2)
-    p.add_argument("--processes", type=int, default=2, help="processes per server")
+    add_load_arguments(p)
     p.add_argument("--no-postgraphile", action="store_true")
     p.add_argument("--no-scaling", action="store_true", help="skip peergraph with 1 process")
     p.add_argument(
