@@ -43,7 +43,7 @@ from schema.author_profile import (
 from schema.common import ExternalId, ExternalIdScheme, Node
 from schema.connections import Connection
 from schema.context import Info
-from schema.cost import column, reads
+from schema.cost import reads, stored_column
 
 if TYPE_CHECKING:
     from schema.slices import GraphSlice
@@ -78,9 +78,10 @@ class Author(Node):
     def of(cls, row: Row) -> Author:
         return cls(id=strawberry.ID(to_global_id("Author", row["id"])), _row=row)
 
-    @strawberry.field(description="The name to show.", metadata=column("display_name"))
-    def display_name(self) -> str:
-        return str(self._row["display_name"])
+    display_name: str = stored_column(
+        "display_name",
+        "The name to show.",
+    )
 
     @strawberry.field(
         description="Other spellings of the name the sources know; may be empty.",
@@ -89,19 +90,15 @@ class Author(Node):
     def alternative_names(self) -> list[str]:
         return list(data.json_value(self._row["alternative_names"]) or [])
 
-    @strawberry.field(
-        description="A one-line bio, set with `updateAuthorProfile`; null when none.",
-        metadata=column("description"),
+    description: str | None = stored_column(
+        "description",
+        "A one-line bio, set with `updateAuthorProfile`; null when none.",
     )
-    def description(self) -> str | None:
-        return self._row["description"]  # type: ignore[no-any-return]
 
-    @strawberry.field(
-        description="The ORCID iD, such as 0000-0002-1825-0097; null when unknown.",
-        metadata=column("orcid"),
+    orcid: str | None = stored_column(
+        "orcid",
+        "The ORCID iD, such as 0000-0002-1825-0097; null when unknown.",
     )
-    def orcid(self) -> str | None:
-        return self._row["orcid"]  # type: ignore[no-any-return]
 
     @strawberry.field(
         description="The author's ids at ORCID and OpenAlex, with links; empty when none.",
@@ -132,12 +129,10 @@ class Author(Node):
         rows = await info.context.loaders.affiliations.load(self._row["id"])
         return affiliations_of(self._row, rows)
 
-    @strawberry.field(
-        description="The author welcomes invitations to collaborate; see `setOpenToCollaborate`.",
-        metadata=column("open_to_collaborate"),
+    open_to_collaborate: bool = stored_column(
+        "open_to_collaborate",
+        "The author welcomes invitations to collaborate; see `setOpenToCollaborate`.",
     )
-    def open_to_collaborate(self) -> bool:
-        return bool(self._row["open_to_collaborate"])
 
     @strawberry.field(
         description="How far the profile can be trusted, with every point explained.",

@@ -17,6 +17,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import strawberry
+
 if TYPE_CHECKING:
     from resolvers.relations import Relation
 
@@ -100,6 +102,20 @@ def column(name: str) -> dict[str, Any]:
     """`strawberry.field(metadata=column("title"))`: the field is the column `name` as stored
     (`reads(name, plain=True)`), so the database can write it into the response."""
     return reads(name, plain=True)
+
+
+def stored_column(
+    name: str, description: str, *, convert: Callable[[Any], Any] | None = None
+) -> Any:
+    """`title: str = stored_column("title", "…")`: a field of a type holding its row in `_row`
+    that is the column `name` as stored: declared with `column(name)` and answered, when the
+    executor runs it, from the same column; `convert` turns the stored value into an enum member.
+    The GraphQL type is the attribute's annotation."""
+    if convert is None:
+        resolver = lambda self: self._row[name]  # noqa: E731
+    else:
+        resolver = lambda self: convert(self._row[name])  # noqa: E731
+    return strawberry.field(description=description, metadata=column(name), resolver=resolver)
 
 
 #: Declarations for fields whose module does not declare them itself, keyed "Type.field".

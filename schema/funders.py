@@ -13,7 +13,7 @@ from resolvers.works import WorkQuery
 from schema.args import After, First, id_argument
 from schema.common import ExternalId, ExternalIdScheme, Node
 from schema.context import Info
-from schema.cost import column, reads
+from schema.cost import reads, stored_column
 from schema.work_lists import work_page, works_of
 
 if TYPE_CHECKING:
@@ -28,24 +28,21 @@ class Funder(Node):
     def of(cls, row: Row) -> Funder:
         return cls(id=strawberry.ID(to_global_id("Funder", row["id"])), _row=row)
 
-    @strawberry.field(description="The funder's name.", metadata=column("display_name"))
-    def display_name(self) -> str:
-        return str(self._row["display_name"])
-
-    @strawberry.field(
-        description="Its ROR id without `https://ror.org/`; null when it has none.",
-        metadata=column("ror"),
+    display_name: str = stored_column(
+        "display_name",
+        "The funder's name.",
     )
-    def ror(self) -> str | None:
-        return self._row["ror"]  # type: ignore[no-any-return]
 
-    @strawberry.field(
-        description="ISO 3166-1 alpha-2 country code (`US`); null when unknown (a funder known "
+    ror: str | None = stored_column(
+        "ror",
+        "Its ROR id without `https://ror.org/`; null when it has none.",
+    )
+
+    country_code: str | None = stored_column(
+        "country_code",
+        "ISO 3166-1 alpha-2 country code (`US`); null when unknown (a funder known "
         "only from a work's grants).",
-        metadata=column("country_code"),
     )
-    def country_code(self) -> str | None:
-        return self._row["country_code"]  # type: ignore[no-any-return]
 
     @strawberry.field(
         description="The identifiers it has, each with its URL: OpenAlex, then ROR.",

@@ -15,7 +15,7 @@ from resolvers.works import WorkQuery
 from schema.args import After, First, id_argument
 from schema.common import ExternalId, ExternalIdScheme, Node, describe
 from schema.context import Info
-from schema.cost import column, reads
+from schema.cost import reads, stored_column
 from schema.work_lists import work_page, works_of
 
 if TYPE_CHECKING:
@@ -86,42 +86,31 @@ class Institution(Node):
     def of(cls, row: Row) -> Institution:
         return cls(id=strawberry.ID(to_global_id("Institution", row["id"])), _row=row)
 
-    @strawberry.field(
-        description="The institution's name.",
-        metadata=column("display_name"),
+    display_name: str = stored_column(
+        "display_name",
+        "The institution's name.",
     )
-    def display_name(self) -> str:
-        return str(self._row["display_name"])
 
-    @strawberry.field(
-        description="Its ROR id without `https://ror.org/` (`00f54p054`); null when it has none.",
-        metadata=column("ror"),
+    ror: str | None = stored_column(
+        "ror",
+        "Its ROR id without `https://ror.org/` (`00f54p054`); null when it has none.",
     )
-    def ror(self) -> str | None:
-        return self._row["ror"]  # type: ignore[no-any-return]
 
-    @strawberry.field(
-        description="ISO 3166-1 alpha-2 country code (`US`); null when unknown.",
-        metadata=column("country_code"),
+    country_code: str | None = stored_column(
+        "country_code",
+        "ISO 3166-1 alpha-2 country code (`US`); null when unknown.",
     )
-    def country_code(self) -> str | None:
-        return self._row["country_code"]  # type: ignore[no-any-return]
 
-    @strawberry.field(
-        description="OpenAlex's institution type (`education`, `company`, `facility`, …); "
-        "null when unknown.",
-        metadata=column("type"),
+    type: str | None = stored_column(
+        "type",
+        "OpenAlex's institution type (`education`, `company`, `facility`, …); null when unknown.",
     )
-    def type(self) -> str | None:
-        return self._row["type"]  # type: ignore[no-any-return]
 
-    @strawberry.field(
-        description="Works in this graph with an author affiliated here, recounted after every "
+    works_count: int = stored_column(
+        "works_count",
+        "Works in this graph with an author affiliated here, recounted after every "
         "import (not OpenAlex's worldwide count).",
-        metadata=column("works_count"),
     )
-    def works_count(self) -> int:
-        return int(self._row["works_count"])
 
     @strawberry.field(
         description="The identifiers it has, each with its URL: ROR, then OpenAlex.",

@@ -14,7 +14,7 @@ from resolvers.works import WorkQuery
 from schema.args import After, First, id_argument
 from schema.common import ExternalId, ExternalIdScheme, Node
 from schema.context import Info
-from schema.cost import column, reads
+from schema.cost import reads, stored_column
 from schema.work_lists import work_page, works_of
 
 if TYPE_CHECKING:
@@ -31,24 +31,22 @@ class Source(Node):
     def of(cls, row: Row) -> Source:
         return cls(id=strawberry.ID(to_global_id("Source", row["id"])), _row=row)
 
-    @strawberry.field(
-        description="The venue's name (`arXiv`, a journal's title).",
-        metadata=column("display_name"),
+    display_name: str = stored_column(
+        "display_name",
+        "The venue's name (`arXiv`, a journal's title).",
     )
-    def display_name(self) -> str:
-        return str(self._row["display_name"])
 
-    @strawberry.field(description="What kind of venue it is.", metadata=column("type"))
-    def type(self) -> SourceType:
-        return SourceType(self._row["type"])
+    type: SourceType = stored_column(
+        "type",
+        "What kind of venue it is.",
+        convert=SourceType,
+    )
 
-    @strawberry.field(
-        description="The linking ISSN (ISSN-L) of a journal or series, `1234-567X`; null when "
+    issn_l: str | None = stored_column(
+        "issn_l",
+        "The linking ISSN (ISSN-L) of a journal or series, `1234-567X`; null when "
         "the record gives none.",
-        metadata=column("issn_l"),
     )
-    def issn_l(self) -> str | None:
-        return self._row["issn_l"]  # type: ignore[no-any-return]
 
     @strawberry.field(
         description="The identifiers it has, each with its URL: OpenAlex, then ISSN-L.",

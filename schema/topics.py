@@ -14,7 +14,7 @@ from resolvers.works import WorkQuery
 from schema.args import After, First, id_argument
 from schema.common import Node
 from schema.context import Info
-from schema.cost import column, reads
+from schema.cost import reads, stored_column
 from schema.work_lists import work_page, works_of
 
 if TYPE_CHECKING:
@@ -32,66 +32,48 @@ class Topic(Node):
     def of(cls, row: Row) -> Topic:
         return cls(id=strawberry.ID(to_global_id("Topic", row["id"])), _row=row)
 
-    @strawberry.field(
-        description="The topic's name (`Computation and Language` for `cs.CL`).",
-        metadata=column("display_name"),
+    display_name: str = stored_column(
+        "display_name",
+        "The topic's name (`Computation and Language` for `cs.CL`).",
     )
-    def display_name(self) -> str:
-        return str(self._row["display_name"])
 
-    @strawberry.field(
-        description="Whose classification it belongs to: OpenAlex topics or arXiv categories.",
-        metadata=column("scheme"),
+    scheme: TopicScheme = stored_column(
+        "scheme",
+        "Whose classification it belongs to: OpenAlex topics or arXiv categories.",
+        convert=TopicScheme,
     )
-    def scheme(self) -> TopicScheme:
-        return TopicScheme(self._row["scheme"])
 
-    @strawberry.field(
-        description="`T11211` for OpenAlex topics, `cs.CL` for arXiv categories.",
-        metadata=column("external_id"),
+    external_id: str = stored_column(
+        "external_id",
+        "`T11211` for OpenAlex topics, `cs.CL` for arXiv categories.",
     )
-    def external_id(self) -> str:
-        return str(self._row["external_id"])
 
-    @strawberry.field(
-        description="OpenAlex's description of the topic; null when it has none, as for arXiv "
-        "categories.",
-        metadata=column("description"),
+    description: str | None = stored_column(
+        "description",
+        "OpenAlex's description of the topic; null when it has none, as for arXiv categories.",
     )
-    def description(self) -> str | None:
-        return self._row["description"]  # type: ignore[no-any-return]
 
-    @strawberry.field(
-        description="The OpenAlex subfield it belongs to (`Artificial Intelligence`); null for "
+    subfield: str | None = stored_column(
+        "subfield",
+        "The OpenAlex subfield it belongs to (`Artificial Intelligence`); null for "
         "arXiv categories.",
-        metadata=column("subfield"),
     )
-    def subfield(self) -> str | None:
-        return self._row["subfield"]  # type: ignore[no-any-return]
 
-    @strawberry.field(
-        description="The OpenAlex field it belongs to (`Computer Science`); null for arXiv "
-        "categories.",
-        metadata=column("field"),
+    field: str | None = stored_column(
+        "field",
+        "The OpenAlex field it belongs to (`Computer Science`); null for arXiv categories.",
     )
-    def field(self) -> str | None:
-        return self._row["field"]  # type: ignore[no-any-return]
 
-    @strawberry.field(
-        description="The OpenAlex domain it belongs to (`Physical Sciences`); null for arXiv "
-        "categories.",
-        metadata=column("domain"),
+    domain: str | None = stored_column(
+        "domain",
+        "The OpenAlex domain it belongs to (`Physical Sciences`); null for arXiv categories.",
     )
-    def domain(self) -> str | None:
-        return self._row["domain"]  # type: ignore[no-any-return]
 
-    @strawberry.field(
-        description="Works in this graph with this topic, recounted after every import (not "
+    works_count: int = stored_column(
+        "works_count",
+        "Works in this graph with this topic, recounted after every import (not "
         "OpenAlex's worldwide count).",
-        metadata=column("works_count"),
     )
-    def works_count(self) -> int:
-        return int(self._row["works_count"])
 
     @strawberry.field(
         description="Works on this topic, newest first.",

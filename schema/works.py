@@ -18,7 +18,7 @@ from schema.args import MAX_YEAR_SPAN, After, First, YearFrom, YearTo, id_argume
 from schema.common import ExternalId, ExternalIdScheme, Node
 from schema.connections import Connection
 from schema.context import Info
-from schema.cost import column, reads
+from schema.cost import column, reads, stored_column
 from schema.work_fields import (
     Biblio,
     CitationYearCount,
@@ -185,34 +185,27 @@ class Work(Node):
     def of(cls, row: Row) -> Work:
         return cls(id=strawberry.ID(to_global_id("Work", row["id"])), _row=row)
 
-    @strawberry.field(
-        description="The title as the record gives it.",
-        metadata=column("title"),
+    title: str = stored_column(
+        "title",
+        "The title as the record gives it.",
     )
-    def title(self) -> str:
-        return str(self._row["title"])
 
-    @strawberry.field(
-        description="The abstract as the record gives it; null when it has none.",
-        metadata=column("abstract"),
+    abstract: str | None = stored_column(
+        "abstract",
+        "The abstract as the record gives it; null when it has none.",
     )
-    def abstract(self) -> str | None:
-        return self._row["abstract"]  # type: ignore[no-any-return]
 
-    @strawberry.field(
-        description="What kind of work it is.",
-        metadata=column("type"),
+    type: WorkType = stored_column(
+        "type",
+        "What kind of work it is.",
+        convert=WorkType,
     )
-    def type(self) -> WorkType:
-        return WorkType(self._row["type"])
 
-    @strawberry.field(
-        description="The year published (for an arXiv preprint that was published since, the "
+    publication_year: int | None = stored_column(
+        "publication_year",
+        "The year published (for an arXiv preprint that was published since, the "
         "published year); null when unknown.",
-        metadata=column("publication_year"),
     )
-    def publication_year(self) -> int | None:
-        return self._row["publication_year"]  # type: ignore[no-any-return]
 
     @strawberry.field(
         description="The date published; null when the record gives none.",
@@ -237,19 +230,15 @@ class Work(Node):
             return None
         return _venue(self._row, await info.context.loaders.source.load(self._row["source_id"]))
 
-    @strawberry.field(
-        description="The DOI without `https://doi.org/` (`10.1145/…`); null when it has none.",
-        metadata=column("doi"),
+    doi: str | None = stored_column(
+        "doi",
+        "The DOI without `https://doi.org/` (`10.1145/…`); null when it has none.",
     )
-    def doi(self) -> str | None:
-        return self._row["doi"]  # type: ignore[no-any-return]
 
-    @strawberry.field(
-        description="The arXiv id (`2007.08563`); null for works not on arXiv.",
-        metadata=column("arxiv_id"),
+    arxiv_id: str | None = stored_column(
+        "arxiv_id",
+        "The arXiv id (`2007.08563`); null for works not on arXiv.",
     )
-    def arxiv_id(self) -> str | None:
-        return self._row["arxiv_id"]  # type: ignore[no-any-return]
 
     @strawberry.field(
         description="The identifiers it has, each with its URL: DOI, then arXiv, then OpenAlex.",
@@ -266,22 +255,18 @@ class Work(Node):
                 out.append(ExternalId.of(scheme, self._row[key]))
         return out
 
-    @strawberry.field(
-        description="How many works cite it, as its record counts them (citing works need not be "
+    cited_by_count: int = stored_column(
+        "cited_by_count",
+        "How many works cite it, as its record counts them (citing works need not be "
         "in this graph; see `citedBy` for those that are).",
-        metadata=column("cited_by_count"),
     )
-    def cited_by_count(self) -> int:
-        return int(self._row["cited_by_count"])
 
-    @strawberry.field(
-        metadata=column("author_count"),
-        description="How many authors the record names. All of them are in `authorships` and"
+    author_count: int = stored_column(
+        "author_count",
+        "How many authors the record names. All of them are in `authorships` and"
         " count the work as theirs; only the first PEERGRAPH_COLLABORATION_MAX_AUTHORS"
         " (default 100) become each other's collaborators.",
     )
-    def author_count(self) -> int:
-        return int(self._row["author_count"])
 
     # 31 at most in ../shared/data/openalex, but hyperauthored works run to thousands; OpenAlex
     # lists 100 authorships per work at most in its list endpoints (is_authors_truncated)
@@ -309,13 +294,10 @@ class Work(Node):
     def open_access(self) -> OpenAccess | None:
         return open_access(self._row)
 
-    @strawberry.field(
-        description="Its language, an ISO 639-1 code as OpenAlex detects it (`en`); null when "
-        "unknown.",
-        metadata=column("language"),
+    language: str | None = stored_column(
+        "language",
+        "Its language, an ISO 639-1 code as OpenAlex detects it (`en`); null when unknown.",
     )
-    def language(self) -> str | None:
-        return self._row["language"]  # type: ignore[no-any-return]
 
     # 5 at most in ../shared/data/openalex; OpenAlex keeps a handful per work
     @strawberry.field(
@@ -342,20 +324,16 @@ class Work(Node):
     def counts_by_year(self, from_: YearFrom, to: YearTo) -> list[CitationYearCount]:
         return counts_by_year(self._row, from_, to)
 
-    @strawberry.field(
-        description="How many works it cites, as its record counts them, in the graph or not "
+    referenced_works_count: int = stored_column(
+        "referenced_works_count",
+        "How many works it cites, as its record counts them, in the graph or not "
         "(see `references` for those that are).",
-        metadata=column("referenced_works_count"),
     )
-    def referenced_works_count(self) -> int:
-        return int(self._row["referenced_works_count"])
 
-    @strawberry.field(
-        description="Whether it has been retracted.",
-        metadata=column("is_retracted"),
+    is_retracted: bool = stored_column(
+        "is_retracted",
+        "Whether it has been retracted.",
     )
-    def is_retracted(self) -> bool:
-        return bool(self._row["is_retracted"])
 
     @strawberry.field(
         description="Volume, issue and pages in its venue; null when the record gives none.",
@@ -364,13 +342,11 @@ class Work(Node):
     def biblio(self) -> Biblio | None:
         return biblio(self._row)
 
-    @strawberry.field(
-        description="The arXiv `journal-ref` of a preprint published since, as arXiv gives it "
+    journal_ref: str | None = stored_column(
+        "journal_ref",
+        "The arXiv `journal-ref` of a preprint published since, as arXiv gives it "
         "(`venue` and `publicationYear` are read from it); null otherwise.",
-        metadata=column("journal_ref"),
     )
-    def journal_ref(self) -> str | None:
-        return self._row["journal_ref"]  # type: ignore[no-any-return]
 
     @strawberry.field(
         description="Works in the graph OpenAlex lists as related to this one, newest first.",
