@@ -31,15 +31,18 @@ PASSES = ("edges", "degree", "details")
 def _statement_label(frame: Any) -> str:
     """The statement's name: the function that ran it, and the relation, kind or ranking it was
     for (read from that function's locals)."""
-    code, local = frame.f_code.co_name, frame.f_locals
+    code: str = frame.f_code.co_name
+    local = frame.f_locals
     if "rels" in local:
         return f"{code} {'+'.join(r.name for r in local['rels'])}"
     if "rel" in local:
-        return f"{code} {local['rel'].name}"
+        return f"{code} {local['rel'].name!s}"
     if "kind" in local and isinstance(local["kind"], str):
         return f"{code} {local['kind']}"
     if "label" in local and isinstance(local["label"], str):
         return f"{code} {local['label']}"
+    if "mine" in local:  # workers.slice_nodes: the works cited by the slice's, or citing them
+        return f"{code} {'prior' if local['mine'] == 'citing_id' else 'derivative'}"
     if code == "ranked_works":  # two statements in turn: prior works, then derivative works
         return f"{code} {'derivative' if 'prior' in local else 'prior'}"
     return code
