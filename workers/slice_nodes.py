@@ -78,10 +78,10 @@ async def facts(kind: str, ids: Sequence[int]) -> dict[int, Facts]:
     }
 
 
-def _ranking(mine: str, other: str, ids: str, window: Window) -> tuple[str, list[Any]]:
-    """The works on the `other` side of the citations of the works `ids` (on the `mine` side),
-    by how many of them they cite or are cited by: the statement and its parameters after the
-    ids' (the last is how many to keep)."""
+def _ranking(mine: str, other: str, ids: str, window: Window, keep: int) -> tuple[str, list[Any]]:
+    """The `keep` works on the `other` side of the citations of the works `ids` (on the `mine`
+    side) by how many of them they cite or are cited by: the statement and its parameters after
+    the ids'."""
     score = f"COUNT(DISTINCT c.{mine})"
     if windowed(window):  # every counted work must be inside the window: each is read
         win_k, pk = win("k", window)
@@ -90,20 +90,21 @@ def _ranking(mine: str, other: str, ids: str, window: Window) -> tuple[str, list
             f" JOIN work k ON k.id = c.{other} WHERE c.{mine} IN {ids}"
             f" AND c.{other} <> c.{mine}{win_k} GROUP BY c.{other}"
             f" ORDER BY {score} DESC, MAX(k.cited_by_count) DESC, c.{other} LIMIT ?",
-            pk,
+            [*pk, keep],
         )
     # Without a window the scores are counted from the citation index alone, and only the works
-    # that can make the cut (a score at least the keep-th best) read their citations for the
-    # tie-break: joining `work` first read every counted work (at 10^5, a hash join over the
-    # whole table for the ~18,000 works citing a slice).
+    # that can make the cut (ranked `keep` or better: a score at least the keep-th best) read
+    # their citations for the tie-break, index-only (migration 0012). Joining `work` first read
+    # every counted work (at 10^5 a hash join over the whole table, for the ~18,000 works citing
+    # a slice); a correlated lookup after a `score >= (…)` filter was estimated at a third of the
+    # rows, which at 10^6 crossed PostgreSQL's JIT threshold (~90 ms compiling).
     return (
-        f"WITH s AS (SELECT c.{other} AS id, {score} AS score FROM citation c"
+        f"SELECT t.id, t.score FROM (SELECT c.{other} AS id, {score} AS score,"
+        f" RANK() OVER (ORDER BY {score} DESC) AS r FROM citation c"
         f" WHERE c.{mine} IN {ids} AND c.{other} IS NOT NULL AND c.{other} <> c.{mine}"
-        f" GROUP BY c.{other}) SELECT t.id, t.score FROM (SELECT s.id, s.score,"
-        " (SELECT k.cited_by_count FROM work k WHERE k.id = s.id) AS cited FROM s"
-        " WHERE s.score >= (SELECT MIN(b.score) FROM (SELECT score FROM s"
-        " ORDER BY score DESC LIMIT ?) b)) t ORDER BY t.score DESC, t.cited DESC, t.id LIMIT ?",
-        [],
+        f" GROUP BY c.{other}) t JOIN work k ON k.id = t.id WHERE t.r <= ?"
+        " ORDER BY t.score DESC, k.cited_by_count DESC, t.id LIMIT ?",
+        [keep, keep],
     )
 
 
@@ -116,9 +117,8 @@ async def ranked_works(
     ids = in_list(works)
 
     async def ranking(mine: str, other: str) -> list[tuple[int, int]]:
-        sql, params = _ranking(mine, other, ids, window)
-        keeps = [keep] * sql.count("LIMIT ?")
-        rows = await fetch(sql, [*works, *params, *keeps])
+        sql, params = _ranking(mine, other, ids, window, keep)
+        rows = await fetch(sql, [*works, *params])
         return [(int(r["id"]), int(r["score"])) for r in rows]
 
     # side by side, each on its own connection
