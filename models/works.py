@@ -88,6 +88,8 @@ class Work(Model):
 
     class Meta:
         table = "work"
+        #: covers the slices' joins by id for the ranking columns (migration 0012)
+        indexes = (("id", "cited_by_count", "pub_sort", "publication_year"),)
 
 
 class Authorship(Model):

@@ -110,28 +110,17 @@ class _Walk:
         from more seeds first (one seed: all tie), then by the relation's strength."""
         blocked = self.chosen.keys() | self.excluded
         rels = [r for r in self.rels if self.ids(r.src, frontier)]
-        offers = await asyncio.gather(
-            *(
-                strongest(
-                    r, self.ids(r.src, frontier), self.spec.window, self.ids(r.dst, blocked), budget
-                )
-                for r in rels
-            )
+        asks = [(r, self.ids(r.src, frontier), self.ids(r.dst, blocked)) for r in rels]
+        # every statement side by side: each relation's strongest offers and, with several
+        # seeds, the candidates shared by the most frontier nodes
+        several = len(self.spec.centers) > 1
+        answers = await asyncio.gather(
+            *(strongest(r, src, self.spec.window, dst, budget) for r, src, dst in asks),
+            *(shared(r, src, self.spec.window, dst, budget) for r, src, dst in asks if several),
         )
-        if len(self.spec.centers) > 1:
-            common = await asyncio.gather(
-                *(
-                    shared(
-                        r,
-                        self.ids(r.src, frontier),
-                        self.spec.window,
-                        self.ids(r.dst, blocked),
-                        budget,
-                    )
-                    for r in rels
-                )
-            )
-            offers = [[*a, *b] for a, b in zip(offers, common, strict=True)]
+        offers = answers[: len(rels)]
+        if several:
+            offers = [[*a, *b] for a, b in zip(offers, answers[len(rels) :], strict=True)]
         lanes: list[tuple[str, list[tuple[int, float]]]] = []
         reached: dict[NodeKey, set[NodeKey]] = defaultdict(set)
         for rel, rows in zip(rels, offers, strict=True):

@@ -19,6 +19,7 @@ from tests.slices.helpers import (
     reference_graph,
     until_done,
 )
+from workers.slice_nodes import ranked_works
 
 #: a node joined to every seed, so that a multi-seed slice is a one-center slice around it
 VIRTUAL = ("Institution", 0)
@@ -246,3 +247,20 @@ async def test_every_node_carries_its_year_and_citations(gql: Any, worker: Any) 
     )
     t = nodes[("Topic", topic.id)]
     assert (t["year"], t["citedByCount"]) == (None, None)
+
+
+@pytest.mark.parametrize("window", [(None, None), (2000, 2030)], ids=["no window", "window"])
+async def test_the_ranked_lists_break_ties_at_their_cut_by_citations(
+    db: str, window: tuple[int | None, int | None]
+) -> None:
+    # given five works cited by 3, 2, 2, 2 and 1 of a slice's four works (the three tied at 2
+    # cited 5, 9 and 7 times), and those four works citing 5, 3, 2 and 0 of the five
+    cited = [await make_work(cited_by_count=n, year=2010) for n in (1, 5, 9, 7, 3)]
+    lists = [[0, 1, 2, 3, 4], [0, 1, 2], [0, 3], []]
+    mine = [await make_work(year=2020, references=[cited[i] for i in r]) for r in lists]
+    # when each list keeps 3, without a year window and with one holding every work
+    prior, _ = await ranked_works([w.id for w in mine], window, 3)
+    _, derivative = await ranked_works([w.id for w in cited], window, 3)
+    # then the cut keeps the most cited of the tied, and the counts are the citations
+    assert prior == [(cited[0].id, 3), (cited[2].id, 2), (cited[3].id, 2)]
+    assert derivative == [(mine[0].id, 5), (mine[1].id, 3), (mine[2].id, 2)]
