@@ -24,7 +24,10 @@ async def test_the_same_document_costs_what_its_variables_ask(
 ) -> None:
     # given at most 20 nodes per query
     monkeypatch.setattr(settings, "MAX_QUERY_NODES", 20)
-    ask = lambda n: http.post("/graphql", json={"query": PAGED, "variables": {"n": n}})  # noqa: E731
+
+    async def ask(n: int) -> Any:
+        return await http.post("/graphql", json={"query": PAGED, "variables": {"n": n}})
+
     # when one document is sent with 5, then 50, then 5 again
     small, large, again = await ask(5), await ask(50), await ask(5)
     # then only the 50 is refused, with its own numbers, though the document's cost is cached
