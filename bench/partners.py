@@ -254,13 +254,20 @@ async def run(args: argparse.Namespace) -> int:
 
 
 def _per_round(runs: dict[str, Any], mine: str, other: str, c: str) -> str:
-    """min-max of the req/s ratios of `mine` over `other`, each round's two runs paired."""
+    """min-max and median of the req/s ratios of `mine` over `other`, each round's two runs
+    paired, and how many rounds were at least 1.0."""
     ratios = [
         a["rps"] / b["rps"]
         for a, b in zip(runs[mine][c], runs[other][c], strict=False)
         if b["rps"] > 0
     ]
-    return f"{min(ratios):.2f}-{max(ratios):.2f}" if ratios else "-"
+    if not ratios:
+        return "-"
+    at_least = sum(r >= 1.0 for r in ratios)
+    return (
+        f"{min(ratios):.2f}-{max(ratios):.2f}, median {statistics.median(ratios):.2f},"
+        f" {at_least}/{len(ratios)} ≥ 1"
+    )
 
 
 def render(results: dict[str, Any], servers: list[Server]) -> str:
@@ -274,7 +281,7 @@ def render(results: dict[str, Any], servers: list[Server]) -> str:
         f" process on every server; medians of {results['args']['rounds']} interleaved runs"
         " (min-max req/s).",
         "",
-        "| document | c | peergraph req/s | PostGraphile req/s | ratio | ratio per round (min-max)"
+        "| document | c | peergraph req/s | PostGraphile req/s | ratio | ratio per round"
         " | p99 ms (ours / theirs) | CPU ms/req (ours / theirs) | errors (ours / theirs) |"
         + (" gc tuning: req/s ratio |" if plain else "")
         + (" baseline req/s | vs baseline (per round) | baseline CPU ms/req |" if base else ""),
