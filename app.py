@@ -30,7 +30,7 @@ from server.client_address import of_connection, trusted_networks
 from server.execution import Executor, format_error
 from server.http import CORS_ALLOW_HEADERS, CORS_EXPOSE_HEADERS, PRIVATE, handle, negotiate
 from server.limits import BodyLimitMiddleware
-from server.observe import ObserveMiddleware, metrics_endpoint
+from server.observe import OBSERVED_PATHS, ObserveMiddleware, metrics_endpoint
 from server.pipeline import build_executor
 from server.runtime import tune_gc
 from web.routes import graphiql_page
@@ -124,13 +124,14 @@ async def readyz(request: Request) -> Response:
 
 
 class RequestIdMiddleware:
-    """Give every HTTP request an `X-Request-Id` (kept if the client sent one) and log it."""
+    """Give every HTTP request an `X-Request-Id` (kept if the client sent one) and log it.
+    `ObserveMiddleware` does it itself for the paths it observes (/graphql), one layer less."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope["path"] in OBSERVED_PATHS:
             await self.app(scope, receive, send)
             return
         request_id = _header(scope, b"x-request-id") or uuid.uuid4().hex

@@ -32,7 +32,7 @@ from graphql import OperationDefinitionNode, parse, print_ast
 
 from bench import importing, profile
 from bench.common import OUT, POSTGRAPHILE_DIR, REPO, add_load_arguments, log, missing_tools
-from bench.servers import Server, peergraph, post, postgraphile, start_all
+from bench.servers import Server, from_checkout, peergraph, post, postgraphile, start_all
 
 DOCS = REPO / "bench" / "partners"
 WORKLOADS = ("AdhocProfile", "TwoLevel", "WorksReferences")
@@ -168,6 +168,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--wrk-cpu", default="1", help="the core wrk is pinned to (taskset -c)")
     p.add_argument("--no-gc-baseline", action="store_true", help="skip peergraph without gc tuning")
     p.add_argument("--label", default="partners", help="bench/out/<label>.json")
+    p.add_argument(
+        "--baseline",
+        type=Path,
+        help="a checkout of another revision (`git archive`), run as a second peergraph in the"
+        " same rounds: the last column is this revision's req/s over that one's",
+    )
     return p.parse_args(argv)
 
 
@@ -198,6 +204,11 @@ async def run(args: argparse.Namespace) -> int:
         )
         plain.env["PEERGRAPH_GC_FREEZE"] = "false"
         servers.append(plain)
+    if args.baseline is not None:
+        base = peergraph(
+            f"peergraph-base-{n}p", n, 8114, files[first]["ours"], ours_url, args.redis_url
+        )
+        servers.append(from_checkout(base, args.baseline.resolve()))
     servers.append(postgraphile(f"postgraphile-{n}p", n, 8113, files[first]["theirs"], db_url))
     for server in servers:
         if server.kind == "peergraph":
@@ -242,35 +253,62 @@ async def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _per_round(runs: dict[str, Any], mine: str, other: str, c: str) -> str:
+    """min-max and median of the req/s ratios of `mine` over `other`, each round's two runs
+    paired, and how many rounds were at least 1.0."""
+    ratios = [
+        a["rps"] / b["rps"]
+        for a, b in zip(runs[mine][c], runs[other][c], strict=False)
+        if b["rps"] > 0
+    ]
+    if not ratios:
+        return "-"
+    at_least = sum(r >= 1.0 for r in ratios)
+    return (
+        f"{min(ratios):.2f}-{max(ratios):.2f}, median {statistics.median(ratios):.2f},"
+        f" {at_least}/{len(ratios)} ≥ 1"
+    )
+
+
 def render(results: dict[str, Any], servers: list[Server]) -> str:
     ours = servers[0].name
     theirs = next(s.name for s in servers if s.kind == "postgraphile")
     plain = next((s.name for s in servers if "nogc" in s.name), None)
+    base = next((s.name for s in servers if "-base-" in s.name), None)
     lines = [
         f"{results['works_in_db']:,} works, commit {results['commit']}, {results['started']}; "
         f"{results['args']['processes']} processes and {results['args']['pool']} connections per"
         f" process on every server; medians of {results['args']['rounds']} interleaved runs"
         " (min-max req/s).",
         "",
-        "| document | c | peergraph req/s | PostGraphile req/s | ratio | p99 ms (ours / theirs)"
-        " | CPU ms/req (ours / theirs) | errors (ours / theirs) |"
-        + (" gc tuning: req/s ratio |" if plain else ""),
-        "|---|---|---|---|---|---|---|---|" + ("---|" if plain else ""),
+        "| document | c | peergraph req/s | PostGraphile req/s | ratio | ratio per round"
+        " | p99 ms (ours / theirs) | CPU ms/req (ours / theirs) | errors (ours / theirs) |"
+        + (" gc tuning: req/s ratio |" if plain else "")
+        + (" baseline req/s | vs baseline (per round) | baseline CPU ms/req |" if base else ""),
+        "|---|---|---|---|---|---|---|---|---|"
+        + ("---|" if plain else "")
+        + ("---|---|---|" if base else ""),
     ]
     for name, found in results["workloads"].items():
+        runs = {s: {str(c): rs for c, rs in by_c.items()} for s, by_c in found["runs"].items()}
         for c, mine in found["medians"][ours].items():
             them = found["medians"][theirs][c]
             row = (
                 f"| {name} | {c} | {mine['rps']:.0f} ({mine['rps_min']:.0f}-{mine['rps_max']:.0f})"
                 f" | {them['rps']:.0f} ({them['rps_min']:.0f}-{them['rps_max']:.0f})"
-                f" | **{mine['rps'] / them['rps']:.2f}**"
+                f" | **{mine['rps'] / them['rps']:.2f}** | {_per_round(runs, ours, theirs, c)}"
                 f" | {mine['p99_ms']:.1f} / {them['p99_ms']:.1f}"
                 f" | {mine['server_cpu_ms']:.2f} / {them['server_cpu_ms']:.2f}"
                 f" | {mine['errors']:.0f} / {them['errors']:.0f} |"
             )
             if plain:
-                base = found["medians"][plain][c]
-                row += f" {mine['rps'] / base['rps']:.2f} |"
+                row += f" {mine['rps'] / found['medians'][plain][c]['rps']:.2f} |"
+            if base:
+                was = found["medians"][base][c]
+                row += (
+                    f" {was['rps']:.0f} | {mine['rps'] / was['rps']:.2f}"
+                    f" ({_per_round(runs, ours, base, c)}) | {was['server_cpu_ms']:.2f} |"
+                )
             lines.append(row)
     loads = [
         r["loadavg"]

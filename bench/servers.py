@@ -33,6 +33,8 @@ class Server:
     proc: subprocess.Popen[bytes] | None = None
     logfile: Any = None
     meta: dict[str, Any] = field(default_factory=dict)
+    #: the checkout it runs from (another revision's, for a baseline)
+    cwd: Path = REPO
 
     @property
     def url(self) -> str:
@@ -42,7 +44,7 @@ class Server:
         self.logfile = open(f"/tmp/bench-{self.name}.log", "wb")  # noqa: SIM115
         self.proc = subprocess.Popen(
             self.argv,
-            cwd=REPO,
+            cwd=self.cwd,
             env={**os.environ, **self.env},
             stdout=self.logfile,
             stderr=subprocess.STDOUT,
@@ -132,6 +134,14 @@ def peergraph(
             "PEERGRAPH_PLANNER": "true" if compiled else "false",
         },
     )
+
+
+def from_checkout(server: Server, directory: Path) -> Server:
+    """`server` running the code of another checkout (a baseline revision): its modules first on
+    the import path, before this checkout's editable install, and its files as the cwd."""
+    server.cwd = directory
+    server.env["PYTHONPATH"] = str(directory)
+    return server
 
 
 def floor(name: str, processes: int, port: int, body: Path, db_url: str) -> Server:

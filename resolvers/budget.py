@@ -14,6 +14,7 @@ the database down while Redis is away; failing closed would take the API down wi
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import hashlib
 import logging
@@ -139,13 +140,95 @@ class _LocalBudgets:
 LOCAL = _LocalBudgets()
 
 
-async def _spend_redis(redis: Any, key: str, cost: int, limit: int, window_ms: int) -> list[int]:
+async def _spend_one(redis: Any, key: str, cost: int, limit: int, window_ms: int) -> list[int]:
     args = (cost, limit, window_ms)
     try:
         result = await redis.evalsha(SPEND_SHA, 1, key, *args)
     except NoScriptError:
         result = await redis.eval(SPEND_LUA, 1, key, *args)
     return [int(v) for v in result]
+
+
+Spend = tuple[str, int, int, int]  # key, cost, limit, window ms
+Waiting = list[tuple[Spend, "asyncio.Future[list[int]]"]]
+#: Spends waiting to be sent, by Redis client: those made in the same turn of the event loop
+_BATCHES: dict[int, Waiting] = {}
+
+
+class _LeaderGone(Exception):
+    """The request sending a batch was cancelled before it could: each spend goes alone."""
+
+
+async def _spend_redis(redis: Any, key: str, cost: int, limit: int, window_ms: int) -> list[int]:
+    """SPEND_LUA for one caller. Requests that reach here in the same turn of the event loop
+    (concurrent requests read together) share one pipeline, one write and one read: each spend
+    is still its own script, run atomically and in order, with its own answer."""
+    spend: Spend = (key, cost, limit, window_ms)
+    batch = _BATCHES.get(id(redis))
+    if batch is not None:  # a leader is collecting this turn's spends: join it
+        future: asyncio.Future[list[int]] = asyncio.get_running_loop().create_future()
+        batch.append((spend, future))
+        try:
+            return await future
+        except _LeaderGone:
+            return await _spend_one(redis, *spend)
+    followers: Waiting = []
+    _BATCHES[id(redis)] = followers
+    try:
+        await asyncio.sleep(0)  # let the requests that are ready now reach here too
+    except BaseException:
+        _settle(followers, None, _LeaderGone())
+        raise
+    finally:
+        del _BATCHES[id(redis)]
+    if not followers:
+        return await _spend_one(redis, *spend)
+    try:
+        results = await _spend_many(redis, [spend, *(s for s, _f in followers)])
+    except Exception as error:
+        _settle(followers, None, error)
+        raise
+    except BaseException:
+        _settle(followers, None, _LeaderGone())
+        raise
+    _settle(followers, results[1:], None)
+    first = results[0]
+    if isinstance(first, Exception):
+        raise first
+    return first
+
+
+def _settle(
+    followers: Waiting, results: list[list[int] | Exception] | None, error: Exception | None
+) -> None:
+    for i, (_spend, future) in enumerate(followers):
+        if future.done():
+            continue
+        outcome = error if results is None else results[i]
+        if isinstance(outcome, Exception):
+            future.set_exception(outcome)
+        elif outcome is not None:
+            future.set_result(outcome)
+
+
+async def _spend_many(redis: Any, spends: list[Spend]) -> list[list[int] | Exception]:
+    """The spends in one pipeline (no MULTI: each script is atomic on its own), in order."""
+    pipe = redis.pipeline(transaction=False)
+    for key, *args in spends:
+        pipe.evalsha(SPEND_SHA, 1, key, *args)
+    found = await pipe.execute(raise_on_error=False)
+    out: list[list[int] | Exception] = []
+    for spend, result in zip(spends, found, strict=True):
+        if isinstance(result, NoScriptError):  # Redis restarted or flushed its scripts
+            try:
+                out.append(await _spend_one(redis, *spend))
+            except Exception as error:
+                out.append(error)
+        elif isinstance(result, Exception):
+            out.append(result)
+        else:
+            out.append([int(v) for v in result])
+    return out
 
 
 async def spend(ctx: Context, cost: int, node_count: int = 0) -> Charge:

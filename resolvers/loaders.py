@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Hashable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Protocol, TypeVar
 
 from strawberry.dataloader import DataLoader
@@ -160,53 +161,77 @@ def _loader(load: Callable[[list[LK]], Awaitable[Sequence[LV]]]) -> DataLoader[L
     return DataLoader(load, max_batch_size=MAX_BATCH)
 
 
-@dataclass
 class Loaders:
-    author: DataLoader[int, Row | None] = field(
-        default_factory=lambda: _loader(_by_id("author a", AUTHOR_COLUMNS))
-    )
-    work: DataLoader[int, Row | None] = field(
-        default_factory=lambda: _loader(_by_id("work w", WORK_COLUMNS))
-    )
-    topic: DataLoader[int, Row | None] = field(default_factory=lambda: _loader(_by_id("topic")))
-    institution: DataLoader[int, Row | None] = field(
-        default_factory=lambda: _loader(_by_id("institution"))
-    )
-    source: DataLoader[int, Row | None] = field(default_factory=lambda: _loader(_by_id("source")))
-    external: DataLoader[ExternalKey, tuple[str, int] | None] = field(
-        default_factory=lambda: _loader(_external)
-    )
-    affiliations: DataLoader[int, list[Row]] = field(
-        default_factory=lambda: _loader(_many(author_sql.affiliations_by_authors))
-    )
-    author_topics: DataLoader[TopicsKey, list[Row]] = field(
-        default_factory=lambda: _loader(_grouped(_topics_run))
-    )
-    author_works: DataLoader[WorksKey, list[Row]] = field(
-        default_factory=lambda: _loader(_grouped(_works_run))
-    )
-    collaborators: DataLoader[CollaboratorsKey, list[Row]] = field(
-        default_factory=lambda: _loader(_grouped(_collaborators_run))
-    )
-    collaborator_counts: DataLoader[int, int] = field(
-        default_factory=lambda: _loader(_collaborator_counts)
-    )
-    authorships: DataLoader[int, list[Row]] = field(
-        default_factory=lambda: _loader(_many(_authorships_by_works))
-    )
-    work_topics: DataLoader[int, list[Row]] = field(
-        default_factory=lambda: _loader(_many(_topics_by_works))
-    )
-    authorship_institutions: DataLoader[int, list[Row]] = field(
-        default_factory=lambda: _loader(_many(_institutions_by_authorships))
-    )
-    funder: DataLoader[int, Row | None] = field(default_factory=lambda: _loader(_by_id("funder")))
-    grants: DataLoader[int, list[Row]] = field(
-        default_factory=lambda: _loader(_many(_grants_by_works))
-    )
-    institution_links: DataLoader[int, list[Row]] = field(
-        default_factory=lambda: _loader(_many(_links_by_institutions))
-    )
+    """The request's DataLoaders, each made when first used: most requests use few or none
+    (a planned operation reads with its own statements)."""
+
+    @cached_property
+    def author(self) -> DataLoader[int, Row | None]:
+        return _loader(_by_id("author a", AUTHOR_COLUMNS))
+
+    @cached_property
+    def work(self) -> DataLoader[int, Row | None]:
+        return _loader(_by_id("work w", WORK_COLUMNS))
+
+    @cached_property
+    def topic(self) -> DataLoader[int, Row | None]:
+        return _loader(_by_id("topic"))
+
+    @cached_property
+    def institution(self) -> DataLoader[int, Row | None]:
+        return _loader(_by_id("institution"))
+
+    @cached_property
+    def source(self) -> DataLoader[int, Row | None]:
+        return _loader(_by_id("source"))
+
+    @cached_property
+    def external(self) -> DataLoader[ExternalKey, tuple[str, int] | None]:
+        return _loader(_external)
+
+    @cached_property
+    def affiliations(self) -> DataLoader[int, list[Row]]:
+        return _loader(_many(author_sql.affiliations_by_authors))
+
+    @cached_property
+    def author_topics(self) -> DataLoader[TopicsKey, list[Row]]:
+        return _loader(_grouped(_topics_run))
+
+    @cached_property
+    def author_works(self) -> DataLoader[WorksKey, list[Row]]:
+        return _loader(_grouped(_works_run))
+
+    @cached_property
+    def collaborators(self) -> DataLoader[CollaboratorsKey, list[Row]]:
+        return _loader(_grouped(_collaborators_run))
+
+    @cached_property
+    def collaborator_counts(self) -> DataLoader[int, int]:
+        return _loader(_collaborator_counts)
+
+    @cached_property
+    def authorships(self) -> DataLoader[int, list[Row]]:
+        return _loader(_many(_authorships_by_works))
+
+    @cached_property
+    def work_topics(self) -> DataLoader[int, list[Row]]:
+        return _loader(_many(_topics_by_works))
+
+    @cached_property
+    def authorship_institutions(self) -> DataLoader[int, list[Row]]:
+        return _loader(_many(_institutions_by_authorships))
+
+    @cached_property
+    def funder(self) -> DataLoader[int, Row | None]:
+        return _loader(_by_id("funder"))
+
+    @cached_property
+    def grants(self) -> DataLoader[int, list[Row]]:
+        return _loader(_many(_grants_by_works))
+
+    @cached_property
+    def institution_links(self) -> DataLoader[int, list[Row]]:
+        return _loader(_many(_links_by_institutions))
 
     def prime_authors(self, rows: Sequence[Row]) -> None:
         for row in rows:

@@ -22,9 +22,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+import asyncpg
 from tortoise import connections
+from tortoise.backends.asyncpg.client import AsyncpgDBClient
+from tortoise.exceptions import IntegrityError, OperationalError
 
 from models.database import REPLICAS
+from resolvers.telemetry.logs import note_statement
 
 Row = dict[str, Any]
 
@@ -99,19 +103,36 @@ def _replica_for(sql: str) -> str | None:
     return REPLICAS.pick()
 
 
+async def _run(conn: Any, sql: str, params: Sequence[Any]) -> list[Row]:
+    """`sql` on `conn`. A PostgreSQL pool outside any transaction runs it directly (the pool's
+    `fetch`: one connection acquired, the cached prepared statement, released), as Tortoise's
+    `execute_query_dict` would, less its layers: the same logging (or statement count) and the
+    same exceptions. Anything else (a transaction, SQLite, a pool not open yet) goes through
+    Tortoise."""
+    pool = conn._pool if type(conn) is AsyncpgDBClient else None
+    if pool is None:
+        rows: list[Row] = await conn.execute_query_dict(prepare(sql), list(params))
+        return rows
+    text = _to_dollar(sql)
+    note_statement(text, list(params))
+    try:
+        records = await pool.fetch(text, *params)
+    except (asyncpg.SyntaxOrAccessError, asyncpg.exceptions.DataError) as error:
+        raise OperationalError(error) from error
+    except asyncpg.IntegrityConstraintViolationError as error:
+        raise IntegrityError(error) from error
+    return [dict(record) for record in records]
+
+
 async def fetch(sql: str, params: Sequence[Any] = ()) -> list[Row]:
-    rows: list[Row]
     replica = _replica_for(sql)
     if replica is not None:
         try:
-            rows = await connections.get(replica).execute_query_dict(_to_dollar(sql), list(params))
-            return rows
+            return await _run(connections.get(replica), sql, params)
         except Exception as error:  # down, restarting, a recovery conflict: the primary answers
             REPLICAS.failed(replica)
             log.warning("replica %s failed a read, the primary answers: %r", replica, error)
-    conn = connections.get("default")
-    rows = await conn.execute_query_dict(prepare(sql), list(params))
-    return rows
+    return await _run(connections.get("default"), sql, params)
 
 
 async def fetch_one(sql: str, params: Sequence[Any] = ()) -> Row | None:

@@ -66,6 +66,9 @@ def client_address(peer: str | None, forwarded_for: Iterable[str] = ()) -> str:
 def of_connection(connection: object) -> str:
     """`client_address` of a Starlette Request or WebSocket."""
     client = getattr(connection, "client", None)
+    peer = client.host if client else None
+    if not trusted_networks(settings.TRUSTED_PROXIES):
+        return peer or "unknown"  # no proxy is believed: the headers are not even read
     headers = getattr(connection, "headers", None)
     values = headers.getlist("x-forwarded-for") if headers is not None else []
-    return client_address(client.host if client else None, values)
+    return client_address(peer, values)

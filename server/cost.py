@@ -100,6 +100,7 @@ def coerced_variables(schema: GraphQLSchema, op: Operation) -> dict[str, Any]:
             or [coded("The variables do not fit the operation", "BAD_USER_INPUT")]
         )
     op.meta["coerced"] = found.coerced
+    op.meta["variable_values"] = found  # the planner runs with them (server/execution.py)
     return found.coerced
 
 

@@ -184,7 +184,13 @@ class Executor:
         assert op.definition is not None
         middleware: list[Any] = []
         planned = run_planned(
-            self.schema, op.query, prepared.document, op.definition, op.variables, ctx
+            self.schema,
+            op.query,
+            prepared.document,
+            op.definition,
+            op.variables,
+            ctx,
+            op.meta.get("variable_values"),  # coerced once, by the cost analysis
         )
         try:
             data = await _within(planned, self.timeout)

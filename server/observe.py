@@ -2,10 +2,11 @@
 `/metrics` endpoint (docs/operations.md).
 
 `ObserveMiddleware` wraps the app (outermost, app.py): it settles the request id (the client's
-`X-Request-Id` when it is a plain token of at most 64 characters, else a new one, which
-`RequestIdMiddleware` then sends back), opens the request's `RequestInfo`, and when the response
-is done counts it by operation, status and caller kind, observes its duration and SQL statement
-count, and logs one line. The pipeline hooks below name the caller and the operation."""
+`X-Request-Id` when it is a plain token of at most 64 characters, else a new one) and sends it
+back as the response's `X-Request-Id` (`RequestIdMiddleware` does that on the other paths),
+opens the request's `RequestInfo`, and when the response is done counts it by operation, status
+and caller kind, observes its duration and SQL statement count, and logs one line (only the
+metrics when the access log is off). The pipeline hooks below name the caller and the operation."""
 
 from __future__ import annotations
 
@@ -57,6 +58,7 @@ class ObserveMiddleware:
             await self.app(scope, receive, send)
             return
         request_id, scope = _request_id(scope)
+        sent_id = request_id.encode()
         info = context.RequestInfo(request_id)
         token = context.REQUEST.set(info)
         status = 500
@@ -66,6 +68,7 @@ class ObserveMiddleware:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
+                message["headers"] = [*message.get("headers", ()), (b"x-request-id", sent_id)]
             await send(message)
 
         try:
@@ -75,13 +78,33 @@ class ObserveMiddleware:
             _record(scope, info, status, time.perf_counter() - started)
 
 
+#: The metric children of each (operation, status, caller): prometheus_client's `labels` takes a
+#: lock and checks its arguments on every call. Bounded as the labels are (MAX_OPERATION_LABELS).
+_CHILDREN: dict[tuple[str, int, str], tuple[Any, Any, Any]] = {}
+
+
+def _children(operation: str, status: int, caller: str) -> tuple[Any, Any, Any]:
+    key = (operation, status, caller)
+    found = _CHILDREN.get(key)
+    if found is None:
+        found = _CHILDREN[key] = (
+            metrics.REQUESTS.labels(operation, str(status), caller),
+            metrics.REQUEST_SECONDS.labels(operation, caller),
+            metrics.REQUEST_SQL.labels(operation),
+        )
+    return found
+
+
 def _record(scope: Scope, info: context.RequestInfo, status: int, seconds: float) -> None:
     if status == 401:
         info.caller = "invalid"
     operation = metrics.operation_label(info.operation)
-    metrics.REQUESTS.labels(operation, str(status), info.caller).inc()
-    metrics.REQUEST_SECONDS.labels(operation, info.caller).observe(seconds)
-    metrics.REQUEST_SQL.labels(operation).observe(info.sql)
+    requests, durations, statements = _children(operation, status, info.caller)
+    requests.inc()
+    durations.observe(seconds)
+    statements.observe(info.sql)
+    if not access_log.isEnabledFor(logging.INFO):
+        return
     fields: dict[str, Any] = {
         "requestId": info.request_id,
         "method": scope["method"],

@@ -99,12 +99,54 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
 
     def on_headers_complete(self) -> None:
         self._cancel_head_timer()
+        before = self.cycle
         super().on_headers_complete()
+        if self.cycle is not None and self.cycle is not before:
+            self.cycle.transport = HeadWithBody(self.transport)  # type: ignore[assignment]
+
+    def on_response_complete(self) -> None:
+        # a response may end without writing a body (HEAD): its head leaves now
+        if self.cycle is not None and isinstance(self.cycle.transport, HeadWithBody):
+            self.cycle.transport.flush()
+        super().on_response_complete()
 
     def handle_websocket_upgrade(self) -> None:
         self._cancel_head_timer()
         self._release()
         super().handle_websocket_upgrade()
+
+
+class HeadWithBody:
+    """The transport of one response, holding its head (status line and headers) back until the
+    first piece of its body, so that the response leaves in one write: one segment and one
+    wake-up of the client, not two (uvicorn writes them apart). `100 Continue` goes at once;
+    closing sends what is held first."""
+
+    __slots__ = ("_head", "_transport")
+
+    def __init__(self, transport: asyncio.Transport) -> None:
+        self._transport = transport
+        self._head: bytes | None = None
+
+    def write(self, data: bytes) -> None:
+        if self._head is not None:
+            data, self._head = self._head + data, None
+        elif data.startswith(b"HTTP/1.1 ") and not data.startswith(b"HTTP/1.1 100 "):
+            self._head = data
+            return
+        self._transport.write(data)
+
+    def flush(self) -> None:
+        if self._head is not None:
+            head, self._head = self._head, None
+            self._transport.write(head)
+
+    def close(self) -> None:
+        self.flush()
+        self._transport.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)
 
 
 def uvicorn_options() -> dict[str, Any]:

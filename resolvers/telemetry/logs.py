@@ -117,6 +117,20 @@ class _SqlCounter(logging.Handler):
 
 
 _SQL_COUNTER = _SqlCounter()
+_DB_CLIENT_LOG = logging.getLogger("tortoise.db_client")
+
+
+def note_statement(sql: str, params: Any) -> None:
+    """A statement run on the pool directly, not through Tortoise (resolvers/sql.py), recorded
+    as Tortoise records its own: logged at DEBUG on `tortoise.db_client` when anything but the
+    request counter listens there (tests, debugging), else counted without a log record."""
+    logger = _DB_CLIENT_LOG
+    if logger.handlers == [_SQL_COUNTER] and not logger.propagate:
+        info = REQUEST.get()
+        if info is not None:
+            info.sql += 1
+    elif logger.isEnabledFor(logging.DEBUG):
+        logger.debug("%s: %s", sql, params)
 
 
 def count_sql_statements() -> None:

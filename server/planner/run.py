@@ -25,7 +25,7 @@ from graphql import (
     OperationDefinitionNode,
     OperationType,
 )
-from graphql.execution.values import get_variable_values
+from graphql.execution.values import VariableValues, get_variable_values
 from tortoise.exceptions import OperationalError
 
 import settings
@@ -63,17 +63,21 @@ class Planner:
         operation: OperationDefinitionNode,
         raw_variables: dict[str, Any] | None,
         ctx: Any,
+        coerced: VariableValues | None = None,
     ) -> dict[str, Any]:
         """`data` for the operation; raises Unplanned (or the error the executor would
-        report) when the executor must answer."""
+        report) when the executor must answer. `coerced`: the operation's variables as the
+        cost analysis already coerced them, else they are coerced here."""
         mutation = operation.operation is OperationType.MUTATION
         if not mutation and operation.operation is not OperationType.QUERY:
             raise Unplanned("subscriptions are the executor's")
-        coerced = get_variable_values(
-            self.schema, operation.variable_definitions or (), raw_variables or {}
-        )
-        if isinstance(coerced, list):
-            raise Unplanned("variable errors are the executor's to report")
+        if coerced is None:
+            found = get_variable_values(
+                self.schema, operation.variable_definitions or (), raw_variables or {}
+            )
+            if isinstance(found, list):
+                raise Unplanned("variable errors are the executor's to report")
+            coerced = found
         roots = self.trees.get(self.schema, query, document, operation, coerced)
         builder = Builder(self.schema, is_postgres(), coerced, self.statements)
         shaper = Shaper(builder, ctx)
@@ -274,16 +278,18 @@ async def run_planned(
     operation: OperationDefinitionNode,
     variables: dict[str, Any] | None,
     ctx: Any,
+    coerced: VariableValues | None = None,
 ) -> dict[str, Any] | None:
     """`data` from the planner, or None when graphql-core's executor must answer (Written
-    when a mutation already ran: the executor replays its outcomes)."""
+    when a mutation already ran: the executor replays its outcomes). `coerced`: the variables
+    as the cost analysis coerced them, when it did."""
     if not settings.PLANNER:
         return None
     planner = _PLANNERS.get(id(schema))
     if planner is None:
         planner = _PLANNERS[id(schema)] = Planner(schema)
     try:
-        return await planner.run(query, document, operation, variables, ctx)
+        return await planner.run(query, document, operation, variables, ctx, coerced)
     except Written:
         raise
     except (Unplanned, ApiError) as reason:
