@@ -88,9 +88,9 @@ def declared(parent: str, gfield: GraphQLField, name: str) -> Cost | None:
 def coerced_variables(schema: GraphQLSchema, op: Operation) -> dict[str, Any]:
     """The operation's variables as execution will see them (`100.0` for an `Int` is 100,
     defaults filled in), so that no input form escapes the cost; `BAD_USER_INPUT` when they do
-    not coerce. Cached in `op.meta`."""
-    if "coerced" in op.meta:
-        known: dict[str, Any] = op.meta["coerced"]
+    not coerce. Cached in `op.meta` (the planner runs with them too: server/execution.py)."""
+    if "variable_values" in op.meta:
+        known: dict[str, Any] = op.meta["variable_values"].coerced
         return known
     definitions = op.definition.variable_definitions if op.definition else ()
     found = get_variable_values(schema, definitions or (), op.variables or {})
@@ -99,8 +99,7 @@ def coerced_variables(schema: GraphQLSchema, op: Operation) -> dict[str, Any]:
             [coded(e.message, "BAD_USER_INPUT") for e in found]
             or [coded("The variables do not fit the operation", "BAD_USER_INPUT")]
         )
-    op.meta["coerced"] = found.coerced
-    op.meta["variable_values"] = found  # the planner runs with them (server/execution.py)
+    op.meta["variable_values"] = found
     return found.coerced
 
 

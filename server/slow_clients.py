@@ -119,20 +119,21 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
 class HeadWithBody:
     """The transport of one response, holding its head (status line and headers) back until the
     first piece of its body, so that the response leaves in one write: one segment and one
-    wake-up of the client, not two (uvicorn writes them apart). `100 Continue` goes at once;
-    closing sends what is held first."""
+    wake-up of the client, not two (uvicorn writes them apart). The head is the cycle's first
+    write other than `100 Continue`, which goes at once; closing sends what is held first."""
 
-    __slots__ = ("_head", "_transport")
+    __slots__ = ("_head", "_held", "_transport")
 
     def __init__(self, transport: asyncio.Transport) -> None:
         self._transport = transport
         self._head: bytes | None = None
+        self._held = False  # the head was held (and may since have left)
 
     def write(self, data: bytes) -> None:
         if self._head is not None:
             data, self._head = self._head + data, None
-        elif data.startswith(b"HTTP/1.1 ") and not data.startswith(b"HTTP/1.1 100 "):
-            self._head = data
+        elif not self._held and not data.startswith(b"HTTP/1.1 100 "):
+            self._head, self._held = data, True
             return
         self._transport.write(data)
 
