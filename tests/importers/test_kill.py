@@ -62,15 +62,18 @@ async def works_stored() -> int:
 
 async def kill_when_written(process: subprocess.Popen[Any], log: Path) -> list[int]:
     """Wait until every work is committed and the parse worker exists, then `kill -9` the
-    importer (it is in its aggregate refresh then); returns the worker's pid."""
+    importer (it is in its aggregate refresh then); returns the worker's pid. A worker seen
+    once counts: on a quiet machine it may have parsed everything and been reaped before the
+    last work is committed."""
     deadline = time.monotonic() + 240
+    workers: set[int] = set()
     while time.monotonic() < deadline:
         assert process.poll() is None, f"the import ended before the kill:\n{log.read_text()}"
-        workers = children(process.pid)
+        workers.update(children(process.pid))
         if workers and await works_stored() == WORKS:
             process.send_signal(signal.SIGKILL)
             process.wait(10)
-            return workers
+            return sorted(workers)
         await asyncio.sleep(0.02)
     process.kill()
     raise AssertionError(f"the import wrote no works in time:\n{log.read_text()}")
